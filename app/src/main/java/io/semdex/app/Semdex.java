@@ -1,0 +1,19 @@
+package io.semdex.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code semdex} command. */
+@Command(name = "semdex", mixinStandardHelpOptions = true, version = "semdex 0.1.0",
+        description = "Keeps a semantic + keyword search index in step with a stream of documents.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Semdex {
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        int code = new CommandLine(new Semdex()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

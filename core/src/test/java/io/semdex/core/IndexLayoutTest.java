@@ -1,0 +1,59 @@
+package io.semdex.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IndexLayoutTest {
+
+    @TempDir
+    Path root;
+
+    private static Manifest manifest(String model, int dims) {
+        return new Manifest(model, dims, "cosine", TextAnalysis.CJK_BIGRAM, 1, Instant.parse("2026-11-22T00:00:00Z"), "kafka:documents");
+    }
+
+    @Test
+    void aNewRootGetsAFirstGenerationThatIsLive() {
+        IndexLayout layout = new IndexLayout(root);
+        assertThat(layout.current()).isEmpty();
+        Generation first = layout.currentOrCreate(manifest("m", 4));
+        assertThat(first.name()).isEqualTo("gen-1");
+        assertThat(layout.current()).contains(first);
+        assertThat(Manifest.read(first.manifestFile())).isEqualTo(manifest("m", 4));
+        assertThat(layout.currentOrCreate(manifest("other", 8))).isEqualTo(first);
+    }
+
+    @Test
+    void switchingMovesCurrentToTheNewGeneration() {
+        IndexLayout layout = new IndexLayout(root);
+        layout.currentOrCreate(manifest("m", 4));
+        Generation second = layout.create(layout.latestNumber() + 1, manifest("m", 4));
+        assertThat(layout.current().orElseThrow().number()).isEqualTo(1);
+        layout.switchTo(second);
+        assertThat(layout.current()).contains(second);
+    }
+
+    @Test
+    void aManifestRefusesAnotherModelOrDimensionCount() {
+        Manifest m = manifest("bge-small-zh-v1.5", 512);
+        m.requireCompatible("bge-small-zh-v1.5", 512);
+        assertThatThrownBy(() -> m.requireCompatible("e5-small-v2", 384))
+                .hasMessageContaining("'bge-small-zh-v1.5' (512 dimensions)")
+                .hasMessageContaining("'e5-small-v2' (384 dimensions)");
+    }
+
+    @Test
+    void bandsFollowTheCutoffs() {
+        Band.Cutoffs cutoffs = new Band.Cutoffs(0.6, 0.4);
+        assertThat(cutoffs.of(0.6)).isEqualTo(Band.STRONG);
+        assertThat(cutoffs.of(0.59)).isEqualTo(Band.RELATED);
+        assertThat(cutoffs.of(0.4)).isEqualTo(Band.RELATED);
+        assertThat(cutoffs.of(0.39)).isEqualTo(Band.WEAK);
+        assertThatThrownBy(() -> new Band.Cutoffs(0.3, 0.5)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,45 @@
+package io.semdex.ingest;
+
+import io.semdex.core.DocumentChange;
+import io.semdex.core.DocumentJson;
+import io.semdex.core.InvalidDocumentException;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parses raw records into document changes. A record that breaks the input contract goes to the
+ * {@link #DEAD_LETTERS} side output with its reason; the job never stops on bad input.
+ */
+final class ParseFunction extends ProcessFunction<KafkaRecord, DocumentChange> {
+
+    static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    private static final Logger LOG = LoggerFactory.getLogger(ParseFunction.class);
+
+    private final int maxRecordBytes;
+    private transient Counter deadLettered;
+
+    ParseFunction(int maxRecordBytes) {
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        deadLettered = getRuntimeContext().getMetricGroup().counter("semdexDeadLettered");
+    }
+
+    @Override
+    public void processElement(KafkaRecord record, Context ctx, Collector<DocumentChange> out) {
+        try {
+            out.collect(DocumentJson.parseRecord(record.key(), record.value(), maxRecordBytes));
+        } catch (InvalidDocumentException e) {
+            deadLettered.inc();
+            LOG.warn("Dead-lettered {}/{}/{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+            ctx.output(DEAD_LETTERS, new DeadLetter(record, e.getMessage()));
+        }
+    }
+}

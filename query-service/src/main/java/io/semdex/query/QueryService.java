@@ -1,0 +1,56 @@
+package io.semdex.query;
+
+import io.semdex.core.IndexLayout;
+import io.semdex.embed.DjlEmbedder;
+import io.semdex.embed.Embedder;
+import io.semdex.embed.ModelPresets;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The query service, wired by hand: embedder, live index, searcher, publisher and the HTTP API. */
+public final class QueryService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
+
+    private final Embedder embedder;
+    private final LiveIndex index;
+    private final DocumentPublisher publisher;
+    private final HttpApi api;
+
+    private QueryService(Embedder embedder, LiveIndex index, DocumentPublisher publisher, HttpApi api) {
+        this.embedder = embedder;
+        this.index = index;
+        this.publisher = publisher;
+        this.api = api;
+    }
+
+    public static QueryService start(QueryServiceConfig config) throws IOException {
+        Embedder embedder = DjlEmbedder.open(ModelPresets.get(config.modelPreset()));
+        LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
+        DocumentPublisher publisher = config.bootstrapServers() == null ? null
+                : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
+        HttpApi api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder), index, publisher);
+        LOG.info("Query service listening on http://{}:{}", config.host(), api.address().getPort());
+        return new QueryService(embedder, index, publisher, api);
+    }
+
+    public InetSocketAddress address() {
+        return api.address();
+    }
+
+    public LiveIndex index() {
+        return index;
+    }
+
+    @Override
+    public void close() {
+        api.close();
+        if (publisher != null) {
+            publisher.close();
+        }
+        index.close();
+        embedder.close();
+    }
+}
