@@ -1,0 +1,258 @@
+package io.semdex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.Json;
+import io.semdex.embed.ModelPresets;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline with real parts: a KRaft broker, the ingest job on a Flink MiniCluster with
+ * two shards, the bundled bge-small-zh-v1.5 model, Lucene on disk, and the query service's HTTP API.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EmbeddedStackIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+    /** Twenty documents, Chinese and English, each about one thing. */
+    private static final Map<String, String> DOCS = Map.ofEntries(
+            Map.entry("fruit-apple", "苹果富含果胶和膳食纤维，是一种常见又好吃的水果。"),
+            Map.entry("fruit-vitc", "橙子和猕猴桃都含有大量维生素C。"),
+            Map.entry("fruit-melon", "西瓜含水量超过九成，夏天吃可以消暑补水。"),
+            Map.entry("capital-paris", "法国的首都是巴黎。"),
+            Map.entry("capital-beijing", "北京是中华人民共和国的首都。"),
+            Map.entry("capital-tokyo", "The capital of Japan is Tokyo."),
+            Map.entry("laptop-black", "笔记本电脑突然黑屏，常见原因是显卡驱动崩溃或电源管理设置异常。"),
+            Map.entry("phone-charge", "手机充不进电时，先检查充电口是否有灰尘或异物导致接触不良。"),
+            Map.entry("order-ship", "订单付款成功后，仓库一般会在24小时内安排发货。"),
+            Map.entry("order-return", "退货需在签收后七天内提交申请，并保持商品完好。"),
+            Map.entry("ml-metrics", "准确率、精确率和召回率是评估分类模型最常用的指标。"),
+            Map.entry("ml-transformer", "Transformer 架构的核心是自注意力机制。"),
+            Map.entry("ml-privacy", "差分隐私通过在训练中加入噪声，防止模型记住单个样本。"),
+            Map.entry("pandas-csv", "用 pandas.read_csv() 可以把 CSV 文件读成 DataFrame。"),
+            Map.entry("shoes", "Women's breathable cushioned running shoes, lightweight mesh upper."),
+            Map.entry("bottle", "Stainless steel insulated water bottle keeps drinks cold for 24 hours."),
+            Map.entry("headphones", "Wireless noise-cancelling headphones with 30-hour battery life."),
+            Map.entry("coffee", "Freshly roasted arabica coffee beans should be stored in an airtight container away from light."),
+            Map.entry("bike", "Check the tire pressure of your bicycle before every long ride."),
+            Map.entry("passport", "Passport renewal applications usually take six to eight weeks to process."));
+
+    @TempDir
+    static Path data;
+
+    private EmbeddedStack stack;
+    private KafkaProducer<byte[], byte[]> producer;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 2, Duration.ofMillis(500)));
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        for (var doc : DOCS.entrySet()) {
+            send(doc.getKey(), "{\"id\":\"" + doc.getKey() + "\",\"body\":\"" + doc.getValue() + "\"}");
+        }
+        producer.flush();
+        awaitSearch("哪种水果维生素C多", 20, hits -> hits.size() == 20);
+    }
+
+    @AfterAll
+    void stop() {
+        if (producer != null) {
+            producer.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void everyDocumentIsSearchableAndTheAnsweringOneRanksFirst() throws Exception {
+        assertTopHit("哪种水果维生素C多", "fruit-vitc");
+        assertTopHit("中国的首都是哪个城市", "capital-beijing");
+        assertTopHit("手机充电充不进去怎么办", "phone-charge");
+        assertTopHit("退货的期限是多久", "order-return");
+        assertTopHit("headphones with a long battery life", "headphones");
+        assertTopHit("how should I store coffee beans", "coffee");
+    }
+
+    @Test
+    void hitsCarryTheirCosineAndBandAndRespectTheThreshold() throws Exception {
+        JsonNode response = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=0.5");
+        assertThat(response.get("model").asText()).isEqualTo(ModelPresets.DEFAULT);
+        assertThat(response.get("generation").asText()).isEqualTo("gen-1");
+        List<Double> cosines = new ArrayList<>();
+        for (JsonNode hit : response.get("hits")) {
+            double cosine = hit.get("cosine").asDouble();
+            cosines.add(cosine);
+            assertThat(cosine).isGreaterThanOrEqualTo(0.5);
+            assertThat(hit.get("band").asText()).isEqualTo(cosine >= 0.6 ? "strong" : "related");
+        }
+        assertThat(cosines).isNotEmpty().isSortedAccordingTo((a, b) -> Double.compare(b, a));
+        JsonNode all = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=-1");
+        List<Double> unfiltered = new ArrayList<>();
+        all.get("hits").forEach(h -> unfiltered.add(h.get("cosine").asDouble()));
+        assertThat(unfiltered).as("without a threshold the weaker hits come back too")
+                .hasSizeGreaterThan(cosines.size()).anySatisfy(c -> assertThat(c).isLessThan(0.5));
+    }
+
+    @Test
+    void aDocumentPostedToTheApiGoesThroughKafkaAndBecomesSearchable() throws Exception {
+        HttpResponse<String> posted = post("/api/documents",
+                "{\"id\":\"note-office\",\"body\":\"The office closes at 6 pm on Fridays.\"}");
+        assertThat(posted.statusCode()).isEqualTo(202);
+        assertThat(Json.MAPPER.readTree(posted.body()).get("ids").get(0).asText()).isEqualTo("note-office");
+        awaitSearch("when does the office close on Friday", 1, hits -> topDoc(hits).equals("note-office"));
+    }
+
+    @Test
+    void anUpdateReplacesTheOldTextAndATombstoneDeletesTheDocument() throws Exception {
+        send("bike", "{\"id\":\"bike\",\"body\":\"Oil the bicycle chain every few hundred kilometres.\"}");
+        producer.flush();
+        awaitSearch("how often to oil a bicycle chain", 3,
+                h -> topDoc(h).equals("bike") && h.get(0).get("text").asText().startsWith("Oil the bicycle chain"));
+        assertThat(countDoc("bicycle tire pressure", "bike")).as("one unit of the new version, none of the old").isEqualTo(1);
+
+        send("passport", null);
+        producer.flush();
+        awaitSearch("passport renewal time", 20, h -> docs(h).stream().noneMatch("passport"::equals));
+    }
+
+    @Test
+    void aMalformedRecordGoesToTheDeadLetterTopicWithItsReasonAndNothingElseIsLost() throws Exception {
+        send("broken-1", "{\"id\":\"broken-1\",\"body\":");
+        send("after-broken", "{\"id\":\"after-broken\",\"body\":\"Volcanic eruptions can cool the climate for years.\"}");
+        producer.flush();
+        awaitSearch("volcanoes and climate", 1, h -> topDoc(h).equals("after-broken"));
+
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(stack.deadLetterTopic()));
+            ConsumerRecord<byte[], byte[]> letter = null;
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (letter == null && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals("broken-1")) {
+                        letter = r;
+                    }
+                }
+            }
+            assertThat(letter).as("dead letter for broken-1").isNotNull();
+            assertThat(new String(letter.headers().lastHeader("semdex.error").value(), StandardCharsets.UTF_8))
+                    .startsWith("malformed JSON");
+            assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"broken-1\",\"body\":");
+        }
+    }
+
+    @Test
+    void badRequestsGetA4xxWithAJsonErrorAndNoStackTrace() throws Exception {
+        assertError(getRaw("/api/search?k=3"), 400, "'q' is required");
+        assertError(getRaw("/api/search?q=x&k=abc"), 400, "'k' must be an integer");
+        assertError(getRaw("/api/search?q=x&k=1000"), 400, "between 1 and 100");
+        assertError(getRaw("/api/search?q=x&threshold=2"), 400, "between -1 and 1");
+        assertError(getRaw("/api/search?q=x&mode=magic"), 400, "mode must be one of");
+        assertError(getRaw("/api/search?q=x&colour=red"), 400, "unknown parameter 'colour'");
+        assertError(post("/api/documents", "{\"id\": \"x\","), 400, "malformed JSON");
+        assertError(post("/api/documents", "{\"id\": 7, \"body\": \"x\"}"), 400, "'id' must be a string");
+        assertError(post("/api/documents", "{\"id\": \"x\", \"boddy\": \"x\"}"), 400, "unknown field 'boddy'");
+        assertError(post("/api/documents", ""), 400, "body is empty");
+        assertError(getRaw("/no/such/thing"), 404, "no such endpoint");
+    }
+
+    private void assertTopHit(String query, String expectedDoc) throws Exception {
+        JsonNode hits = get("/api/search?q=" + enc(query) + "&k=3&threshold=0").get("hits");
+        assertThat(topDoc(hits)).as("top hit for '%s' in %s", query, hits).isEqualTo(expectedDoc);
+    }
+
+    private long countDoc(String query, String doc) throws Exception {
+        return docs(get("/api/search?q=" + enc(query) + "&k=100&threshold=-1").get("hits")).stream().filter(doc::equals).count();
+    }
+
+    private JsonNode awaitSearch(String query, int k, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        JsonNode hits = null;
+        while (System.nanoTime() < deadline) {
+            hits = get("/api/search?q=" + enc(query) + "&k=" + k + "&threshold=-1").get("hits");
+            if (done.test(hits)) {
+                return hits;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("search for '" + query + "' never reached the expected state; last hits: " + hits);
+    }
+
+    private static String topDoc(JsonNode hits) {
+        return hits.isEmpty() ? "" : hits.get(0).get("docId").asText();
+    }
+
+    private static List<String> docs(JsonNode hits) {
+        List<String> ids = new ArrayList<>();
+        hits.forEach(h -> ids.add(h.get("docId").asText()));
+        return ids;
+    }
+
+    private void send(String key, String json) {
+        producer.send(new ProducerRecord<>(stack.topic(), key.getBytes(StandardCharsets.UTF_8),
+                json == null ? null : json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpResponse<String> response = getRaw(path);
+        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    private HttpResponse<String> getRaw(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(stack.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(stack.url() + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String message) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        JsonNode body = Json.MAPPER.readTree(response.body());
+        assertThat(body.get("error").asText()).contains(message).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
