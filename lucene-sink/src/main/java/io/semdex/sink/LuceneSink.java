@@ -5,31 +5,42 @@ import io.semdex.core.IndexLayout;
 import io.semdex.core.TextAnalysis;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Objects;
+import java.util.OptionalLong;
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
  * Writes embedded documents into one generation of a Lucene index, one shard per sink subtask
- * ({@code gen-N/shard-K}). Upstream must key the stream by document id, so every version of a
- * document reaches the same shard.
+ * ({@code gen-N/shard-K}), exactly once: shard commits are tied to Flink checkpoints with a
+ * two-phase commit (see {@link LuceneSinkWriter}). Upstream must key the stream by document id,
+ * so every version of a document reaches the same shard.
  *
  * <pre>{@code
  * stream.keyBy(EmbeddedDocument::docId)
  *       .sinkTo(LuceneSink.builder().indexRoot(Path.of("/data/index")).generation(1).build());
  * }</pre>
  */
-public final class LuceneSink implements Sink<EmbeddedDocument> {
+public final class LuceneSink implements Sink<EmbeddedDocument>,
+        SupportsWriterState<EmbeddedDocument, ShardCommit>, SupportsCommitter<ShardCommit> {
 
     private final String indexRoot;
     private final int generation;
     private final String analyzer;
+    private final boolean forceMergeAtEnd;
 
-    private LuceneSink(String indexRoot, int generation, String analyzer) {
+    private LuceneSink(String indexRoot, int generation, String analyzer, boolean forceMergeAtEnd) {
         this.indexRoot = indexRoot;
         this.generation = generation;
         this.analyzer = analyzer;
+        this.forceMergeAtEnd = forceMergeAtEnd;
     }
 
     public static Builder builder() {
@@ -37,10 +48,38 @@ public final class LuceneSink implements Sink<EmbeddedDocument> {
     }
 
     @Override
-    public SinkWriter<EmbeddedDocument> createWriter(WriterInitContext context) throws IOException {
-        int shard = context.getTaskInfo().getIndexOfThisSubtask();
-        Path dir = new IndexLayout(Path.of(indexRoot)).generation(generation).shardDir(shard);
-        return new LuceneSinkWriter(new ShardWriter(dir, analyzer), context.metricGroup());
+    public StatefulSinkWriter<EmbeddedDocument, ShardCommit> createWriter(WriterInitContext context) throws IOException {
+        return restoreWriter(context, java.util.List.of());
+    }
+
+    @Override
+    public StatefulSinkWriter<EmbeddedDocument, ShardCommit> restoreWriter(WriterInitContext context, Collection<ShardCommit> states)
+            throws IOException {
+        Path dir = new IndexLayout(Path.of(indexRoot)).generation(generation).shardDir(context.getTaskInfo().getIndexOfThisSubtask());
+        OptionalLong restore = OptionalLong.empty();
+        for (ShardCommit state : states) {
+            if (!Path.of(state.shardDir()).equals(dir)) {
+                throw new IllegalStateException("restored state belongs to shard " + state.shardDir() + ", not " + dir
+                        + ": the sink's parallelism or generation changed; keep it, or reindex into a new generation");
+            }
+            restore = OptionalLong.of(state.sequence());
+        }
+        return new LuceneSinkWriter(ShardWriter.open(dir, analyzer, restore), forceMergeAtEnd, context.metricGroup());
+    }
+
+    @Override
+    public SimpleVersionedSerializer<ShardCommit> getWriterStateSerializer() {
+        return new ShardCommit.Serializer();
+    }
+
+    @Override
+    public Committer<ShardCommit> createCommitter(CommitterInitContext context) {
+        return new ShardPublisher();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<ShardCommit> getCommittableSerializer() {
+        return new ShardCommit.Serializer();
     }
 
     /** Builds a {@link LuceneSink}; index root and generation are required. */
@@ -48,6 +87,7 @@ public final class LuceneSink implements Sink<EmbeddedDocument> {
         private Path indexRoot;
         private int generation = -1;
         private String analyzer = TextAnalysis.CJK_BIGRAM;
+        private boolean forceMergeAtEnd;
 
         public Builder indexRoot(Path indexRoot) {
             this.indexRoot = indexRoot.toAbsolutePath();
@@ -65,12 +105,18 @@ public final class LuceneSink implements Sink<EmbeddedDocument> {
             return this;
         }
 
+        /** Merge each shard to one segment at end of input (bounded, batch generations). */
+        public Builder forceMergeAtEnd(boolean forceMerge) {
+            this.forceMergeAtEnd = forceMerge;
+            return this;
+        }
+
         public LuceneSink build() {
             Objects.requireNonNull(indexRoot, "indexRoot is required");
             if (generation < 1) {
                 throw new IllegalArgumentException("generation must be >= 1, got " + generation);
             }
-            return new LuceneSink(indexRoot.toString(), generation, analyzer);
+            return new LuceneSink(indexRoot.toString(), generation, analyzer, forceMergeAtEnd);
         }
     }
 }

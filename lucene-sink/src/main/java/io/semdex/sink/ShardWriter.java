@@ -3,39 +3,109 @@ package io.semdex.sink;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.IndexFields;
+import io.semdex.core.PublishedCommit;
 import io.semdex.core.TextAnalysis;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
 /**
  * Owns one Lucene shard directory: applies document upserts and deletes, and commits on request.
  * A document's units are replaced in one {@link IndexWriter#updateDocuments} call, so no reader
  * ever sees a mix of two versions, or none.
+ *
+ * <p>Every commit is tagged with a sequence number ({@link PublishedCommit}). Opening at a
+ * sequence rolls back every newer commit, which is how a restored Flink job returns the shard to
+ * exactly the state its checkpoint recorded.
  */
 public final class ShardWriter implements Closeable {
 
     private final Path dir;
     private final IndexWriter writer;
+    /** The commit that holds everything committed so far. */
+    private long committed;
+    /** The highest sequence ever used in this directory, rolled-back commits included. */
+    private long highestUsed;
     private long pendingChanges;
 
-    public ShardWriter(Path dir, String analyzer) throws IOException {
+    private ShardWriter(Path dir, IndexWriter writer, long committed, long highestUsed) {
         this.dir = dir;
-        IndexWriterConfig config = new IndexWriterConfig(TextAnalysis.create(analyzer))
-                .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-                // Only a commit the job asked for is ever visible: never one made by close().
-                .setCommitOnClose(false);
-        this.writer = new IndexWriter(FSDirectory.open(dir), config);
-        if (!org.apache.lucene.index.DirectoryReader.indexExists(writer.getDirectory())) {
-            writer.commit(); // an empty shard is searchable at once
+        this.writer = writer;
+        this.committed = committed;
+        this.highestUsed = highestUsed;
+    }
+
+    /**
+     * Opens the shard at commit {@code restoreSequence}, or, when that is empty, at its published
+     * commit (a new shard gets an empty commit 0, published at once).
+     *
+     * @throws IllegalStateException when the commit to restore no longer exists
+     */
+    public static ShardWriter open(Path dir, String analyzer, OptionalLong restoreSequence) throws IOException {
+        Files.createDirectories(dir);
+        Directory directory = FSDirectory.open(dir);
+        try {
+            IndexWriterConfig config = new IndexWriterConfig(TextAnalysis.create(analyzer))
+                    // Only commits the job asked for exist: never one made by close().
+                    .setCommitOnClose(false);
+            if (!DirectoryReader.indexExists(directory)) {
+                config.setOpenMode(IndexWriterConfig.OpenMode.CREATE).setIndexDeletionPolicy(new CommitRetention(dir, 0));
+                IndexWriter writer = new IndexWriter(directory, config);
+                writer.setLiveCommitData(PublishedCommit.userData(0).entrySet());
+                writer.commit();
+                PublishedCommit.write(dir, 0); // an empty shard is searchable at once
+                return new ShardWriter(dir, writer, 0, 0);
+            }
+            OptionalLong target = restoreSequence.isPresent() ? restoreSequence : PublishedCommit.read(dir);
+            IndexCommit start = startCommit(directory, dir, target);
+            long startSequence = Math.max(0, PublishedCommit.sequenceOf(start));
+            long highest = highestSequence(directory);
+            if (PublishedCommit.read(dir).orElse(-1) > startSequence) {
+                // Restored from an older checkpoint: readers follow it back before newer commits go.
+                PublishedCommit.write(dir, startSequence);
+            }
+            config.setOpenMode(IndexWriterConfig.OpenMode.APPEND)
+                    .setIndexCommit(start)
+                    .setIndexDeletionPolicy(new CommitRetention(dir, startSequence));
+            IndexWriter writer = new IndexWriter(directory, config);
+            // New commits continue above every sequence ever used, so a rolled-back number is never reused.
+            return new ShardWriter(dir, writer, startSequence, Math.max(startSequence, highest));
+        } catch (IOException | RuntimeException e) {
+            directory.close();
+            throw e;
         }
+    }
+
+    private static IndexCommit startCommit(Directory directory, Path dir, OptionalLong target) throws IOException {
+        if (target.isPresent()) {
+            Optional<IndexCommit> commit = PublishedCommit.find(directory, target.getAsLong());
+            return commit.orElseThrow(() -> new IllegalStateException(
+                    "shard " + dir + " no longer holds commit " + target.getAsLong()
+                            + " that the restored checkpoint needs; rebuild the index with a reindex"));
+        }
+        List<IndexCommit> commits = DirectoryReader.listCommits(directory);
+        return commits.get(commits.size() - 1);
+    }
+
+    private static long highestSequence(Directory directory) throws IOException {
+        long highest = 0;
+        for (IndexCommit commit : DirectoryReader.listCommits(directory)) {
+            highest = Math.max(highest, PublishedCommit.sequenceOf(commit));
+        }
+        return highest;
     }
 
     public Path dir() {
@@ -56,18 +126,42 @@ public final class ShardWriter implements Closeable {
         pendingChanges++;
     }
 
-    /** Makes everything applied so far durable and visible to readers; returns false when nothing changed. */
-    public boolean commit() throws IOException {
+    /**
+     * Makes everything applied so far durable as a new commit, and returns its sequence; empty
+     * when nothing changed since the last commit. The commit is not visible to readers until
+     * {@linkplain PublishedCommit#write published}.
+     */
+    public OptionalLong commit() throws IOException {
         if (pendingChanges == 0) {
-            return false;
+            return OptionalLong.empty();
         }
+        long next = highestUsed + 1;
+        writer.setLiveCommitData(PublishedCommit.userData(next).entrySet());
         writer.commit();
+        committed = next;
+        highestUsed = next;
         pendingChanges = 0;
-        return true;
+        return OptionalLong.of(next);
+    }
+
+    /** Merges the shard down to one segment: for batch generations that are written once and searched for long. */
+    public void forceMerge() throws IOException {
+        writer.forceMerge(1);
+        pendingChanges++;
+    }
+
+    /** The commit that holds everything committed so far: the one a restore of this state opens at. */
+    public long committedSequence() {
+        return committed;
     }
 
     @Override
     public void close() throws IOException {
-        writer.close();
+        Directory directory = writer.getDirectory();
+        try {
+            writer.rollback(); // drops uncommitted changes; commits stay
+        } finally {
+            directory.close();
+        }
     }
 }

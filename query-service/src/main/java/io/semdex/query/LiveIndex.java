@@ -17,9 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
-import org.apache.lucene.index.ReaderManager;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.store.FSDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,26 +57,26 @@ public final class LiveIndex implements Closeable {
         while (true) {
             GenerationReaders readers = current;
             if (readers == null) {
-                return new Snapshot(null, List.of(), List.of());
+                return new Snapshot(null, List.of());
             }
             if (readers.tryIncRef()) {
                 List<DirectoryReader> acquired = new ArrayList<>(readers.shards.size());
                 try {
-                    for (ReaderManager shard : readers.shards) {
+                    for (ShardReader shard : readers.shards) {
                         acquired.add(shard.acquire());
                     }
-                } catch (IOException | RuntimeException e) {
-                    for (int i = 0; i < acquired.size(); i++) {
-                        readers.shards.get(i).release(acquired.get(i));
+                } catch (RuntimeException e) {
+                    for (DirectoryReader reader : acquired) {
+                        ShardReader.release(reader);
                     }
                     readers.decRef();
                     throw e;
                 }
                 try {
-                    return new Snapshot(readers, readers.shards, acquired);
+                    return new Snapshot(readers, acquired);
                 } catch (IOException | RuntimeException e) {
-                    for (int i = 0; i < acquired.size(); i++) {
-                        readers.shards.get(i).release(acquired.get(i));
+                    for (DirectoryReader reader : acquired) {
+                        ShardReader.release(reader);
                     }
                     readers.decRef();
                     throw e;
@@ -116,8 +114,8 @@ public final class LiveIndex implements Closeable {
                     old.decRef();
                 }
             } else {
-                for (ReaderManager shard : old.shards) {
-                    shard.maybeRefresh();
+                for (ShardReader shard : old.shards) {
+                    shard.refresh();
                 }
             }
         } catch (IOException e) {
@@ -136,14 +134,10 @@ public final class LiveIndex implements Closeable {
             problem = e.getMessage();
             return null;
         }
-        List<ReaderManager> shards = new ArrayList<>();
+        List<ShardReader> shards = new ArrayList<>();
         for (int k = 0; k < manifest.shardCount(); k++) {
-            FSDirectory dir = FSDirectory.open(generation.shardDir(k));
-            if (DirectoryReader.indexExists(dir)) {
-                shards.add(new ReaderManager(dir));
-            } else {
-                dir.close(); // the writer has not created this shard yet; looked for again on refresh
-            }
+            // A shard with nothing published yet is looked for again on the next refresh.
+            ShardReader.open(generation.shardDir(k)).ifPresent(shards::add);
         }
         return new GenerationReaders(generation, manifest, shards);
     }
@@ -169,14 +163,12 @@ public final class LiveIndex implements Closeable {
     /** One search's view of the live generation: a searcher over all shards. */
     public static final class Snapshot implements Closeable {
         private final GenerationReaders owner;
-        private final List<ReaderManager> managers;
         private final List<DirectoryReader> readers;
         private final IndexReader reader;
         private final IndexSearcher searcher;
 
-        private Snapshot(GenerationReaders owner, List<ReaderManager> managers, List<DirectoryReader> readers) throws IOException {
+        private Snapshot(GenerationReaders owner, List<DirectoryReader> readers) throws IOException {
             this.owner = owner;
-            this.managers = managers;
             this.readers = readers;
             // A MultiReader that does not own its shards still holds a reference to each; closed in close().
             this.reader = readers.size() == 1 ? readers.get(0) : new MultiReader(readers.toArray(IndexReader[]::new), false);
@@ -205,8 +197,8 @@ public final class LiveIndex implements Closeable {
             if (owner == null) {
                 return;
             }
-            for (int i = 0; i < readers.size(); i++) {
-                managers.get(i).release(readers.get(i));
+            for (DirectoryReader r : readers) {
+                ShardReader.release(r);
             }
             owner.decRef();
         }
@@ -216,10 +208,10 @@ public final class LiveIndex implements Closeable {
     private static final class GenerationReaders {
         final Generation generation;
         final Manifest manifest;
-        final List<ReaderManager> shards;
+        final List<ShardReader> shards;
         private final AtomicInteger refs = new AtomicInteger(1);
 
-        GenerationReaders(Generation generation, Manifest manifest, List<ReaderManager> shards) {
+        GenerationReaders(Generation generation, Manifest manifest, List<ShardReader> shards) {
             this.generation = generation;
             this.manifest = manifest;
             this.shards = shards;
@@ -236,7 +228,7 @@ public final class LiveIndex implements Closeable {
 
         void decRef() {
             if (refs.decrementAndGet() == 0) {
-                for (ReaderManager shard : shards) {
+                for (ShardReader shard : shards) {
                     try {
                         shard.close();
                     } catch (IOException e) {

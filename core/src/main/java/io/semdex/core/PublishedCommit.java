@@ -1,0 +1,80 @@
+package io.semdex.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
+import org.apache.lucene.store.Directory;
+
+/**
+ * Which Lucene commit of a shard readers may see. The writer tags every commit with a sequence
+ * number ({@link #SEQUENCE_KEY} in the commit's user data); once the Flink checkpoint that covers a
+ * commit completes, its sequence is written to the shard's {@code PUBLISHED} file by an atomic
+ * rename. Readers open exactly that commit, so a search never sees changes that a restart could
+ * still roll back.
+ */
+public final class PublishedCommit {
+
+    /** Commit user-data key holding the writer's sequence number. */
+    public static final String SEQUENCE_KEY = "semdex.seq";
+    private static final String FILE = "PUBLISHED";
+
+    private PublishedCommit() {}
+
+    /** The published sequence of the shard in {@code shardDir}, or empty when nothing is published yet. */
+    public static OptionalLong read(Path shardDir) {
+        Path file = shardDir.resolve(FILE);
+        try {
+            String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            return OptionalLong.of(Long.parseLong(text));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(file + " must hold a commit sequence number, found garbage", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Publishes {@code sequence} for the shard in {@code shardDir}, atomically. */
+    public static void write(Path shardDir, long sequence) {
+        Path tmp = shardDir.resolve(FILE + ".tmp");
+        try {
+            Files.writeString(tmp, sequence + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, shardDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot publish commit " + sequence + " in " + shardDir, e);
+        }
+    }
+
+    /** The sequence number a commit was tagged with, or -1 for a commit semdex did not write. */
+    public static long sequenceOf(IndexCommit commit) throws IOException {
+        String value = commit.getUserData().get(SEQUENCE_KEY);
+        return value == null ? -1 : Long.parseLong(value);
+    }
+
+    /** The commit tagged with {@code sequence}, if the directory still holds it. */
+    public static Optional<IndexCommit> find(Directory dir, long sequence) throws IOException {
+        List<IndexCommit> commits = DirectoryReader.listCommits(dir);
+        for (IndexCommit commit : commits) {
+            if (sequenceOf(commit) == sequence) {
+                return Optional.of(commit);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** User data tagging a commit with {@code sequence}. */
+    public static Map<String, String> userData(long sequence) {
+        return Map.of(SEQUENCE_KEY, Long.toString(sequence));
+    }
+}

@@ -1,0 +1,163 @@
+package io.semdex.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.semdex.core.ContentHash;
+import io.semdex.core.EmbeddedDocument;
+import io.semdex.core.EmbeddedUnit;
+import io.semdex.core.IndexFields;
+import io.semdex.core.PublishedCommit;
+import io.semdex.core.TextAnalysis;
+import io.semdex.core.Unit;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.store.FSDirectory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two-phase commits of a shard on a real Lucene directory. */
+class ShardWriterTest {
+
+    @TempDir
+    Path dir;
+
+    private static EmbeddedDocument doc(String id, String... texts) {
+        List<EmbeddedUnit> units = new ArrayList<>();
+        for (int i = 0; i < texts.length; i++) {
+            Unit unit = new Unit(Unit.idOf(id, i), id, i, texts[i], List.of(), null, null, null, null, null, ContentHash.of(texts[i]));
+            units.add(new EmbeddedUnit(unit, new float[] {1, 0}));
+        }
+        return new EmbeddedDocument(id, 0, false, units);
+    }
+
+    /** Unit ids visible in the published commit, as a reader of the shard sees them. */
+    private TreeSet<String> published() throws IOException {
+        try (FSDirectory directory = FSDirectory.open(dir)) {
+            IndexCommit commit = PublishedCommit.find(directory, PublishedCommit.read(dir).orElseThrow()).orElseThrow();
+            try (DirectoryReader reader = DirectoryReader.open(commit)) {
+                TreeSet<String> ids = new TreeSet<>();
+                StoredFields stored = reader.storedFields();
+                for (int i = 0; i < reader.maxDoc(); i++) {
+                    Document d = stored.document(i);
+                    ids.add(d.get(IndexFields.UNIT_ID));
+                }
+                return ids;
+            }
+        }
+    }
+
+    @Test
+    void aNewShardIsPublishedEmptyAtCommitZero() throws IOException {
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            assertThat(shard.committedSequence()).isZero();
+        }
+        assertThat(PublishedCommit.read(dir)).hasValue(0);
+        assertThat(published()).isEmpty();
+    }
+
+    @Test
+    void aCommitIsInvisibleUntilPublished() throws IOException {
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            shard.apply(doc("a", "one", "two"));
+            assertThat(shard.commit()).hasValue(1);
+            assertThat(published()).isEmpty();
+            PublishedCommit.write(dir, 1);
+            assertThat(published()).containsExactly("a#0", "a#1");
+            assertThat(shard.commit()).as("nothing changed, no commit").isEmpty();
+        }
+    }
+
+    @Test
+    void aResendReplacesAllUnitsAndATombstoneDeletesThem() throws IOException {
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            shard.apply(doc("a", "one", "two", "three"));
+            shard.apply(doc("b", "bee"));
+            shard.apply(doc("a", "uno"));
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+            assertThat(published()).containsExactly("a#0", "b#0");
+            shard.apply(EmbeddedDocument.delete("b"));
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+            assertThat(published()).containsExactly("a#0");
+        }
+    }
+
+    @Test
+    void reopeningAtACheckpointedCommitRollsBackNewerOnesAndNeverReusesTheirNumbers() throws IOException {
+        long checkpointed;
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            shard.apply(doc("a", "kept"));
+            checkpointed = shard.commit().orElseThrow();
+            PublishedCommit.write(dir, checkpointed);
+            shard.apply(doc("b", "lost in a failed checkpoint"));
+            assertThat(shard.commit()).hasValue(checkpointed + 1);
+            shard.apply(doc("c", "never committed"));
+        } // a crash: the last commit's checkpoint never completed
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.of(checkpointed))) {
+            assertThat(shard.committedSequence()).isEqualTo(checkpointed);
+            shard.apply(doc("d", "after restore"));
+            long next = shard.commit().orElseThrow();
+            assertThat(next).isEqualTo(checkpointed + 2);
+            PublishedCommit.write(dir, next);
+        }
+        assertThat(published()).containsExactly("a#0", "d#0");
+    }
+
+    @Test
+    void restoringFromAnOlderCheckpointMovesThePublishedCommitBack() throws IOException {
+        long first;
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            shard.apply(doc("a", "first"));
+            first = shard.commit().orElseThrow();
+            PublishedCommit.write(dir, first);
+            shard.apply(doc("b", "second"));
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+        }
+        // Commit 1 is dropped only by the first commit made after 2 was published, so it is still here.
+        try (ShardWriter restored = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.of(first))) {
+            assertThat(PublishedCommit.read(dir)).hasValue(first);
+        }
+        assertThat(published()).containsExactly("a#0");
+    }
+
+    @Test
+    void restoringACommitThatNoLongerExistsFailsWithAClearMessage() throws IOException {
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            for (int i = 0; i < 3; i++) {
+                shard.apply(doc("a", "v" + i));
+                PublishedCommit.write(dir, shard.commit().orElseThrow());
+            }
+        }
+        assertThatThrownBy(() -> ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.of(1)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no longer holds commit 1");
+    }
+
+    @Test
+    void oldCommitsAreDroppedOncePublishedPastButTheUnpublishedOnesAreKept() throws IOException {
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            for (int i = 0; i < 4; i++) {
+                shard.apply(doc("a", "v" + i));
+                long seq = shard.commit().orElseThrow();
+                if (i < 2) {
+                    PublishedCommit.write(dir, seq);
+                }
+            }
+            try (FSDirectory directory = FSDirectory.open(dir)) {
+                List<Long> kept = new ArrayList<>();
+                for (IndexCommit c : DirectoryReader.listCommits(directory)) {
+                    kept.add(PublishedCommit.sequenceOf(c));
+                }
+                assertThat(kept).containsExactly(2L, 3L, 4L);
+            }
+        }
+    }
+}
