@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -60,7 +62,15 @@ public final class EmbeddedStack implements AutoCloseable {
             flink.set(RestOptions.BIND_PORT, "0");
             flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, options.parallelism()));
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, data.resolve("checkpoints").toUri().toString());
+            Path checkpoints = data.resolve("checkpoints");
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+            // Kept when the job is cancelled or the process dies, so the next start resumes from it.
+            flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+            var resumeFrom = Checkpoints.latest(checkpoints);
+            resumeFrom.ifPresent(cp -> {
+                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, cp.toString());
+                LOG.info("Resuming from checkpoint {}", cp);
+            });
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(options.parallelism(), flink);
             IngestJob.build(env, jobConfig);
             job = env.executeAsync("semdex ingest");

@@ -15,10 +15,18 @@ import java.time.Instant;
  * @param similarity how vectors compare; always {@code cosine} (vectors are stored normalized)
  * @param analyzer name of the text analyzer, see {@link TextAnalysis}
  * @param source where the documents came from (a topic or an export path)
+ * @param indexOptions how the vectors are stored
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Manifest(
-        String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source) {
+        String modelId,
+        int dimensions,
+        String similarity,
+        String analyzer,
+        int shardCount,
+        Instant created,
+        String source,
+        IndexOptions indexOptions) {
 
     public Manifest {
         if (modelId == null || modelId.isBlank()) {
@@ -30,6 +38,7 @@ public record Manifest(
         if (shardCount < 1) {
             throw new IllegalArgumentException("shardCount must be >= 1, got " + shardCount);
         }
+        indexOptions = indexOptions == null ? IndexOptions.DEFAULT : indexOptions;
     }
 
     /**

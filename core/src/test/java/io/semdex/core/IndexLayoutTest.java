@@ -14,7 +14,8 @@ class IndexLayoutTest {
     Path root;
 
     private static Manifest manifest(String model, int dims) {
-        return new Manifest(model, dims, "cosine", TextAnalysis.CJK_BIGRAM, 1, Instant.parse("2026-11-22T00:00:00Z"), "kafka:documents");
+        return new Manifest(model, dims, "cosine", TextAnalysis.CJK_BIGRAM, 1, Instant.parse("2026-11-22T00:00:00Z"), "kafka:documents",
+                IndexOptions.DEFAULT);
     }
 
     @Test

@@ -40,10 +40,15 @@ public final class IngestJob {
      * @throws IllegalStateException when the live generation was built with another model or shard count
      */
     public static Generation build(StreamExecutionEnvironment env, IngestJobConfig config) {
+        return build(env, config, FaultInjection.NONE);
+    }
+
+    /** As {@link #build(StreamExecutionEnvironment, IngestJobConfig)}, with failures injected before the sink (tests). */
+    public static Generation build(StreamExecutionEnvironment env, IngestJobConfig config, FaultInjection faults) {
         ModelPreset preset = ModelPresets.get(config.modelPreset());
         IndexLayout layout = new IndexLayout(config.indexRoot());
         Generation generation = layout.currentOrCreate(new Manifest(preset.id(), preset.dimensions(), "cosine",
-                config.analyzer(), config.parallelism(), Instant.now(), "kafka:" + config.topic()));
+                config.analyzer(), config.parallelism(), Instant.now(), "kafka:" + config.topic(), config.indexOptions()));
         Manifest manifest = Manifest.read(generation.manifestFile());
         manifest.requireCompatible(preset.id(), preset.dimensions());
         if (manifest.shardCount() != config.parallelism()) {
@@ -79,6 +84,10 @@ public final class IngestJob {
                 .uid("dead-letter-sink");
 
         SingleOutputStreamOperator<SplitDocument> split = changes
+                .keyBy(DocumentChange::docId)
+                .process(new VersionFilter())
+                .name("drop stale versions")
+                .uid("version-filter")
                 .map(new SplitFunction(new Splitter(config.maxUnitTokens(), TokenCounter.approximate())))
                 .name("split")
                 .uid("split");
@@ -90,10 +99,15 @@ public final class IngestJob {
                 .uid("embed")
                 .setParallelism(config.parallelism());
 
+        if (faults != null) {
+            embedded = embedded.map(faults.beforeSink()).name("fault injection").setParallelism(config.parallelism());
+        }
+
         embedded.sinkTo(LuceneSink.builder()
                         .indexRoot(config.indexRoot())
                         .generation(generation.number())
                         .analyzer(config.analyzer())
+                        .indexOptions(manifest.indexOptions())
                         .build())
                 .name("lucene: " + generation.name())
                 .uid("lucene-sink")

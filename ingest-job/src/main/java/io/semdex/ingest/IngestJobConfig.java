@@ -1,6 +1,7 @@
 package io.semdex.ingest;
 
 import io.semdex.core.DocumentJson;
+import io.semdex.core.IndexOptions;
 import io.semdex.core.TextAnalysis;
 import io.semdex.embed.ModelPresets;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ public record IngestJobConfig(
         int parallelism,
         Duration checkpointInterval,
         int maxRecordBytes,
-        int maxUnitTokens) {
+        int maxUnitTokens,
+        IndexOptions indexOptions) {
 
     public static final String DEFAULT_TOPIC = "documents";
 
@@ -41,26 +43,37 @@ public record IngestJobConfig(
         }
         deadLetterTopic = deadLetterTopic == null ? topic + ".dlq" : deadLetterTopic;
         groupId = groupId == null ? "semdex-ingest" : groupId;
+        indexOptions = indexOptions == null ? IndexOptions.DEFAULT : indexOptions;
     }
 
     /** Defaults for everything but where Kafka and the index are. */
     public static IngestJobConfig defaults(String bootstrapServers, Path indexRoot) {
         return new IngestJobConfig(bootstrapServers, DEFAULT_TOPIC, null, null, indexRoot, ModelPresets.DEFAULT,
-                TextAnalysis.CJK_BIGRAM, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS);
+                TextAnalysis.CJK_BIGRAM, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS, IndexOptions.DEFAULT);
     }
 
     public IngestJobConfig withParallelism(int parallelism) {
         return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
-                parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens);
+                parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 
     public IngestJobConfig withCheckpointInterval(Duration interval) {
         return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
-                parallelism, interval, maxRecordBytes, maxUnitTokens);
+                parallelism, interval, maxRecordBytes, maxUnitTokens, indexOptions);
+    }
+
+    public IngestJobConfig withIndexOptions(IndexOptions options) {
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
+                parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, options);
+    }
+
+    public IngestJobConfig withTopic(String topic) {
+        return new IngestJobConfig(bootstrapServers, topic, topic + ".dlq", groupId, indexRoot, modelPreset, analyzer,
+                parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 
     public IngestJobConfig withModelPreset(String preset) {
         return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, preset, analyzer,
-                parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens);
+                parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 }

@@ -2,6 +2,7 @@ package io.semdex.sink;
 
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.IndexLayout;
+import io.semdex.core.IndexOptions;
 import io.semdex.core.TextAnalysis;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,13 +35,13 @@ public final class LuceneSink implements Sink<EmbeddedDocument>,
     private final String indexRoot;
     private final int generation;
     private final String analyzer;
-    private final boolean forceMergeAtEnd;
+    private final IndexOptions options;
 
-    private LuceneSink(String indexRoot, int generation, String analyzer, boolean forceMergeAtEnd) {
+    private LuceneSink(String indexRoot, int generation, String analyzer, IndexOptions options) {
         this.indexRoot = indexRoot;
         this.generation = generation;
         this.analyzer = analyzer;
-        this.forceMergeAtEnd = forceMergeAtEnd;
+        this.options = options;
     }
 
     public static Builder builder() {
@@ -64,7 +65,7 @@ public final class LuceneSink implements Sink<EmbeddedDocument>,
             }
             restore = OptionalLong.of(state.sequence());
         }
-        return new LuceneSinkWriter(ShardWriter.open(dir, analyzer, restore), forceMergeAtEnd, context.metricGroup());
+        return new LuceneSinkWriter(ShardWriter.open(dir, analyzer, options, restore), options.forceMerge(), context.metricGroup());
     }
 
     @Override
@@ -87,7 +88,7 @@ public final class LuceneSink implements Sink<EmbeddedDocument>,
         private Path indexRoot;
         private int generation = -1;
         private String analyzer = TextAnalysis.CJK_BIGRAM;
-        private boolean forceMergeAtEnd;
+        private IndexOptions options = IndexOptions.DEFAULT;
 
         public Builder indexRoot(Path indexRoot) {
             this.indexRoot = indexRoot.toAbsolutePath();
@@ -105,9 +106,9 @@ public final class LuceneSink implements Sink<EmbeddedDocument>,
             return this;
         }
 
-        /** Merge each shard to one segment at end of input (bounded, batch generations). */
-        public Builder forceMergeAtEnd(boolean forceMerge) {
-            this.forceMergeAtEnd = forceMerge;
+        /** HNSW parameters, quantization, and whether to merge each shard to one segment at end of input. */
+        public Builder indexOptions(IndexOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
@@ -116,7 +117,7 @@ public final class LuceneSink implements Sink<EmbeddedDocument>,
             if (generation < 1) {
                 throw new IllegalArgumentException("generation must be >= 1, got " + generation);
             }
-            return new LuceneSink(indexRoot.toString(), generation, analyzer, forceMergeAtEnd);
+            return new LuceneSink(indexRoot.toString(), generation, analyzer, options);
         }
     }
 }

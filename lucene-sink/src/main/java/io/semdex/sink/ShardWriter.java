@@ -3,6 +3,7 @@ package io.semdex.sink;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.IndexFields;
+import io.semdex.core.IndexOptions;
 import io.semdex.core.PublishedCommit;
 import io.semdex.core.TextAnalysis;
 import java.io.Closeable;
@@ -55,10 +56,16 @@ public final class ShardWriter implements Closeable {
      * @throws IllegalStateException when the commit to restore no longer exists
      */
     public static ShardWriter open(Path dir, String analyzer, OptionalLong restoreSequence) throws IOException {
+        return open(dir, analyzer, IndexOptions.DEFAULT, restoreSequence);
+    }
+
+    /** As {@link #open(Path, String, OptionalLong)}, writing vectors as {@code options} say. */
+    public static ShardWriter open(Path dir, String analyzer, IndexOptions options, OptionalLong restoreSequence) throws IOException {
         Files.createDirectories(dir);
         Directory directory = FSDirectory.open(dir);
         try {
             IndexWriterConfig config = new IndexWriterConfig(TextAnalysis.create(analyzer))
+                    .setCodec(VectorCodec.of(options))
                     // Only commits the job asked for exist: never one made by close().
                     .setCommitOnClose(false);
             if (!DirectoryReader.indexExists(directory)) {

@@ -1,0 +1,275 @@
+package io.semdex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.semdex.core.DocumentJson;
+import io.semdex.core.EmbeddedDocument;
+import io.semdex.core.IndexFields;
+import io.semdex.core.IndexLayout;
+import io.semdex.core.PublishedCommit;
+import io.semdex.core.SourceDocument;
+import io.semdex.core.Unit;
+import io.semdex.ingest.FaultInjection;
+import io.semdex.ingest.IngestJob;
+import io.semdex.ingest.IngestJobConfig;
+import io.semdex.ingest.Splitter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.index.MultiBits;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Exactly-once under failure, with real parts: while 5,000 documents with updates, deletes,
+ * re-adds and stale versions stream through a KRaft broker into the job on a Flink MiniCluster
+ * (two shards, the real model), the task holding the embed operator and the sink is failed at
+ * random points across several checkpoints. After recovery the published index must hold exactly
+ * the expected set: every live document once at its latest version, no deleted one, no orphan unit.
+ */
+class ExactlyOnceIT {
+
+    private static final int DOCUMENTS = 5_000;
+    private static final int CHANGES = 2_000;
+    private static final int FAILURES_PER_RUN = 3;
+    private static final AtomicInteger INJECTED = new AtomicInteger();
+    private static final String[] WORDS = ("queue broker topic message offset partition shard index commit checkpoint "
+            + "vector cosine search ranking token sentence paragraph 文档 索引 向量 检索 消息 分区").split(" ");
+
+    @TempDir
+    static Path data;
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafka.start(data.resolve("kafka"));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {11, 23, 37})
+    void afterInjectedFailuresTheIndexHoldsEveryLiveDocumentOnceAtItsLatestVersion(long seed) throws Exception {
+        Random random = new Random(seed);
+        String topic = "documents-" + seed;
+        kafka.createTopics(Map.of(topic, 4, topic + ".dlq", 1));
+        Path indexRoot = data.resolve("index-" + seed);
+
+        Map<String, SourceDocument> expected = new TreeMap<>();
+        List<ProducerRecord<byte[], byte[]>> records = workload(random, topic, expected);
+
+        IngestJobConfig config = IngestJobConfig.defaults(kafka.bootstrapServers(), indexRoot)
+                .withTopic(topic)
+                .withParallelism(2)
+                .withCheckpointInterval(Duration.ofMillis(300));
+        // Subtask 0 sees about half of the ~7,000 changes, more with replays: three points below 800
+        // documents each are all reached, at different places relative to the checkpoints.
+        long[] failAfter = new long[FAILURES_PER_RUN];
+        for (int i = 0; i < failAfter.length; i++) {
+            failAfter[i] = 100 + random.nextInt(700);
+        }
+        int injectedBefore = INJECTED.get();
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, flinkConfig(data.resolve("checkpoints-" + seed)));
+        IngestJob.build(env, config, new FailAt(failAfter));
+        JobClient job = env.executeAsync("exactly-once seed " + seed);
+        try {
+            produce(records);
+            Map<String, List<String>> want = new TreeMap<>();
+            Splitter splitter = Splitter.withDefaults();
+            expected.forEach((id, doc) -> want.put(id, splitter.split(doc).stream().map(Unit::text).toList()));
+
+            Map<String, List<String>> got = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+            while (System.nanoTime() < deadline) {
+                got = publishedUnits(indexRoot);
+                if (got.equals(want)) {
+                    break;
+                }
+                Thread.sleep(1_000);
+            }
+            assertThat(INJECTED.get() - injectedBefore).as("failures injected").isEqualTo(FAILURES_PER_RUN);
+            assertThat(got).as("published index after recovery").isEqualTo(want);
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Upserts of every document, then updates, deletes, re-adds and stale versions, in Kafka order. */
+    private static List<ProducerRecord<byte[], byte[]>> workload(Random random, String topic, Map<String, SourceDocument> expected) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        Map<String, Integer> versions = new HashMap<>();
+        Instant base = Instant.parse("2026-11-01T00:00:00Z");
+        for (int i = 0; i < DOCUMENTS; i++) {
+            String id = "doc-" + i;
+            versions.put(id, 1);
+            SourceDocument doc = document(random, id, 1, base);
+            expected.put(id, doc);
+            records.add(record(topic, id, doc));
+        }
+        for (int i = 0; i < CHANGES; i++) {
+            String id = "doc-" + random.nextInt(DOCUMENTS);
+            int version = versions.get(id);
+            int kind = random.nextInt(10);
+            if (kind < 5) { // a newer version
+                versions.put(id, version + 1);
+                SourceDocument doc = document(random, id, version + 1, base);
+                expected.put(id, doc);
+                records.add(record(topic, id, doc));
+            } else if (kind < 7) { // a delete; a later newer version re-adds it
+                expected.remove(id);
+                records.add(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), null));
+            } else if (version > 1) { // a stale version, which must change nothing
+                records.add(record(topic, id, document(random, id, version - 1, base)));
+            }
+        }
+        return records;
+    }
+
+    private static SourceDocument document(Random random, String id, int version, Instant base) {
+        StringBuilder body = new StringBuilder();
+        int paragraphs = 1 + random.nextInt(3);
+        for (int p = 0; p < paragraphs; p++) {
+            if (p > 0) {
+                body.append("\n\n");
+            }
+            body.append(id).append(" version ").append(version).append(" part ").append(p).append(':');
+            for (int w = 0; w < 4 + random.nextInt(8); w++) {
+                body.append(' ').append(WORDS[random.nextInt(WORDS.length)]);
+            }
+            body.append('.');
+        }
+        return new SourceDocument(id, null, body.toString(), "text", null, "test", null,
+                base.plusSeconds(version * 60L), List.of(), Map.of());
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(String topic, String id, SourceDocument doc) {
+        return new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), DocumentJson.toBytes(doc));
+    }
+
+    private static void produce(List<ProducerRecord<byte[], byte[]>> records) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            records.forEach(producer::send);
+        }
+    }
+
+    /** Every unit text per document, in ordinal order, as a reader of the published commits sees it. */
+    private static Map<String, List<String>> publishedUnits(Path indexRoot) throws Exception {
+        Map<String, TreeMap<Integer, String>> units = new TreeMap<>();
+        var generation = new IndexLayout(indexRoot).current().orElseThrow();
+        for (int shard = 0; shard < 2; shard++) {
+            Path dir = generation.shardDir(shard);
+            if (PublishedCommit.read(dir).isEmpty()) {
+                continue;
+            }
+            try (FSDirectory directory = FSDirectory.open(dir)) {
+                var commit = PublishedCommit.find(directory, PublishedCommit.read(dir).getAsLong());
+                if (commit.isEmpty()) {
+                    return Map.of(); // superseded while we looked; the caller polls again
+                }
+                try (DirectoryReader reader = DirectoryReader.open(commit.get())) {
+                    Bits live = MultiBits.getLiveDocs(reader);
+                    StoredFields stored = reader.storedFields();
+                    for (int i = 0; i < reader.maxDoc(); i++) {
+                        if (live != null && !live.get(i)) {
+                            continue;
+                        }
+                        Document d = stored.document(i);
+                        String previous = units.computeIfAbsent(d.get(IndexFields.DOC_ID), k -> new TreeMap<>())
+                                .put(d.getField(IndexFields.ORDINAL).numericValue().intValue(), d.get(IndexFields.TEXT));
+                        if (previous != null) {
+                            return Map.of("duplicate unit " + d.get(IndexFields.UNIT_ID), List.of());
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, List<String>> out = new TreeMap<>();
+        units.forEach((id, byOrdinal) -> out.put(id, List.copyOf(byOrdinal.values())));
+        return out;
+    }
+
+    private static Configuration flinkConfig(Path checkpoints) throws Exception {
+        Files.createDirectories(checkpoints);
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.BIND_PORT, "0");
+        flink.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
+        flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        return flink;
+    }
+
+    /** Fails the first subtask of the sink's task once per attempt, after a given number of documents. */
+    private record FailAt(long[] failAfter) implements FaultInjection {
+        @Override
+        public MapFunction<EmbeddedDocument, EmbeddedDocument> beforeSink() {
+            return new FailingMap(failAfter);
+        }
+    }
+
+    private static final class FailingMap extends RichMapFunction<EmbeddedDocument, EmbeddedDocument> {
+        private final long[] failAfter;
+        private long seen;
+
+        FailingMap(long[] failAfter) {
+            this.failAfter = failAfter;
+        }
+
+        @Override
+        public EmbeddedDocument map(EmbeddedDocument doc) {
+            int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0 && attempt < failAfter.length && ++seen == failAfter[attempt]) {
+                INJECTED.incrementAndGet();
+                throw new IllegalStateException("injected failure " + (attempt + 1) + " after " + seen + " documents");
+            }
+            return doc;
+        }
+    }
+}
