@@ -55,6 +55,26 @@ class ShardWriterTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"none", "int8", "int4"})
+    void quantizedShardsKeepTheExactFloatVectorsForCosines(String quantization) throws IOException {
+        io.semdex.core.IndexOptions options = io.semdex.core.IndexOptions.DEFAULT.withQuantization(quantization);
+        float[] vector = {0.6f, 0.8f, 0f, 0f};
+        Unit unit = new Unit("q#0", "q", 0, "text", List.of(), null, null, null, null, null, "h");
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, options, OptionalLong.empty())) {
+            shard.apply(new EmbeddedDocument("q", 0, false, List.of(new EmbeddedUnit(unit, vector))));
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+        }
+        try (FSDirectory directory = FSDirectory.open(dir);
+                DirectoryReader reader = DirectoryReader.open(directory)) {
+            var values = reader.leaves().get(0).reader().getFloatVectorValues(IndexFields.VECTOR);
+            assertThat(values.vectorValue(0)).containsExactly(vector);
+            var codecName = reader.leaves().get(0).reader().getFieldInfos().fieldInfo(IndexFields.VECTOR).getAttribute(
+                    "PerFieldKnnVectorsFormat.format");
+            assertThat(codecName).contains(quantization.equals("none") ? "Lucene99HnswVectorsFormat" : "QuantizedVectorsFormat");
+        }
+    }
+
     @Test
     void aNewShardIsPublishedEmptyAtCommitZero() throws IOException {
         try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
