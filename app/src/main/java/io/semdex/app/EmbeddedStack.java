@@ -4,7 +4,21 @@ import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
+import io.semdex.core.Generation;
+import io.semdex.core.Handoff;
+import io.semdex.core.IndexLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,15 +43,27 @@ public final class EmbeddedStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
 
     private final EmbeddedKafka kafka;
-    private final JobClient job;
     private final QueryService service;
     private final IngestJobConfig jobConfig;
+    private final Configuration flink;
+    private final Path checkpoints;
+    private final ScheduledExecutorService handoffs;
+    private volatile JobClient job;
 
-    private EmbeddedStack(EmbeddedKafka kafka, JobClient job, QueryService service, IngestJobConfig jobConfig) {
+    private EmbeddedStack(EmbeddedKafka kafka, JobClient job, QueryService service, IngestJobConfig jobConfig, Configuration flink,
+            Path checkpoints) {
         this.kafka = kafka;
         this.job = job;
         this.service = service;
         this.jobConfig = jobConfig;
+        this.flink = flink;
+        this.checkpoints = checkpoints;
+        this.handoffs = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "semdex-generation-handoff");
+            t.setDaemon(true);
+            return t;
+        });
+        handoffs.scheduleWithFixedDelay(this::adoptReadyGeneration, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -78,7 +104,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
             QueryService service = QueryService.start(new QueryServiceConfig(options.host(), options.port(),
                     jobConfig.indexRoot(), options.modelPreset(), kafka.bootstrapServers(), jobConfig.topic(), 100));
-            return new EmbeddedStack(kafka, job, service, jobConfig);
+            return new EmbeddedStack(kafka, job, service, jobConfig, flink, checkpoints);
         } catch (Exception | Error e) {
             if (job != null) {
                 cancel(job);
@@ -110,11 +136,91 @@ public final class EmbeddedStack implements AutoCloseable {
         return "http://" + address.getHostString() + ":" + address.getPort();
     }
 
+    /**
+     * Takes over a generation that {@code semdex reindex} built and marked READY: a second
+     * streaming job replays the topic into it from the offsets the reindex started at; once that
+     * job's committed offsets reach the end of the topic, CURRENT switches to it, and the old job
+     * stops. The query service moves over on its next refresh, with no failed request.
+     */
+    private synchronized void adoptReadyGeneration() {
+        try {
+            IndexLayout layout = new IndexLayout(jobConfig.indexRoot());
+            int live = layout.current().map(Generation::number).orElse(0);
+            for (int n = layout.latestNumber(); n > live; n--) {
+                Generation candidate = layout.generation(n);
+                Optional<Handoff> handoff = Handoff.read(candidate);
+                if (handoff.isPresent()) {
+                    adopt(layout, candidate, handoff.get());
+                    return;
+                }
+            }
+        } catch (Exception e) {
+            LOG.error("Taking over a reindexed generation failed; the live generation stays: {}", e.getMessage(), e);
+        }
+    }
+
+    private void adopt(IndexLayout layout, Generation generation, Handoff handoff) throws Exception {
+        long start = System.nanoTime();
+        LOG.info("{} is ready: replaying {} from {} into it before switching", generation.name(), jobConfig.topic(), handoff.offsets());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(jobConfig.parallelism(), flink);
+        IngestJob.buildCatchUp(env, jobConfig, generation, handoff);
+        JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
+        String group = jobConfig.groupId() + "-" + generation.name();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            while (!caughtUp(admin, group, handoff)) {
+                Thread.sleep(250);
+            }
+        }
+        layout.switchTo(generation);
+        JobClient old = job;
+        job = catchUp;
+        cancel(old);
+        deleteCheckpoints(old);
+        List<Generation> removed = layout.prune(2);
+        LOG.info("Switched to {} after {} ms of catch-up; removed {}", generation.name(), (System.nanoTime() - start) / 1_000_000,
+                removed.stream().map(Generation::name).toList());
+    }
+
+    /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end. */
+    private boolean caughtUp(Admin admin, String group, Handoff handoff) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        int partitions = admin.describeTopics(List.of(jobConfig.topic())).allTopicNames().get().get(jobConfig.topic()).partitions().size();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(jobConfig.topic(), p), OffsetSpec.latest());
+        }
+        for (var end : admin.listOffsets(latest).all().get().entrySet()) {
+            OffsetAndMetadata done = committed.get(end.getKey());
+            long position = done != null ? done.offset() : handoff.offsets().getOrDefault(end.getKey().partition(), 0L);
+            if (position < end.getValue().offset()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An old job's retained checkpoints point into the old generation: a later start must not resume from them. */
+    private void deleteCheckpoints(JobClient old) {
+        Path dir = checkpoints.resolve(old.getJobID().toHexString());
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // it never completed a checkpoint
+        } catch (java.io.IOException e) {
+            LOG.warn("Could not remove the old job's checkpoints in {}: {}", dir, e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         LOG.info("Shutting down: query service, Flink job, Kafka broker");
+        handoffs.shutdownNow();
         service.close();
-        cancel(job);
+        synchronized (this) {
+            cancel(job);
+        }
         kafka.close();
     }
 

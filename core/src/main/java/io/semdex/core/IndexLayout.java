@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -98,6 +99,39 @@ public final class IndexLayout {
             Files.move(tmp, root.resolve(CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot switch " + root + " to " + generation.name(), e);
+        }
+    }
+
+    /**
+     * Deletes the oldest generations so that at most {@code keep} remain, never the live one nor
+     * a newer one. A reader in another process that still has an old generation open keeps
+     * reading it: its open files stay valid until it closes them.
+     *
+     * @return the generations removed
+     */
+    public List<Generation> prune(int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be >= 1, got " + keep);
+        }
+        int live = current().map(Generation::number).orElse(Integer.MAX_VALUE);
+        List<Generation> removed = new java.util.ArrayList<>();
+        for (int n = Math.min(live, latestNumber()) - keep; n >= 1; n--) {
+            Generation old = generation(n);
+            if (Files.isDirectory(old.dir())) {
+                deleteTree(old.dir());
+                removed.add(old);
+            }
+        }
+        return removed;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
         }
     }
 

@@ -3,6 +3,8 @@ package io.semdex.ingest;
 import io.semdex.core.DocumentChange;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.Generation;
+import io.semdex.core.Handoff;
+import io.semdex.core.IndexOptions;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.SplitDocument;
@@ -10,7 +12,15 @@ import io.semdex.embed.EmbedFunction;
 import io.semdex.embed.ModelPreset;
 import io.semdex.embed.ModelPresets;
 import io.semdex.sink.LuceneSink;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -34,8 +44,9 @@ public final class IngestJob {
     private IngestJob() {}
 
     /**
-     * Adds the job to {@code env} and returns the generation it writes. The index root gets a first
-     * generation, with its manifest, when it has none.
+     * Adds the streaming job to {@code env} and returns the generation it writes: the live one,
+     * reading Kafka from the committed offsets. The index root gets a first generation, with its
+     * manifest, when it has none.
      *
      * @throws IllegalStateException when the live generation was built with another model or shard count
      */
@@ -45,11 +56,93 @@ public final class IngestJob {
 
     /** As {@link #build(StreamExecutionEnvironment, IngestJobConfig)}, with failures injected before the sink (tests). */
     public static Generation build(StreamExecutionEnvironment env, IngestJobConfig config, FaultInjection faults) {
-        ModelPreset preset = ModelPresets.get(config.modelPreset());
         IndexLayout layout = new IndexLayout(config.indexRoot());
-        Generation generation = layout.currentOrCreate(new Manifest(preset.id(), preset.dimensions(), "cosine",
-                config.analyzer(), config.parallelism(), Instant.now(), "kafka:" + config.topic(), config.indexOptions()));
+        Generation generation = layout.currentOrCreate(manifest(config, "kafka:" + config.topic(), config.indexOptions()));
+        streamInto(env, config, generation, OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), config.groupId(), faults);
+        return generation;
+    }
+
+    /**
+     * Adds a streaming job that catches a reindexed generation up: it reads the topic from the
+     * offsets its {@link Handoff} names, into that generation, and goes on from there as the live
+     * pipeline once the generation is switched in.
+     */
+    public static void buildCatchUp(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation, Handoff handoff) {
+        Map<TopicPartition, Long> from = new HashMap<>();
+        handoff.offsets().forEach((partition, offset) -> from.put(new TopicPartition(config.topic(), partition), offset));
+        streamInto(env, config, generation, OffsetsInitializer.offsets(from, OffsetResetStrategy.EARLIEST),
+                config.groupId() + "-" + generation.name(), FaultInjection.NONE);
+    }
+
+    /**
+     * Adds a bounded job, in BATCH mode, that builds a new generation ({@code gen-N+1}, not live)
+     * from {@code source}; run it to the end, then switch to the generation or hand it off.
+     */
+    public static Generation buildReindex(StreamExecutionEnvironment env, IngestJobConfig config, ReindexSource source) {
+        IndexLayout layout = new IndexLayout(config.indexRoot());
+        String described = switch (source) {
+            case ReindexSource.Topic t -> "kafka:" + config.topic() + " up to " + t.endOffsets();
+            case ReindexSource.Export e -> "export:" + e.path();
+        };
+        IndexOptions options = config.indexOptions().withForceMerge(true);
+        Generation generation = layout.create(layout.latestNumber() + 1, manifest(config, described, options));
+        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+        DataStream<KafkaRecord> records = switch (source) {
+            case ReindexSource.Topic t -> {
+                Map<TopicPartition, Long> end = new HashMap<>();
+                t.endOffsets().forEach((partition, offset) -> end.put(new TopicPartition(config.topic(), partition), offset));
+                yield env.fromSource(KafkaSource.<KafkaRecord>builder()
+                                .setBootstrapServers(config.bootstrapServers())
+                                .setTopics(config.topic())
+                                .setGroupId(config.groupId() + "-reindex-" + generation.name())
+                                .setStartingOffsets(OffsetsInitializer.earliest())
+                                .setBounded(OffsetsInitializer.offsets(end))
+                                .setDeserializer(new KafkaRecordSchema())
+                                .build(), WatermarkStrategy.noWatermarks(), "kafka: " + config.topic() + " (bounded)")
+                        .uid("kafka-source");
+            }
+            case ReindexSource.Export e -> env.fromSource(FileSource.forRecordStreamFormat(new TextLineInputFormat(),
+                                    new org.apache.flink.core.fs.Path(Path.of(e.path()).toAbsolutePath().toUri())).build(),
+                            WatermarkStrategy.noWatermarks(), "export: " + e.path())
+                    .uid("export-source")
+                    .map(new ExportLine(e.path(), e.beir()))
+                    .name("export lines")
+                    .uid("export-lines");
+        };
+        pipeline(records, config, generation, Manifest.read(generation.manifestFile()), FaultInjection.NONE);
+        LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
+                config.modelPreset());
+        return generation;
+    }
+
+    private static Manifest manifest(IngestJobConfig config, String source, IndexOptions options) {
+        ModelPreset preset = ModelPresets.get(config.modelPreset());
+        return new Manifest(preset.id(), preset.dimensions(), "cosine", config.analyzer(), config.parallelism(), Instant.now(),
+                source, options);
+    }
+
+    private static void streamInto(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation,
+            OffsetsInitializer start, String groupId, FaultInjection faults) {
         Manifest manifest = Manifest.read(generation.manifestFile());
+        env.enableCheckpointing(config.checkpointInterval().toMillis());
+        KafkaSource<KafkaRecord> source = KafkaSource.<KafkaRecord>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.topic())
+                .setGroupId(groupId)
+                .setStartingOffsets(start)
+                .setDeserializer(new KafkaRecordSchema())
+                .build();
+        DataStream<KafkaRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + config.topic())
+                .uid("kafka-source");
+        pipeline(records, config, generation, manifest, faults);
+        LOG.info("Ingest job: topic {} → {} ({} shards, model {}), checkpoints every {} ms",
+                config.topic(), generation.dir(), config.parallelism(), config.modelPreset(), config.checkpointInterval().toMillis());
+    }
+
+    /** parse → drop stale versions → split → keyBy(document id) → embed → Lucene shard per subtask. */
+    private static void pipeline(DataStream<KafkaRecord> records, IngestJobConfig config, Generation generation, Manifest manifest,
+            FaultInjection faults) {
+        ModelPreset preset = ModelPresets.get(config.modelPreset());
         manifest.requireCompatible(preset.id(), preset.dimensions());
         if (manifest.shardCount() != config.parallelism()) {
             throw new IllegalStateException(String.format(
@@ -57,31 +150,21 @@ public final class IngestJob {
                     generation.name(), manifest.shardCount(), config.parallelism()));
         }
 
-        env.enableCheckpointing(config.checkpointInterval().toMillis());
-
-        KafkaSource<KafkaRecord> source = KafkaSource.<KafkaRecord>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setTopics(config.topic())
-                .setGroupId(config.groupId())
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new KafkaRecordSchema())
-                .build();
-
-        SingleOutputStreamOperator<DocumentChange> changes = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + config.topic())
-                .uid("kafka-source")
+        SingleOutputStreamOperator<DocumentChange> changes = records
                 .process(new ParseFunction(config.maxRecordBytes()))
                 .name("parse")
                 .uid("parse");
 
-        changes.getSideOutput(ParseFunction.DEAD_LETTERS)
-                .sinkTo(KafkaSink.<DeadLetter>builder()
-                        .setBootstrapServers(config.bootstrapServers())
-                        .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
-                        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                        .build())
-                .name("dead letters: " + config.deadLetterTopic())
-                .uid("dead-letter-sink");
+        if (config.bootstrapServers() != null) {
+            changes.getSideOutput(ParseFunction.DEAD_LETTERS)
+                    .sinkTo(KafkaSink.<DeadLetter>builder()
+                            .setBootstrapServers(config.bootstrapServers())
+                            .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
+                            .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                            .build())
+                    .name("dead letters: " + config.deadLetterTopic())
+                    .uid("dead-letter-sink");
+        }
 
         SingleOutputStreamOperator<SplitDocument> split = changes
                 .keyBy(DocumentChange::docId)
@@ -112,9 +195,5 @@ public final class IngestJob {
                 .name("lucene: " + generation.name())
                 .uid("lucene-sink")
                 .setParallelism(config.parallelism());
-
-        LOG.info("Ingest job: topic {} → {} ({} shards, model {}), checkpoints every {} ms",
-                config.topic(), generation.dir(), config.parallelism(), preset.id(), config.checkpointInterval().toMillis());
-        return generation;
     }
 }

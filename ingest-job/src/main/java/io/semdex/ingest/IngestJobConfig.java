@@ -11,6 +11,7 @@ import java.util.Objects;
 /**
  * Everything the ingest job needs to run, validated when built.
  *
+ * @param bootstrapServers Kafka; may be null only for a reindex from an export (dead letters are then only logged)
  * @param parallelism subtasks of the embed and sink stages; also the shard count of the index
  */
 public record IngestJobConfig(
@@ -30,7 +31,6 @@ public record IngestJobConfig(
     public static final String DEFAULT_TOPIC = "documents";
 
     public IngestJobConfig {
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(indexRoot, "indexRoot");
         ModelPresets.get(modelPreset);

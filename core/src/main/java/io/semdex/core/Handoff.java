@@ -1,0 +1,53 @@
+package io.semdex.core;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A reindexed generation ready to go live: written as {@code gen-N/READY} when its bounded build
+ * finished without error. {@code offsets} are the input topic's end offsets when the build began:
+ * whoever runs the streaming job replays the topic from there into the new generation before
+ * switching to it, so no update that arrived during the reindex is lost.
+ *
+ * @param topic the input topic, or null when the build was not tied to one
+ * @param offsets partition → first offset not covered by the build
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Handoff(String topic, Map<Integer, Long> offsets) {
+
+    private static final String FILE = "READY";
+
+    public Handoff {
+        offsets = offsets == null ? Map.of() : Map.copyOf(new TreeMap<>(offsets));
+    }
+
+    public static Optional<Handoff> read(Generation generation) {
+        Path file = generation.dir().resolve(FILE);
+        try {
+            return Optional.of(Json.MAPPER.readValue(Files.readAllBytes(file), Handoff.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Marks {@code generation} ready, atomically. */
+    public void write(Generation generation) {
+        Path tmp = generation.dir().resolve(FILE + ".tmp");
+        try {
+            Json.MAPPER.writeValue(tmp.toFile(), this);
+            Files.move(tmp, generation.dir().resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark " + generation.name() + " ready", e);
+        }
+    }
+}
