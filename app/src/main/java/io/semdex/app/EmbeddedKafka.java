@@ -74,6 +74,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("message.max.bytes", Integer.toString(8 * 1024 * 1024));
+        // Formatted before (a restart on the same data directory): keep its cluster id, topics and offsets.
+        if (!Files.isRegularFile(logDir.resolve("meta.properties"))) {
+            format(dir);
+        }
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        server.startup();
+        String bootstrap = "127.0.0.1:" + brokerPort;
+        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap);
+        kafka.awaitReady();
+        LOG.info("Kafka broker (KRaft) ready at {} in {} ms, log in {}", bootstrap, (System.nanoTime() - start) / 1_000_000, dir);
+        return kafka;
+    }
+
+    private static void format(String dir) {
         try {
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
@@ -83,18 +97,10 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setMetadataLogDirectory(dir)
                     .setControllerListenerName("CONTROLLER")
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                    .setIgnoreFormatted(true)
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("cannot format Kafka storage in " + dir + ": " + e.getMessage(), e);
         }
-        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-        server.startup();
-        String bootstrap = "127.0.0.1:" + brokerPort;
-        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap);
-        kafka.awaitReady();
-        LOG.info("Kafka broker (KRaft) ready at {} in {} ms, log in {}", bootstrap, (System.nanoTime() - start) / 1_000_000, dir);
-        return kafka;
     }
 
     public String bootstrapServers() {
