@@ -1,0 +1,121 @@
+package io.semdex.app;
+
+import io.semdex.core.ContentHash;
+import io.semdex.core.EmbeddedDocument;
+import io.semdex.core.EmbeddedUnit;
+import io.semdex.core.IndexOptions;
+import io.semdex.core.PublishedCommit;
+import io.semdex.core.TextAnalysis;
+import io.semdex.core.Unit;
+import io.semdex.sink.ShardWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code semdex bench index}: how fast a shard takes units and commits, and how big it gets, with
+ * each vector quantization. No model runs: vectors are random unit vectors, so the figures are
+ * the index's own cost.
+ */
+@Command(name = "index", mixinStandardHelpOptions = true,
+        description = "Index build rate (units/s, no embedding), commit latency and index size per 1,000 units, per quantization.")
+final class BenchIndexCommand implements Callable<Integer> {
+
+    @Option(names = "--units", defaultValue = "20000", description = "Units to index per run (default: ${DEFAULT-VALUE}).")
+    int units;
+
+    @Option(names = "--dimensions", defaultValue = "512", description = "Vector dimensions (default: ${DEFAULT-VALUE}, bge-small-zh-v1.5).")
+    int dimensions;
+
+    @Option(names = "--commit-every", defaultValue = "500", description = "Units between commits, as checkpoints would cut them (default: ${DEFAULT-VALUE}).")
+    int commitEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        System.out.printf("%d units of %d dimensions, one commit per %d units%n%n", units, dimensions, commitEvery);
+        System.out.println("| quantization | units/s | commit p50 ms | commit p95 ms | disk / 1,000 units (MB) | force-merged (MB) | searched vectors + graph (MB) |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (String quantization : List.of("none", "int8", "int4")) {
+            run(quantization);
+        }
+        return 0;
+    }
+
+    private void run(String quantization) throws Exception {
+        Path dir = Files.createTempDirectory("semdex-bench-index-");
+        Random random = new Random(42);
+        List<Long> commits = new ArrayList<>();
+        long start = System.nanoTime();
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, IndexOptions.DEFAULT.withQuantization(quantization),
+                OptionalLong.empty())) {
+            for (int i = 0; i < units; i++) {
+                String id = "bench-" + i;
+                String text = "Unit " + i + " about shipping, returns and order " + random.nextInt(1000) + " 物流和退货说明 " + i;
+                Unit unit = new Unit(Unit.idOf(id, 0), id, 0, text, List.of(), null, null, null, null, null, ContentHash.of(text));
+                shard.apply(new EmbeddedDocument(id, 0, false, List.of(new EmbeddedUnit(unit, randomUnitVector(random)))));
+                if ((i + 1) % commitEvery == 0) {
+                    long c = System.nanoTime();
+                    PublishedCommit.write(dir, shard.commit().orElseThrow());
+                    commits.add(System.nanoTime() - c);
+                }
+            }
+            shard.commit().ifPresent(seq -> PublishedCommit.write(dir, seq));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double size = sizeMb(dir) * 1000.0 / units;
+            shard.forceMerge();
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+            double merged = sizeMb(dir) * 1000.0 / units;
+            double searched = searchedMb(dir, quantization) * 1000.0 / units;
+            long[] sorted = commits.stream().mapToLong(Long::longValue).sorted().toArray();
+            System.out.printf("| %s | %.0f | %.1f | %.1f | %.2f | %.2f | %.2f |%n", quantization, units / seconds,
+                    sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.95)] / 1e6, size, merged, searched);
+        } finally {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private float[] randomUnitVector(Random random) {
+        float[] v = new float[dimensions];
+        double norm = 0;
+        for (int d = 0; d < dimensions; d++) {
+            v[d] = (float) random.nextGaussian();
+            norm += v[d] * v[d];
+        }
+        float inv = (float) (1 / Math.sqrt(norm));
+        for (int d = 0; d < dimensions; d++) {
+            v[d] *= inv;
+        }
+        return v;
+    }
+
+    /**
+     * What a kNN search reads, after a force-merge: the HNSW graph (.vex) and the vectors it
+     * scores, full floats (.vec) without quantization, the quantized copy (.veq) with it. The raw
+     * floats of a quantized field stay on disk for exact cosines and merges but need not be in memory.
+     */
+    private static double searchedMb(Path dir, String quantization) throws java.io.IOException {
+        String vectors = quantization.equals("none") ? ".vec" : ".veq";
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".vex") || p.toString().endsWith(vectors))
+                    .mapToLong(p -> p.toFile().length()).sum() / 1e6;
+        }
+    }
+
+    private static double sizeMb(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum() / 1e6;
+        }
+    }
+
+}
