@@ -1,6 +1,5 @@
 package io.semdex.ingest;
 
-import io.semdex.core.DocumentChange;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
@@ -62,7 +61,7 @@ public final class IngestJob {
                 .setDeserializer(new KafkaRecordSchema())
                 .build();
 
-        SingleOutputStreamOperator<DocumentChange> changes = env
+        SingleOutputStreamOperator<ParsedChange> changes = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + config.topic())
                 .uid("kafka-source")
                 .process(new ParseFunction(config.maxRecordBytes()))
@@ -79,7 +78,7 @@ public final class IngestJob {
                 .uid("dead-letter-sink");
 
         SingleOutputStreamOperator<SplitDocument> split = changes
-                .map(new SplitFunction(new Splitter(config.maxUnitTokens(), TokenCounter.approximate())))
+                .map(new SplitFunction(Splitter.forModel(preset.id(), config.maxUnitTokens())))
                 .name("split")
                 .uid("split");
 
