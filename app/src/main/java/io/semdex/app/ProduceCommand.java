@@ -3,21 +3,30 @@ package io.semdex.app;
 import io.semdex.core.DocumentJson;
 import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.IngestJobConfig;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code semdex produce PATH}: produces an export (a JSONL file, or a directory of JSONL, JSON,
@@ -58,10 +67,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Read and check everything, send nothing.")
     boolean dryRun;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
         ExportFiles.Options defaults = ExportFiles.Options.defaults();
         ExportFiles export = ExportFiles.scan(path, new ExportFiles.Options(source, baseUrl,
@@ -71,16 +83,16 @@ final class ProduceCommand implements Callable<Integer> {
         List<String> failed = Collections.synchronizedList(new ArrayList<>());
         ProgressBar progress = new ProgressBar(err, total);
 
-        try (KafkaProducer<byte[], byte[]> producer = dryRun ? null : producer()) {
-            if (producer != null) {
-                try {
-                    producer.partitionsFor(topic);
-                } catch (RuntimeException e) {
-                    err.println("Cannot produce to topic '" + topic + "' at " + bootstrap + ": " + e.getMessage());
-                    err.println("Is Kafka running there (semdex demo prints its address), and does the topic exist?");
-                    return 2;
-                }
+        if (!dryRun) {
+            String problem = topicProblem();
+            if (problem != null) {
+                err.println("Cannot produce to topic '" + topic + "' at " + bootstrap + ": " + problem);
+                err.println("Is Kafka running there (semdex demo prints its address), and does the topic exist?");
+                err.flush();
+                return 2;
             }
+        }
+        try (KafkaProducer<byte[], byte[]> producer = dryRun ? null : producer()) {
             export.read(record -> {
                 if (!record.valid() && !sendInvalid) {
                     failed.add(record.origin() + ": " + record.error());
@@ -126,7 +138,26 @@ final class ProduceCommand implements Callable<Integer> {
         if (reasons.size() > MAX_REASONS_SHOWN) {
             out.println("    … and " + (reasons.size() - MAX_REASONS_SHOWN) + " more");
         }
+        out.flush();
         return failed.isEmpty() ? 0 : 1;
+    }
+
+    /** Why the topic cannot be written to, or null when it exists: asked up front so the answer is quick and clear. */
+    private String topicProblem() {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause() instanceof UnknownTopicOrPartitionException ? "the topic does not exist" : e.getCause().getMessage();
+        } catch (TimeoutException e) {
+            return "no answer from Kafka in 15 s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     private KafkaProducer<byte[], byte[]> producer() {

@@ -1,6 +1,6 @@
 package io.semdex.app;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** A one-line progress bar, {@code [=====>    ] 120/175}, redrawn in place on a terminal stream. */
 final class ProgressBar {
@@ -8,13 +8,13 @@ final class ProgressBar {
     private static final int WIDTH = 30;
     private static final long REDRAW_NANOS = 100_000_000L;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final long total;
     private long done;
     private long lastDraw;
     private int lastFilled = -1;
 
-    ProgressBar(PrintStream out, long total) {
+    ProgressBar(PrintWriter out, long total) {
         if (total < 0) {
             throw new IllegalArgumentException("total must be >= 0, got " + total);
         }

@@ -20,8 +20,12 @@ final class Boilerplate {
             Pattern.compile("(Powered|Printed) by Atlassian Confluence.*", Pattern.CASE_INSENSITIVE),
             Pattern.compile("Atlassian"));
 
-    /** Export sections whose content is chrome (file lists, comment threads), by their exact heading. */
-    private static final Set<String> SECTIONS = Set.of("Attachments:", "Comments:", "Attachments", "Page History");
+    /**
+     * Export sections whose content is chrome, by their exact heading: file lists, comment threads,
+     * and the space index page's details table and page tree.
+     */
+    private static final Set<String> SECTIONS = Set.of(
+            "Attachments:", "Comments:", "Page History", "Space Details:", "Available Pages:");
 
     private Boilerplate() {}
 

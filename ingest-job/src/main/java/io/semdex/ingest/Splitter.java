@@ -7,7 +7,9 @@ import io.semdex.embed.ModelPreset;
 import io.semdex.embed.ModelPresets;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -113,11 +115,31 @@ public final class Splitter implements Serializable {
                 u.lang(), u.fields(), ContentHash.of(u.embeddingInput()));
     }
 
-    /** Packs whole blocks of one section greedily; a block over budget alone is cut into parts of its own. */
+    /**
+     * Packs one section. Packing first adds up the token counts of the pieces, which is exact for
+     * WordPiece tokenizers (they split at the whitespace the pieces are joined with) and counts each
+     * piece once; every unit is then measured whole, and if one is over budget (a tokenizer that
+     * merges across the joins) the section is packed again measuring every candidate whole.
+     */
     private void packSection(List<Block> section, List<Passage> out) {
+        List<Passage> passages = new ArrayList<>();
+        Measure summed = new Measure(false);
+        packSection(section, passages, summed);
+        for (Passage passage : passages) {
+            if (summed.of(passage.text()) > maxTokens) {
+                passages.clear();
+                packSection(section, passages, new Measure(true));
+                break;
+            }
+        }
+        out.addAll(passages);
+    }
+
+    /** Packs whole blocks of one section greedily; a block over budget alone is cut into parts of its own. */
+    private void packSection(List<Block> section, List<Passage> out, Measure measure) {
         List<String> path = section.getFirst().headingPath();
         String lead = section.getFirst().lead();
-        if (lead != null && tokens.count(lead) > maxTokens / 2) {
+        if (lead != null && measure.of(lead) > maxTokens / 2) {
             // A lead this long cannot travel with every part: it becomes the section's first paragraph.
             List<Block> unled = new ArrayList<>(section.size() + 1);
             unled.add(new Block(Block.Kind.PARAGRAPH, path, null, lead));
@@ -129,16 +151,16 @@ public final class Splitter implements Serializable {
         for (Block block : section) {
             String rendered = render(block.kind(), block.text());
             current.add(rendered);
-            if (fits(lead, String.join("\n", current))) {
+            if (measure.fits(lead, current, "\n")) {
                 continue;
             }
             current.removeLast();
             flush(lead, current, path, out);
-            if (fits(lead, rendered)) {
+            if (measure.fits(lead, List.of(rendered), "\n")) {
                 current.add(rendered);
                 continue;
             }
-            for (String part : parts(block, lead)) {
+            for (String part : parts(block, lead, measure)) {
                 out.add(new Passage(path, compose(lead, part)));
             }
         }
@@ -153,17 +175,17 @@ public final class Splitter implements Serializable {
     }
 
     /** The parts of a block over budget: sentences (or code lines) packed greedily, each part rendered. */
-    private List<String> parts(Block block, String lead) {
+    private List<String> parts(Block block, String lead, Measure measure) {
         Block.Kind kind = block.kind();
         boolean code = kind == Block.Kind.CODE;
         List<String> pieces = new ArrayList<>();
         for (String piece : code ? lines(block.text()) : SentenceSplitter.split(block.text())) {
-            if (fitsPart(kind, lead, piece)) {
+            if (measure.fitsPart(kind, lead, List.of(piece))) {
                 pieces.add(piece);
                 continue;
             }
             for (String clause : code ? List.of(piece) : SentenceSplitter.clauses(piece)) {
-                if (fitsPart(kind, lead, clause)) {
+                if (measure.fitsPart(kind, lead, List.of(clause))) {
                     pieces.add(clause);
                 } else {
                     pieces.addAll(hardCut(kind, lead, clause));
@@ -171,26 +193,26 @@ public final class Splitter implements Serializable {
             }
         }
         List<String> parts = new ArrayList<>();
-        String part = "";
+        List<String> part = new ArrayList<>();
         for (String piece : pieces) {
-            String candidate = part.isEmpty() ? piece : join(kind, part, piece);
-            if (part.isEmpty() || fitsPart(kind, lead, candidate)) {
-                part = candidate;
-            } else {
-                parts.add(render(kind, part));
-                part = piece;
+            part.add(piece);
+            if (part.size() > 1 && !measure.fitsPart(kind, lead, part)) {
+                part.removeLast();
+                parts.add(render(kind, join(kind, part)));
+                part.clear();
+                part.add(piece);
             }
         }
         if (!part.isEmpty()) {
-            parts.add(render(kind, part));
+            parts.add(render(kind, join(kind, part)));
         }
         return parts;
     }
 
     /**
      * Cuts text that has no sentence or clause end inside the budget: the longest prefix that fits
-     * (found by binary search over code points), moved back to a space in its second half if there
-     * is one. Always takes at least one code point, so it ends.
+     * (found by binary search over code points, measured whole), moved back to a space in its second
+     * half if there is one. Always takes at least one code point, so it ends.
      */
     private List<String> hardCut(Block.Kind kind, String lead, String text) {
         int[] bounds = text.codePoints().map(Character::charCount).toArray();
@@ -206,7 +228,8 @@ public final class Splitter implements Serializable {
             int hi = bounds.length;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
-                if (fitsPart(kind, lead, text.substring(offsets[from], offsets[mid]).strip())) {
+                String candidate = text.substring(offsets[from], offsets[mid]).strip();
+                if (tokens.count(compose(lead, render(kind, candidate))) <= maxTokens) {
                     best = mid;
                     lo = mid + 1;
                 } else {
@@ -230,12 +253,54 @@ public final class Splitter implements Serializable {
         return pieces;
     }
 
-    private boolean fits(String lead, String text) {
-        return tokens.count(compose(lead, text)) <= maxTokens;
-    }
+    /** How one packing measures candidates: whole, or as the sum of its pieces' counts (each counted once). */
+    private final class Measure {
 
-    private boolean fitsPart(Block.Kind kind, String lead, String text) {
-        return fits(lead, render(kind, text));
+        private final boolean whole;
+        private final Map<String, Integer> counts = new HashMap<>();
+
+        Measure(boolean whole) {
+            this.whole = whole;
+        }
+
+        int of(String text) {
+            Integer n = counts.get(text);
+            if (n == null) {
+                n = tokens.count(text);
+                counts.put(text, n);
+            }
+            return n;
+        }
+
+        /** Whether the pieces joined (blocks by line ends), led by {@code lead}, fit the budget. */
+        boolean fits(String lead, List<String> pieces, String joiner) {
+            if (whole) {
+                return tokens.count(compose(lead, String.join(joiner, pieces))) <= maxTokens;
+            }
+            int sum = lead == null ? 0 : of(lead);
+            for (String piece : pieces) {
+                sum += of(piece);
+                if (sum > maxTokens) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether sentences or code lines of one block, joined and rendered as one part, fit the budget. */
+        boolean fitsPart(Block.Kind kind, String lead, List<String> pieces) {
+            if (whole) {
+                return tokens.count(compose(lead, render(kind, join(kind, pieces)))) <= maxTokens;
+            }
+            int sum = (lead == null ? 0 : of(lead)) + of(render(kind, ""));
+            for (String piece : pieces) {
+                sum += of(piece);
+                if (sum > maxTokens) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private String render(Block.Kind kind, String text) {
@@ -252,11 +317,18 @@ public final class Splitter implements Serializable {
         return lead + (needsSpace(lead, text) ? " " : "") + text;
     }
 
-    private static String join(Block.Kind kind, String a, String b) {
+    private static String join(Block.Kind kind, List<String> pieces) {
         if (kind == Block.Kind.CODE) {
-            return a + "\n" + b;
+            return String.join("\n", pieces);
         }
-        return a + (needsSpace(a, b) ? " " : "") + b;
+        StringBuilder out = new StringBuilder();
+        for (String piece : pieces) {
+            if (needsSpace(out, piece)) {
+                out.append(' ');
+            }
+            out.append(piece);
+        }
+        return out.toString();
     }
 
     private static List<String> lines(String code) {
@@ -270,7 +342,7 @@ public final class Splitter implements Serializable {
     }
 
     /** Latin sentences are joined with a space; CJK sentences run on as they are written. */
-    private static boolean needsSpace(String before, String after) {
+    private static boolean needsSpace(CharSequence before, String after) {
         if (before.isEmpty() || after.isEmpty()) {
             return false;
         }
