@@ -7,7 +7,6 @@ import io.semdex.core.DocumentJson;
 import io.semdex.core.InvalidDocumentException;
 import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -143,8 +142,9 @@ public final class ExportFiles {
             String kind = Objects.requireNonNullElse(kind(file), "document");
             switch (kind) {
                 case "jsonl" -> {
-                    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-                        for (byte[] line = readLine(in); line != null; line = readLine(in)) {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        LineReader lines = new LineReader(in);
+                        for (byte[] line = lines.next(); line != null; line = lines.next()) {
                             if (!isBlank(line)) {
                                 count++;
                             }
@@ -168,9 +168,10 @@ public final class ExportFiles {
             String name = name(file);
             switch (kind) {
                 case "jsonl" -> {
-                    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        LineReader lines = new LineReader(in);
                         int number = 0;
-                        for (byte[] line = readLine(in); line != null; line = readLine(in)) {
+                        for (byte[] line = lines.next(); line != null; line = lines.next()) {
                             number++;
                             if (!isBlank(line)) {
                                 sink.accept(jsonRecord(name + ":" + number, line));
@@ -293,23 +294,49 @@ public final class ExportFiles {
                 .toString();
     }
 
-    /** One line as bytes without its line end, or null at the end; bytes, so invalid UTF-8 reaches the check intact. */
-    private static byte[] readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b = in.read();
-        if (b < 0) {
-            return null;
+    /** Lines as bytes without their line ends, so invalid UTF-8 reaches the contract check intact. */
+    private static final class LineReader {
+
+        private final InputStream in;
+        private final byte[] buffer = new byte[64 * 1024];
+        private int position;
+        private int limit;
+
+        LineReader(InputStream in) {
+            this.in = in;
         }
-        while (b >= 0 && b != '\n') {
-            line.write(b);
-            b = in.read();
+
+        /** The next line, or null at the end. */
+        byte[] next() throws IOException {
+            ByteArrayOutputStream line = null;
+            while (true) {
+                if (position == limit) {
+                    limit = in.read(buffer);
+                    position = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        return line == null ? null : strip(line.toByteArray());
+                    }
+                }
+                int start = position;
+                while (position < limit && buffer[position] != '\n') {
+                    position++;
+                }
+                if (line == null) {
+                    line = new ByteArrayOutputStream(Math.max(64, position - start));
+                }
+                line.write(buffer, start, position - start);
+                if (position < limit) {
+                    position++; // the line end
+                    return strip(line.toByteArray());
+                }
+            }
         }
-        byte[] bytes = line.toByteArray();
-        int length = bytes.length;
-        if (length > 0 && bytes[length - 1] == '\r') {
-            length--;
+
+        private static byte[] strip(byte[] bytes) {
+            int length = bytes.length;
+            return length > 0 && bytes[length - 1] == '\r' ? Arrays.copyOf(bytes, length - 1) : bytes;
         }
-        return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
     }
 
     private static boolean isBlank(byte[] line) {
