@@ -110,7 +110,7 @@ public final class SplitReport {
             quoted.appendReplacement(out, Matcher.quoteReplacement(FIELD_NAME.matcher(inner).matches() ? "'" + inner + "'" : "'…'"));
         }
         quoted.appendTail(out);
-        kind = out.toString().replaceAll("\\d+", "N");
+        kind = out.toString().replaceAll("\\d{2,}", "N"); // sizes and offsets, not "UTF-8"
         return kind.length() > 90 ? kind.substring(0, 90) + "…" : kind;
     }
 }

@@ -58,5 +58,6 @@ class RecordParserTest {
         assertThat(SplitReport.reasonKind("record is 5000000 bytes; the limit is 4194304 (split the document)"))
                 .isEqualTo("record is N bytes; the limit is N (split the document)");
         assertThat(SplitReport.reasonKind("malformed JSON: Unexpected end-of-input at line 1")).isEqualTo("malformed JSON");
+        assertThat(SplitReport.reasonKind("record value is not valid UTF-8")).isEqualTo("record value is not valid UTF-8");
     }
 }
