@@ -68,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  search:   curl '" + url + "/api/search?q=哪种水果维生素C多&k=3'");
         System.out.println("  add:      curl -X POST " + url + "/api/documents -H 'Content-Type: application/json' \\");
         System.out.println("              -d '{\"id\":\"note-1\",\"body\":\"The office closes at 6 pm on Fridays.\"}'");
-        System.out.println("  kafka:    " + stack.bootstrapServers() + " (topic " + stack.topic() + ")");
+        System.out.println("  kafka:    " + stack.bootstrapServers() + "   (./semdex produce DIR --bootstrap " + stack.bootstrapServers() + ")");
         System.out.println("  data dir: " + dataDir);
         System.out.println("Press Ctrl-C to stop.");
         stopped.await();

@@ -1,6 +1,5 @@
 package io.semdex.ingest;
 
-import io.semdex.core.DocumentChange;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.Generation;
 import io.semdex.core.Handoff;
@@ -150,7 +149,7 @@ public final class IngestJob {
                     generation.name(), manifest.shardCount(), config.parallelism()));
         }
 
-        SingleOutputStreamOperator<DocumentChange> changes = records
+        SingleOutputStreamOperator<ParsedChange> changes = records
                 .process(new ParseFunction(config.maxRecordBytes()))
                 .name("parse")
                 .uid("parse");
@@ -167,11 +166,11 @@ public final class IngestJob {
         }
 
         SingleOutputStreamOperator<SplitDocument> split = changes
-                .keyBy(DocumentChange::docId)
+                .keyBy(ParsedChange::docId)
                 .process(new VersionFilter())
                 .name("drop stale versions")
                 .uid("version-filter")
-                .map(new SplitFunction(new Splitter(config.maxUnitTokens(), TokenCounter.approximate())))
+                .map(new SplitFunction(Splitter.forModel(preset.id(), config.maxUnitTokens())))
                 .name("split")
                 .uid("split");
 

@@ -38,6 +38,9 @@ public record IngestJobConfig(
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }
+        if (maxUnitTokens < 8) {
+            throw new IllegalArgumentException("maxUnitTokens must be >= 8, got " + maxUnitTokens);
+        }
         if (checkpointInterval.toMillis() < 100) {
             throw new IllegalArgumentException("checkpoint interval must be >= 100 ms, got " + checkpointInterval);
         }
@@ -70,6 +73,12 @@ public record IngestJobConfig(
     public IngestJobConfig withTopic(String topic) {
         return new IngestJobConfig(bootstrapServers, topic, topic + ".dlq", groupId, indexRoot, modelPreset, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
+    }
+
+    /** The unit budget in tokens of the model's tokenizer; lowered where the model's input is shorter. */
+    public IngestJobConfig withMaxUnitTokens(int tokens) {
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
+                parallelism, checkpointInterval, maxRecordBytes, tokens, indexOptions);
     }
 
     public IngestJobConfig withModelPreset(String preset) {

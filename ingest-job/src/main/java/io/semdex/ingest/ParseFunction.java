@@ -1,7 +1,5 @@
 package io.semdex.ingest;
 
-import io.semdex.core.DocumentChange;
-import io.semdex.core.DocumentJson;
 import io.semdex.core.InvalidDocumentException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -12,19 +10,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Parses raw records into document changes. A record that breaks the input contract goes to the
- * {@link #DEAD_LETTERS} side output with its reason; the job never stops on bad input.
+ * Parses raw records into parsed document changes (JSON contract, then the body by its format). A
+ * record that breaks the contract, or whose body no parser can read, goes to the
+ * {@link #DEAD_LETTERS} side output with its reason and is counted in {@code semdexDeadLettered};
+ * the job never stops on bad input.
  */
-final class ParseFunction extends ProcessFunction<KafkaRecord, DocumentChange> {
+final class ParseFunction extends ProcessFunction<KafkaRecord, ParsedChange> {
 
     static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
     private static final Logger LOG = LoggerFactory.getLogger(ParseFunction.class);
 
-    private final int maxRecordBytes;
+    private final RecordParser parser;
     private transient Counter deadLettered;
 
     ParseFunction(int maxRecordBytes) {
-        this.maxRecordBytes = maxRecordBytes;
+        this.parser = new RecordParser(maxRecordBytes);
     }
 
     @Override
@@ -33,9 +33,9 @@ final class ParseFunction extends ProcessFunction<KafkaRecord, DocumentChange> {
     }
 
     @Override
-    public void processElement(KafkaRecord record, Context ctx, Collector<DocumentChange> out) {
+    public void processElement(KafkaRecord record, Context ctx, Collector<ParsedChange> out) {
         try {
-            out.collect(DocumentJson.parseRecord(record.key(), record.value(), maxRecordBytes));
+            out.collect(parser.parse(record.key(), record.value()));
         } catch (InvalidDocumentException e) {
             deadLettered.inc();
             LOG.warn("Dead-lettered {}/{}/{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());

@@ -1,11 +1,10 @@
 package io.semdex.ingest;
 
-import io.semdex.core.DocumentChange;
 import io.semdex.core.SplitDocument;
 import org.apache.flink.api.common.functions.MapFunction;
 
-/** Splits each upsert into its units; deletes pass through. */
-final class SplitFunction implements MapFunction<DocumentChange, SplitDocument> {
+/** Splits each parsed upsert into its units; deletes pass through. */
+final class SplitFunction implements MapFunction<ParsedChange, SplitDocument> {
 
     private final Splitter splitter;
 
@@ -14,10 +13,11 @@ final class SplitFunction implements MapFunction<DocumentChange, SplitDocument> 
     }
 
     @Override
-    public SplitDocument map(DocumentChange change) {
+    public SplitDocument map(ParsedChange change) {
         if (change.isDelete()) {
             return SplitDocument.delete(change.docId());
         }
-        return new SplitDocument(change.docId(), change.document().updatedMillis(), false, splitter.split(change.document()));
+        ParsedDocument doc = change.document();
+        return new SplitDocument(change.docId(), doc.source().updatedMillis(), false, splitter.split(doc));
     }
 }

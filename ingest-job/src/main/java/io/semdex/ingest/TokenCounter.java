@@ -8,9 +8,15 @@ public interface TokenCounter extends Serializable {
 
     int count(String text);
 
+    /** The tokens of a model preset's own tokenizer: what the job splits with. */
+    static TokenCounter forModel(String presetId) {
+        return new ModelTokenCounter(presetId);
+    }
+
     /**
      * A tokenizer-free estimate close to BERT-style WordPiece counts: one token per CJK character,
-     * about four characters per token for other scripts, at least one per word.
+     * about four characters per token for other scripts, at least one per word. For tests and
+     * tools that must not load a tokenizer.
      */
     static TokenCounter approximate() {
         return text -> {

@@ -1,6 +1,5 @@
 package io.semdex.ingest;
 
-import io.semdex.core.DocumentChange;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * delete stays dropped. Records without an {@code updated} time carry no order and always apply.
  * Runs before splitting and embedding, so a stale record costs nothing downstream.
  */
-final class VersionFilter extends KeyedProcessFunction<String, DocumentChange, DocumentChange> {
+final class VersionFilter extends KeyedProcessFunction<String, ParsedChange, ParsedChange> {
 
     private static final Logger LOG = LoggerFactory.getLogger(VersionFilter.class);
 
@@ -31,8 +30,8 @@ final class VersionFilter extends KeyedProcessFunction<String, DocumentChange, D
     }
 
     @Override
-    public void processElement(DocumentChange change, Context ctx, Collector<DocumentChange> out) throws Exception {
-        long version = change.isDelete() ? 0 : change.document().updatedMillis();
+    public void processElement(ParsedChange change, Context ctx, Collector<ParsedChange> out) throws Exception {
+        long version = change.isDelete() ? 0 : change.document().source().updatedMillis();
         Long seen = newest.value();
         if (version > 0 && seen != null && version < seen) {
             stale.inc();

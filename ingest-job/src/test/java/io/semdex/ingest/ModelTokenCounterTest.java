@@ -1,0 +1,33 @@
+package io.semdex.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.semdex.embed.ModelPresets;
+import org.junit.jupiter.api.Test;
+
+class ModelTokenCounterTest {
+
+    private final TokenCounter counter = TokenCounter.forModel(ModelPresets.DEFAULT);
+
+    @Test
+    void countsWithTheModelsOwnTokenizerWithoutSpecialTokensOrTruncation() {
+        assertThat(counter.count("")).isZero();
+        assertThat(counter.count("苹果很甜。")).isEqualTo(5); // bge-small-zh: one token per Chinese character
+        assertThat(counter.count("priority")).isGreaterThanOrEqualTo(1);
+        String longText = "消息队列支持优先级。".repeat(200);
+        assertThat(counter.count(longText)).as("no truncation at the model's 512").isEqualTo(2000);
+    }
+
+    @Test
+    void anUnknownPresetFailsWhenTheCounterIsMadeNotWhenItCounts() {
+        assertThatThrownBy(() -> TokenCounter.forModel("no-such-model"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown model preset 'no-such-model'");
+    }
+
+    @Test
+    void theJobsBudgetIsLoweredForModelsWithShortInputs() {
+        assertThat(Splitter.forModel(ModelPresets.DEFAULT, 200).maxTokens()).isEqualTo(200);
+        assertThat(Splitter.forModel("all-minilm-l6-v2", 200).maxTokens()).isEqualTo(128 - 2 - Splitter.CONTEXT_RESERVE);
+    }
+}
