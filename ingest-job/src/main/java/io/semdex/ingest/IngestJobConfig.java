@@ -46,7 +46,7 @@ public record IngestJobConfig(
     /** Defaults for everything but where Kafka and the index are. */
     public static IngestJobConfig defaults(String bootstrapServers, Path indexRoot) {
         return new IngestJobConfig(bootstrapServers, DEFAULT_TOPIC, null, null, indexRoot, ModelPresets.DEFAULT,
-                TextAnalysis.CJK_BIGRAM, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS);
+                TextAnalysis.DEFAULT, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS);
     }
 
     public IngestJobConfig withParallelism(int parallelism) {
