@@ -59,7 +59,7 @@ final class EvalIndex {
         if (missing.isEmpty()) {
             return;
         }
-        LOG.info("Embedding {} units with {} ({} cached)", missing.size(), embedder.info().modelId(), cache.size());
+        LOG.info("Embedding {} units with {} (the cache holds {} vectors)", missing.size(), embedder.info().modelId(), cache.size());
         long start = System.nanoTime();
         for (int from = 0; from < missing.size(); from += EMBED_CHUNK) {
             List<Unit> chunk = missing.subList(from, Math.min(missing.size(), from + EMBED_CHUNK));

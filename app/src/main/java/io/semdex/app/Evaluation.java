@@ -50,7 +50,7 @@ final class Evaluation {
         double mrr = 0;
         for (Map.Entry<String, String> query : data.queries().entrySet()) {
             SearchRequest request = SearchRequest.builder(clip(query.getValue()))
-                    .k(DEPTH).candidates(candidates).groupByDoc(true).threshold(threshold)
+                    .k(DEPTH).candidates(candidates).groupByDoc(true).threshold(threshold).highlight(false)
                     .mode(setting.mode()).fusion(setting.fusion()).alpha(setting.alpha()).rrfK(rrfK)
                     .build();
             List<String> ranking = new ArrayList<>(DEPTH);

@@ -10,14 +10,15 @@ import java.util.stream.Collectors;
  */
 public enum Fusion {
     /**
-     * Weighted reciprocal rank fusion: {@code alpha / (k + rank_vector) + (1 - alpha) / (k + rank_keyword)};
-     * a side where the unit has no rank (no keyword match) adds nothing. Scale-free, so it needs no
-     * normalization, but it throws away how far apart the scores are.
+     * Weighted reciprocal rank fusion: {@code alpha / (k + rank_vector) + (1 - alpha) / (k + rank_keyword)},
+     * ranks within each side's retrieved list; a side whose list lacks the unit adds nothing.
+     * Scale-free, so it needs no normalization, but it throws away how far apart the scores are.
      */
     RRF,
     /**
      * Convex combination of min-max normalized scores: {@code alpha * norm(cosine) + (1 - alpha) * norm(bm25)},
-     * each normalized over the candidate pool. Keeps score gaps: a unit far ahead on one side stays ahead.
+     * each side normalized over its own retrieved list (0 below its lowest score). Keeps score gaps:
+     * a unit far ahead on one side stays ahead.
      */
     LINEAR;
 

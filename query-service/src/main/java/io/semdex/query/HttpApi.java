@@ -123,7 +123,7 @@ final class HttpApi implements AutoCloseable {
 
     /** Parameters of {@code /api/search}; only {@code filter} may be given more than once. */
     static final List<String> SEARCH_PARAMS =
-            List.of("q", "k", "offset", "threshold", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates");
+            List.of("q", "k", "offset", "threshold", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates", "highlight");
 
     private Object search(Exchange exchange, String method) throws IOException {
         Map<String, List<String>> params = searchParams(exchange, method);
@@ -137,7 +137,8 @@ final class HttpApi implements AutoCloseable {
                     .fusion(params.containsKey("fusion") ? Fusion.parse(single(params, "fusion")) : SearchRequest.DEFAULT_FUSION)
                     .rrfK(intParam(params, "rrf_k", SearchRequest.DEFAULT_RRF_K))
                     .candidates(intParam(params, "candidates", SearchRequest.DEFAULT_CANDIDATES))
-                    .groupByDoc(groupParam(single(params, "group")));
+                    .groupByDoc(groupParam(single(params, "group")))
+                    .highlight(booleanParam("highlight", single(params, "highlight"), true));
             if (params.containsKey("alpha")) {
                 builder.alpha(doubleParam(params, "alpha", Double.NaN));
             }
@@ -213,6 +214,17 @@ final class HttpApi implements AutoCloseable {
             return true;
         }
         throw new ApiException(400, "'group' must be 'doc' (one hit per document) or 'none', got '" + value + "'");
+    }
+
+    private static boolean booleanParam(String name, String value, boolean fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.strip()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ApiException(400, "'" + name + "' must be true or false, got '" + value + "'");
+        };
     }
 
     private static int intParam(Map<String, List<String>> params, String name, int fallback) {

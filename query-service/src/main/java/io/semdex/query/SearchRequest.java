@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param groupByDoc one hit per document: its best unit
  * @param candidates units each side retrieves before fusion and paging, {@code k + offset}..{@value #MAX_CANDIDATES};
  *     a page is cut from one fixed pool, so pages of equal requests never overlap or skip
+ * @param highlight whether hits carry highlight spans
  */
 public record SearchRequest(
         String query,
@@ -35,7 +36,8 @@ public record SearchRequest(
         int rrfK,
         List<MetadataFilter> filters,
         boolean groupByDoc,
-        int candidates) {
+        int candidates,
+        boolean highlight) {
 
     public static final int DEFAULT_K = 10;
     public static final int MAX_K = 100;
@@ -50,9 +52,9 @@ public record SearchRequest(
     /** Hybrid's default fusion; README "Evaluation" has the measurements behind it. */
     public static final Fusion DEFAULT_FUSION = Fusion.LINEAR;
     /** Vector weight of linear fusion when none is given. */
-    public static final double DEFAULT_LINEAR_ALPHA = 0.7;
+    public static final double DEFAULT_LINEAR_ALPHA = 0.8;
     /** Vector weight of RRF when none is given. */
-    public static final double DEFAULT_RRF_ALPHA = 0.7;
+    public static final double DEFAULT_RRF_ALPHA = 0.8;
 
     public SearchRequest {
         if (query == null || query.isBlank()) {
@@ -98,7 +100,7 @@ public record SearchRequest(
     /** A builder holding every value of this request, to change a few. */
     public Builder toBuilder() {
         Builder b = new Builder(query).k(k).offset(offset).threshold(threshold).mode(mode).fusion(fusion).alpha(alpha).rrfK(rrfK)
-                .groupByDoc(groupByDoc).candidates(candidates);
+                .groupByDoc(groupByDoc).candidates(candidates).highlight(highlight);
         filters.forEach(b::filter);
         return b;
     }
@@ -116,6 +118,7 @@ public record SearchRequest(
         private final List<MetadataFilter> filters = new ArrayList<>();
         private boolean groupByDoc;
         private int candidates = DEFAULT_CANDIDATES;
+        private boolean highlight = true;
 
         private Builder(String query) {
             this.query = query;
@@ -173,9 +176,14 @@ public record SearchRequest(
             return this;
         }
 
+        public Builder highlight(boolean highlight) {
+            this.highlight = highlight;
+            return this;
+        }
+
         public SearchRequest build() {
             double a = alpha != null ? alpha : fusion == Fusion.RRF ? DEFAULT_RRF_ALPHA : DEFAULT_LINEAR_ALPHA;
-            return new SearchRequest(query, k, offset, threshold, mode, fusion, a, rrfK, filters, groupByDoc, candidates);
+            return new SearchRequest(query, k, offset, threshold, mode, fusion, a, rrfK, filters, groupByDoc, candidates, highlight);
         }
     }
 }

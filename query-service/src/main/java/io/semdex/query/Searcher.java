@@ -43,8 +43,9 @@ import org.apache.lucene.util.VectorUtil;
  * only by keywords has one too) and its BM25 from the keyword query's scorer (0 when no term occurs
  * in it). The threshold is applied to the raw cosine before fusion, so in {@code vector} and
  * {@code hybrid} mode every hit has cosine &ge; threshold and a weak side cannot bring in a unit
- * below it. The pool is ranked, grouped by document if asked, ordered by score then unit id, and the
- * page is cut from it; the same request gives the same order, so pages neither overlap nor skip.
+ * below it. The pool is fused (see {@link #fuse}), grouped by document if asked, ordered by score
+ * then unit id, and the page is cut from it; the same request gives the same order, so pages
+ * neither overlap nor skip.
  */
 public final class Searcher {
 
@@ -119,14 +120,16 @@ public final class Searcher {
         Map<Integer, Candidate> pool = new HashMap<>();
         if (mode.usesVectors()) {
             for (ScoreDoc sd : searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, queryVector, depth, filter), depth).scoreDocs) {
-                pool.computeIfAbsent(sd.doc, Candidate::new);
+                pool.computeIfAbsent(sd.doc, Candidate::new).inVectorList = true;
             }
         }
         if (mode != SearchMode.VECTOR && keyword != null) {
             Query filtered = filter == null ? keyword : new BooleanQuery.Builder()
                     .add(keyword, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
             for (ScoreDoc sd : searcher.search(filtered, depth).scoreDocs) {
-                pool.computeIfAbsent(sd.doc, Candidate::new).bm25 = sd.score;
+                Candidate c = pool.computeIfAbsent(sd.doc, Candidate::new);
+                c.bm25 = sd.score;
+                c.inKeywordList = true;
             }
         }
         List<Candidate> candidates = new ArrayList<>(pool.values());
@@ -151,32 +154,28 @@ public final class Searcher {
         }
         int from = Math.min(request.offset(), candidates.size());
         int to = Math.min(request.offset() + request.k(), candidates.size());
-        Set<String> queryTerms = KeywordQuery.terms(analyzer, request.query());
+        Set<String> queryTerms = request.highlight() ? KeywordQuery.terms(analyzer, request.query()) : Set.of();
         List<Hit> hits = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode));
+            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight()));
         }
         return new Ranking(candidates.size(), hits);
     }
 
-    /** Ranks each side within the pool, then combines them; both sides are known for every unit. */
+    /**
+     * Combines the two sides over the pool. Each side is judged on its own list (the units it
+     * retrieved that passed the threshold): RRF adds {@code weight / (k + rank)} for a unit's rank in
+     * each list it is in; linear min-max normalizes each side over its list, so a unit the other side
+     * brought in scores 0 on this side when it falls below the list's lowest score.
+     */
     static void fuse(List<Candidate> pool, SearchRequest request) {
         double alpha = request.alpha();
         if (request.fusion() == Fusion.RRF) {
-            List<Candidate> byCosine = new ArrayList<>(pool);
-            byCosine.sort(Comparator.comparingDouble((Candidate c) -> c.cosine).reversed().thenComparingInt(c -> c.doc));
-            List<Candidate> byBm25 = new ArrayList<>(pool);
-            byBm25.removeIf(c -> !(c.bm25 > 0));
-            byBm25.sort(Comparator.comparingDouble((Candidate c) -> c.bm25).reversed().thenComparingInt(c -> c.doc));
             for (Candidate c : pool) {
                 c.score = 0;
             }
-            for (int r = 0; r < byCosine.size(); r++) {
-                byCosine.get(r).score += alpha / (request.rrfK() + r + 1);
-            }
-            for (int r = 0; r < byBm25.size(); r++) {
-                byBm25.get(r).score += (1 - alpha) / (request.rrfK() + r + 1);
-            }
+            addReciprocalRanks(pool, true, alpha, request.rrfK());
+            addReciprocalRanks(pool, false, 1 - alpha, request.rrfK());
             return;
         }
         double minCos = Double.POSITIVE_INFINITY;
@@ -184,19 +183,41 @@ public final class Searcher {
         double minBm25 = Double.POSITIVE_INFINITY;
         double maxBm25 = Double.NEGATIVE_INFINITY;
         for (Candidate c : pool) {
-            minCos = Math.min(minCos, c.cosine);
-            maxCos = Math.max(maxCos, c.cosine);
-            minBm25 = Math.min(minBm25, c.bm25);
-            maxBm25 = Math.max(maxBm25, c.bm25);
+            if (c.inVectorList) {
+                minCos = Math.min(minCos, c.cosine);
+                maxCos = Math.max(maxCos, c.cosine);
+            }
+            if (c.inKeywordList) {
+                minBm25 = Math.min(minBm25, c.bm25);
+                maxBm25 = Math.max(maxBm25, c.bm25);
+            }
         }
         for (Candidate c : pool) {
             c.score = alpha * normalize(c.cosine, minCos, maxCos) + (1 - alpha) * normalize(c.bm25, minBm25, maxBm25);
         }
     }
 
-    /** Min-max to 0..1; a side whose scores are all equal says nothing about order and adds 0. */
+    private static void addReciprocalRanks(List<Candidate> pool, boolean vectorSide, double weight, int k) {
+        List<Candidate> list = new ArrayList<>(pool);
+        list.removeIf(c -> !(vectorSide ? c.inVectorList : c.inKeywordList));
+        Comparator<Candidate> bySide = vectorSide
+                ? Comparator.comparingDouble((Candidate c) -> c.cosine)
+                : Comparator.comparingDouble((Candidate c) -> c.bm25);
+        list.sort(bySide.reversed().thenComparingInt(c -> c.doc));
+        for (int rank = 1; rank <= list.size(); rank++) {
+            list.get(rank - 1).score += weight / (k + rank);
+        }
+    }
+
+    /**
+     * Min-max to 0..1, clamped: below the list's lowest score is 0 (and so is NaN), above its highest
+     * (a unit HNSW missed) is 1. A list whose scores are all equal says nothing about order and adds 0.
+     */
     private static double normalize(double value, double min, double max) {
-        return max > min ? (value - min) / (max - min) : 0;
+        if (!(max > min) || !(value > min)) {
+            return 0;
+        }
+        return Math.min(1, (value - min) / (max - min));
     }
 
     /** Cosine of every candidate from its stored (normalized) vector: the dot product with the query. */
@@ -285,13 +306,17 @@ public final class Searcher {
         }
     }
 
-    private Hit toHit(IndexSearcher searcher, Analyzer analyzer, Set<String> queryTerms, Candidate c, int rank, SearchMode mode)
+    private Hit toHit(IndexSearcher searcher, Analyzer analyzer, Set<String> queryTerms, Candidate c, int rank, SearchMode mode,
+            boolean highlight)
             throws IOException {
         Document doc = searcher.storedFields().document(c.doc, STORED);
         String title = doc.get(IndexFields.TITLE);
         String text = doc.get(IndexFields.TEXT);
-        List<Highlight> highlights = new ArrayList<>(Highlighter.spans(analyzer, IndexFields.TITLE, title, queryTerms));
-        highlights.addAll(Highlighter.spans(analyzer, IndexFields.TEXT, text, queryTerms));
+        List<Highlight> highlights = new ArrayList<>();
+        if (highlight) {
+            highlights.addAll(Highlighter.spans(analyzer, IndexFields.TITLE, title, queryTerms));
+            highlights.addAll(Highlighter.spans(analyzer, IndexFields.TEXT, text, queryTerms));
+        }
         Double cosine = mode.usesVectors() ? (double) c.cosine : null;
         return new Hit(rank, doc.get(IndexFields.UNIT_ID), doc.get(IndexFields.DOC_ID), title, text, doc.get(IndexFields.URL),
                 cosine, c.bm25, c.score, cosine == null ? null : bands.of(cosine).label(), highlights);
@@ -307,6 +332,8 @@ public final class Searcher {
         double score;
         String docId;
         String unitId;
+        boolean inVectorList;
+        boolean inKeywordList;
 
         Candidate(int doc) {
             this.doc = doc;

@@ -92,9 +92,9 @@ class SearcherTest {
 
     @Test
     void aUnitFoundOnlyByKeywordsGetsItsCosineFromItsStoredVectorBeforeTheCut() throws Exception {
-        // The vector side's top 3 are shoes, boots and manual#0 (cosines 0.9, 0.7, 0.6): "lexical" (0.3) can only
-        // enter the pool through BM25. A vector weight of 0 puts the keyword side's order on the page.
-        SearchRequest.Builder request = SearchRequest.builder(QUERY).candidates(3).k(3).fusion(Fusion.LINEAR).alpha(0);
+        // The vector side's top 4 have cosines 0.9 to 0.5: "lexical" (0.3) can only enter the pool through BM25.
+        // Four units match a query term, and a vector weight of 0 puts the keyword side's order on the page.
+        SearchRequest.Builder request = SearchRequest.builder(QUERY).candidates(4).k(4).fusion(Fusion.LINEAR).alpha(0);
         SearchResponse all = search(request.threshold(0.25));
         Hit lexical = all.hits().stream().filter(h -> h.docId().equals("lexical")).findFirst().orElseThrow();
         assertThat(lexical.cosine()).isCloseTo(0.3, within(1e-6));
@@ -233,27 +233,34 @@ class SearcherTest {
     }
 
     @Test
-    void linearFusionWeighsMinMaxNormalizedSides() {
-        List<Searcher.Candidate> pool = List.of(candidate(1, 0.9f, 0f), candidate(2, 0.5f, 10f), candidate(3, 0.7f, 5f));
+    void linearFusionWeighsEachSideMinMaxNormalizedOverItsOwnList() {
+        // Vector list: 1, 2, 3 (cosines 0.9, 0.5, 0.7); keyword list: 2, 3 (BM25 10, 5); 4 came by keywords only.
+        List<Searcher.Candidate> pool = List.of(candidate(1, 0.9f, 0f, true, false), candidate(2, 0.5f, 10f, true, true),
+                candidate(3, 0.7f, 5f, true, true), candidate(4, 0.2f, 7.5f, false, true));
         Searcher.fuse(pool, SearchRequest.builder("q").fusion(Fusion.LINEAR).alpha(0.7).build());
         assertThat(pool.get(0).score).isCloseTo(0.7 * 1.0 + 0.3 * 0.0, within(1e-6));
         assertThat(pool.get(1).score).isCloseTo(0.7 * 0.0 + 0.3 * 1.0, within(1e-6));
-        assertThat(pool.get(2).score).isCloseTo(0.7 * 0.5 + 0.3 * 0.5, within(1e-6));
+        assertThat(pool.get(2).score).isCloseTo(0.7 * 0.5 + 0.3 * 0.0, within(1e-6));
+        assertThat(pool.get(3).score).as("below the vector list's lowest cosine: 0 on that side").isCloseTo(0.3 * 0.5, within(1e-6));
     }
 
     @Test
-    void rrfAddsWeightedReciprocalRanksAndNothingForAMissingKeywordMatch() {
-        List<Searcher.Candidate> pool = List.of(candidate(1, 0.9f, 0f), candidate(2, 0.5f, 10f), candidate(3, 0.7f, 5f));
+    void rrfAddsWeightedReciprocalRanksWithinEachList() {
+        List<Searcher.Candidate> pool = List.of(candidate(1, 0.9f, 0f, true, false), candidate(2, 0.5f, 10f, true, true),
+                candidate(3, 0.7f, 5f, true, true), candidate(4, 0.2f, 7.5f, false, true));
         Searcher.fuse(pool, SearchRequest.builder("q").fusion(Fusion.RRF).alpha(0.6).rrfK(60).build());
         assertThat(pool.get(0).score).isCloseTo(0.6 / 61, within(1e-12));
         assertThat(pool.get(1).score).isCloseTo(0.6 / 63 + 0.4 / 61, within(1e-12));
-        assertThat(pool.get(2).score).isCloseTo(0.6 / 62 + 0.4 / 62, within(1e-12));
+        assertThat(pool.get(2).score).isCloseTo(0.6 / 62 + 0.4 / 63, within(1e-12));
+        assertThat(pool.get(3).score).as("not in the vector list: nothing from that side").isCloseTo(0.4 / 62, within(1e-12));
     }
 
-    private static Searcher.Candidate candidate(int doc, float cosine, float bm25) {
+    private static Searcher.Candidate candidate(int doc, float cosine, float bm25, boolean vectorList, boolean keywordList) {
         Searcher.Candidate c = new Searcher.Candidate(doc);
         c.cosine = cosine;
         c.bm25 = bm25;
+        c.inVectorList = vectorList;
+        c.inKeywordList = keywordList;
         return c;
     }
 
