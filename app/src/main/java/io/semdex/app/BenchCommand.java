@@ -1,8 +1,18 @@
 package io.semdex.app;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code semdex bench}: measurements, never assertions. */
+/** {@code semdex bench …}: measurements that are not tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchIndexCommand.class})
-final class BenchCommand {}
+        subcommands = {SearchBench.class, BenchIndexCommand.class, CommandLine.HelpCommand.class})
+final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

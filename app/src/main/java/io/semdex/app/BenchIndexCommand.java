@@ -68,11 +68,11 @@ final class BenchIndexCommand implements Callable<Integer> {
                     commits.add(System.nanoTime() - c);
                 }
             }
-            shard.commit().ifPresent(seq -> PublishedCommit.write(dir, seq));
+            shard.commitAndPublish();
             double seconds = (System.nanoTime() - start) / 1e9;
             double size = sizeMb(dir) * 1000.0 / units;
             shard.forceMerge();
-            PublishedCommit.write(dir, shard.commit().orElseThrow());
+            shard.commitAndPublish();
             double merged = sizeMb(dir) * 1000.0 / units;
             long[] sorted = commits.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf("| %s | %.0f | %.1f | %.1f | %.2f | %.2f |%n", quantization, units / seconds,

@@ -6,13 +6,22 @@ import picocli.CommandLine.Command;
 /** The {@code semdex} command. */
 @Command(name = "semdex", mixinStandardHelpOptions = true, version = "semdex 0.1.0",
         description = "Keeps a semantic + keyword search index in step with a stream of documents.",
-        subcommands = {DemoCommand.class, ProduceCommand.class, ReindexCommand.class, SplitStatsCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ProduceCommand.class, ReindexCommand.class, EvalCommand.class, SplitStatsCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Semdex {
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        int code = new CommandLine(new Semdex()).execute(args);
+        int code = new CommandLine(new Semdex())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+                        // A wrong argument or setting: the message says what to change; a stack trace would not help.
+                        cmd.getErr().println("semdex " + cmd.getCommandName() + ": " + e.getMessage());
+                        return 2;
+                    }
+                    throw e;
+                })
+                .execute(args);
         if (code != 0) {
             System.exit(code);
         }

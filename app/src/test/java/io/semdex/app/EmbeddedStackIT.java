@@ -107,7 +107,7 @@ class EmbeddedStackIT {
 
     @Test
     void hitsCarryTheirCosineAndBandAndRespectTheThreshold() throws Exception {
-        JsonNode response = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=0.5");
+        JsonNode response = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=0.5&mode=vector");
         assertThat(response.get("model").asText()).isEqualTo(ModelPresets.DEFAULT);
         assertThat(response.get("generation").asText()).isEqualTo("gen-1");
         List<Double> cosines = new ArrayList<>();
@@ -118,11 +118,47 @@ class EmbeddedStackIT {
             assertThat(hit.get("band").asText()).isEqualTo(cosine >= 0.6 ? "strong" : "related");
         }
         assertThat(cosines).isNotEmpty().isSortedAccordingTo((a, b) -> Double.compare(b, a));
-        JsonNode all = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=-1");
+        JsonNode all = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=-1&mode=vector");
         List<Double> unfiltered = new ArrayList<>();
         all.get("hits").forEach(h -> unfiltered.add(h.get("cosine").asDouble()));
         assertThat(unfiltered).as("without a threshold the weaker hits come back too")
                 .hasSizeGreaterThan(cosines.size()).anySatisfy(c -> assertThat(c).isLessThan(0.5));
+
+        // Hybrid, the default mode, ranks by the fused score, and the same threshold holds for every hit,
+        // keyword matches included: exactly the units at or above it come back.
+        JsonNode hybrid = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=0.5");
+        assertThat(hybrid.get("mode").asText()).isEqualTo("hybrid");
+        List<Double> hybridCosines = new ArrayList<>();
+        for (JsonNode hit : hybrid.get("hits")) {
+            hybridCosines.add(hit.get("cosine").asDouble());
+            assertThat(hit.get("band").asText()).isEqualTo(hit.get("cosine").asDouble() >= 0.6 ? "strong" : "related");
+        }
+        assertThat(hybridCosines).allSatisfy(c -> assertThat(c).isGreaterThanOrEqualTo(0.5))
+                .containsExactlyInAnyOrderElementsOf(cosines);
+        List<Double> fused = new ArrayList<>();
+        hybrid.get("hits").forEach(h -> fused.add(h.get("score").asDouble()));
+        assertThat(fused).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+    }
+
+    @Test
+    void keywordModeMatchesTermsWithoutTheModelAndHighlightsThem() throws Exception {
+        JsonNode response = get("/api/search?q=" + enc("noise-cancelling headphones") + "&mode=keyword&k=3");
+        JsonNode top = response.get("hits").get(0);
+        assertThat(top.get("docId").asText()).isEqualTo("headphones");
+        assertThat(top.get("cosine").isNull()).as("keyword mode embeds nothing").isTrue();
+        assertThat(top.get("bm25").asDouble()).isPositive();
+        List<String> marked = new ArrayList<>();
+        for (JsonNode span : top.get("highlights")) {
+            assertThat(span.get("field").asText()).isEqualTo("text");
+            marked.add(top.get("text").asText().substring(span.get("start").asInt(), span.get("end").asInt()).toLowerCase(java.util.Locale.ROOT));
+        }
+        assertThat(marked).contains("noise", "headphones");
+
+        JsonNode chinese = get("/api/search?q=" + enc("退货申请") + "&mode=keyword&k=1");
+        JsonNode hit = chinese.get("hits").get(0);
+        assertThat(hit.get("docId").asText()).isEqualTo("order-return");
+        JsonNode span = hit.get("highlights").get(0);
+        assertThat(hit.get("text").asText().substring(span.get("start").asInt(), span.get("end").asInt())).isIn("退货", "申请");
     }
 
     @Test
@@ -184,6 +220,13 @@ class EmbeddedStackIT {
         assertError(getRaw("/api/search?q=x&threshold=2"), 400, "between -1 and 1");
         assertError(getRaw("/api/search?q=x&mode=magic"), 400, "mode must be one of");
         assertError(getRaw("/api/search?q=x&colour=red"), 400, "unknown parameter 'colour'");
+        assertError(getRaw("/api/search?q=x&fusion=magic"), 400, "fusion must be one of");
+        assertError(getRaw("/api/search?q=x&alpha=1.5"), 400, "'alpha'");
+        assertError(getRaw("/api/search?q=x&group=page"), 400, "'group' must be 'doc'");
+        assertError(getRaw("/api/search?q=x&offset=95"), 400, "raise 'candidates'");
+        assertError(getRaw("/api/search?q=x&filter=shoes"), 400, "'name:value'");
+        assertError(getRaw("/api/search?q=x&filter=colour:red"), 400, "no document has the filter field 'colour'");
+        assertError(getRaw("/api/search?q=x&k=1&k=2"), 400, "more than once");
         assertError(post("/api/documents", "{\"id\": \"x\","), 400, "malformed JSON");
         assertError(post("/api/documents", "{\"id\": 7, \"body\": \"x\"}"), 400, "'id' must be a string");
         assertError(post("/api/documents", "{\"id\": \"x\", \"boddy\": \"x\"}"), 400, "unknown field 'boddy'");

@@ -52,7 +52,7 @@ public record IngestJobConfig(
     /** Defaults for everything but where Kafka and the index are. */
     public static IngestJobConfig defaults(String bootstrapServers, Path indexRoot) {
         return new IngestJobConfig(bootstrapServers, DEFAULT_TOPIC, null, null, indexRoot, ModelPresets.DEFAULT,
-                TextAnalysis.CJK_BIGRAM, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS, IndexOptions.DEFAULT);
+                TextAnalysis.DEFAULT, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS, IndexOptions.DEFAULT);
     }
 
     public IngestJobConfig withParallelism(int parallelism) {

@@ -151,6 +151,15 @@ public final class ShardWriter implements Closeable {
         return OptionalLong.of(next);
     }
 
+    /**
+     * Commits and publishes at once, for writers outside a Flink job (evaluation, tools, tests),
+     * where no checkpoint has to confirm the commit first. Returns the published sequence.
+     */
+    public long commitAndPublish() throws IOException {
+        commit().ifPresent(sequence -> PublishedCommit.write(dir, sequence));
+        return committed;
+    }
+
     /** Merges the shard down to one segment: for batch generations that are written once and searched for long. */
     public void forceMerge() throws IOException {
         writer.forceMerge(1);

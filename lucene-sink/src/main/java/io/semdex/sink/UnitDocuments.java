@@ -29,6 +29,8 @@ public final class UnitDocuments {
         Unit unit = embedded.unit();
         Document doc = new Document();
         doc.add(new StringField(IndexFields.UNIT_ID, unit.unitId(), Field.Store.YES));
+        // Doc values give the searcher a deterministic tie-break between equal scores without stored-field reads.
+        doc.add(new SortedDocValuesField(IndexFields.UNIT_ID, new BytesRef(unit.unitId())));
         doc.add(new StringField(IndexFields.DOC_ID, unit.docId(), Field.Store.YES));
         doc.add(new SortedDocValuesField(IndexFields.DOC_ID, new BytesRef(unit.docId())));
         doc.add(new StoredField(IndexFields.ORDINAL, unit.ordinal()));

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,29 +121,31 @@ final class HttpApi implements AutoCloseable {
         return Map.of("ready", true);
     }
 
+    /** Parameters of {@code /api/search}; only {@code filter} may be given more than once. */
+    static final List<String> SEARCH_PARAMS =
+            List.of("q", "k", "offset", "threshold", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates", "highlight");
+
     private Object search(Exchange exchange, String method) throws IOException {
-        Map<String, String> params = new HashMap<>(queryParams(exchange));
-        if (method.equals("POST")) {
-            JsonNode body = readJson(exchange);
-            if (!body.isObject()) {
-                throw new ApiException(400, "the search body must be a JSON object like {\"q\": \"…\", \"k\": 10}");
-            }
-            body.fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
-        } else if (!method.equals("GET")) {
-            throw new ApiException(405, "method " + method + " is not allowed here; use GET or POST");
-        }
-        for (String name : params.keySet()) {
-            if (!List.of("q", "k", "threshold", "mode").contains(name)) {
-                throw new ApiException(400, "unknown parameter '" + name + "'; known: q, k, threshold, mode");
-            }
-        }
+        Map<String, List<String>> params = searchParams(exchange, method);
         SearchRequest request;
         try {
-            request = new SearchRequest(
-                    params.get("q"),
-                    intParam(params, "k", SearchRequest.DEFAULT_K),
-                    doubleParam(params, "threshold", SearchRequest.DEFAULT_THRESHOLD),
-                    SearchMode.parse(params.getOrDefault("mode", SearchMode.VECTOR.label())));
+            SearchRequest.Builder builder = SearchRequest.builder(single(params, "q"))
+                    .k(intParam(params, "k", SearchRequest.DEFAULT_K))
+                    .offset(intParam(params, "offset", 0))
+                    .threshold(doubleParam(params, "threshold", SearchRequest.DEFAULT_THRESHOLD))
+                    .mode(params.containsKey("mode") ? SearchMode.parse(single(params, "mode")) : SearchMode.DEFAULT)
+                    .fusion(params.containsKey("fusion") ? Fusion.parse(single(params, "fusion")) : SearchRequest.DEFAULT_FUSION)
+                    .rrfK(intParam(params, "rrf_k", SearchRequest.DEFAULT_RRF_K))
+                    .candidates(intParam(params, "candidates", SearchRequest.DEFAULT_CANDIDATES))
+                    .groupByDoc(groupParam(single(params, "group")))
+                    .highlight(booleanParam("highlight", single(params, "highlight"), true));
+            if (params.containsKey("alpha")) {
+                builder.alpha(doubleParam(params, "alpha", Double.NaN));
+            }
+            for (String filter : params.getOrDefault("filter", List.of())) {
+                builder.filter(MetadataFilter.parse(filter));
+            }
+            request = builder.build();
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
         }
@@ -152,7 +153,86 @@ final class HttpApi implements AutoCloseable {
         if (problem.isPresent() && problem.get().contains("model")) {
             throw new ApiException(503, problem.get());
         }
-        return searcher.search(request);
+        try {
+            return searcher.search(request);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage()); // a filter on a field the index does not have
+        }
+    }
+
+    /** Query string and, for POST, the JSON body's members; a body value wins over the same query parameter. */
+    private static Map<String, List<String>> searchParams(Exchange exchange, String method) throws IOException {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        Fields fields;
+        try {
+            fields = Request.extractQueryParameters(exchange.request, StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            throw new ApiException(400, "malformed query string: " + e.getMessage());
+        }
+        for (Fields.Field field : fields) {
+            params.put(field.getName(), List.copyOf(field.getValues()));
+        }
+        if (method.equals("POST")) {
+            JsonNode body = readJson(exchange);
+            if (!body.isObject()) {
+                throw new ApiException(400, "the search body must be a JSON object like {\"q\": \"…\", \"k\": 10}");
+            }
+            body.fields().forEachRemaining(e -> {
+                List<String> values = new ArrayList<>();
+                if (e.getValue().isArray()) {
+                    e.getValue().forEach(v -> values.add(v.isTextual() ? v.asText() : v.toString()));
+                } else {
+                    values.add(e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+                }
+                params.put(e.getKey(), values);
+            });
+        } else if (!method.equals("GET")) {
+            throw new ApiException(405, "method " + method + " is not allowed here; use GET or POST");
+        }
+        for (Map.Entry<String, List<String>> param : params.entrySet()) {
+            String name = param.getKey();
+            if (!SEARCH_PARAMS.contains(name)) {
+                throw new ApiException(400, "unknown parameter '" + name + "'; known: " + String.join(", ", SEARCH_PARAMS));
+            }
+            if (param.getValue().size() > 1 && !name.equals("filter")) {
+                throw new ApiException(400, "parameter '" + name + "' is given more than once");
+            }
+        }
+        return params;
+    }
+
+    private static String single(Map<String, List<String>> params, String name) {
+        List<String> values = params.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static boolean groupParam(String value) {
+        if (value == null || value.equals("none")) {
+            return false;
+        }
+        if (value.equals("doc")) {
+            return true;
+        }
+        throw new ApiException(400, "'group' must be 'doc' (one hit per document) or 'none', got '" + value + "'");
+    }
+
+    private static boolean booleanParam(String name, String value, boolean fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.strip()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ApiException(400, "'" + name + "' must be true or false, got '" + value + "'");
+        };
+    }
+
+    private static int intParam(Map<String, List<String>> params, String name, int fallback) {
+        return intParam(name, single(params, name), fallback);
+    }
+
+    private static double doubleParam(Map<String, List<String>> params, String name, double fallback) {
+        return doubleParam(name, single(params, name), fallback);
     }
 
     private Object documents(Exchange exchange, String method) throws IOException {
@@ -252,8 +332,7 @@ final class HttpApi implements AutoCloseable {
         return params;
     }
 
-    private static int intParam(Map<String, String> params, String name, int fallback) {
-        String value = params.get(name);
+    private static int intParam(String name, String value, int fallback) {
         if (value == null) {
             return fallback;
         }
@@ -264,8 +343,7 @@ final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static double doubleParam(Map<String, String> params, String name, double fallback) {
-        String value = params.get(name);
+    private static double doubleParam(String name, String value, double fallback) {
         if (value == null) {
             return fallback;
         }

@@ -180,6 +180,11 @@ public final class LiveIndex implements Closeable {
             return owner == null ? Optional.empty() : Optional.of(owner.generation);
         }
 
+        /** What the generation was built with (model, analyzer); empty while there is none. */
+        public Optional<Manifest> manifest() {
+            return owner == null ? Optional.empty() : Optional.of(owner.manifest);
+        }
+
         public IndexSearcher searcher() {
             return searcher;
         }

@@ -31,7 +31,7 @@ public final class QueryService implements AutoCloseable {
         LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
                 : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
-        HttpApi api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder), index, publisher);
+        HttpApi api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder, config.queryCache()), index, publisher);
         LOG.info("Query service listening on http://{}:{}", config.host(), api.address().getPort());
         return new QueryService(embedder, index, publisher, api);
     }

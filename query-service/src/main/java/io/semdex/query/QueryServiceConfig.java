@@ -10,9 +10,16 @@ import java.util.Objects;
  * @param host address to bind; {@code 127.0.0.1} unless the service must be reachable from elsewhere
  * @param port 0 picks a free port
  * @param bootstrapServers Kafka for {@code POST /api/documents}; null disables that endpoint
+ * @param queryCache query vectors the searcher remembers; 0 embeds every query (e.g. to measure the model's cost)
  */
 public record QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
-        long refreshMillis) {
+        long refreshMillis, int queryCache) {
+
+    /** With the default query cache ({@value Searcher#DEFAULT_QUERY_CACHE} vectors). */
+    public QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
+            long refreshMillis) {
+        this(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, Searcher.DEFAULT_QUERY_CACHE);
+    }
 
     public QueryServiceConfig {
         Objects.requireNonNull(host, "host");
@@ -23,6 +30,9 @@ public record QueryServiceConfig(String host, int port, Path indexRoot, String m
         }
         if (refreshMillis < 10) {
             throw new IllegalArgumentException("refreshMillis must be >= 10, got " + refreshMillis);
+        }
+        if (queryCache < 0) {
+            throw new IllegalArgumentException("queryCache must be >= 0, got " + queryCache);
         }
     }
 }

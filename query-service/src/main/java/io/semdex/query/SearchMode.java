@@ -6,8 +6,14 @@ import java.util.stream.Collectors;
 
 /** What a search ranks by. */
 public enum SearchMode {
-    /** Cosine between the query embedding and each unit's vector. */
-    VECTOR;
+    /** Cosine between the query embedding and each unit's vector (HNSW kNN). */
+    VECTOR,
+    /** BM25 over title and text, analyzed as the index was; needs no embedding and ignores the threshold. */
+    KEYWORD,
+    /** Both candidate lists fused (see {@link Fusion}); every hit still has cosine &ge; threshold. */
+    HYBRID;
+
+    public static final SearchMode DEFAULT = HYBRID;
 
     public static SearchMode parse(String value) {
         for (SearchMode mode : values()) {
@@ -20,6 +26,11 @@ public enum SearchMode {
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether this mode embeds the query and applies the cosine threshold. */
+    public boolean usesVectors() {
+        return this != KEYWORD;
     }
 
     static String allowed() {

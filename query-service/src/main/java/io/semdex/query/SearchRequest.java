@@ -1,17 +1,60 @@
 package io.semdex.query;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
 /**
- * One search.
+ * One search. Build it with {@link #builder(String)}; every value is checked here, with a message
+ * that names the parameter, the bad value and the allowed range.
+ *
+ * <pre>{@code
+ * SearchRequest request = SearchRequest.builder("comfortable running shoes for women")
+ *         .k(10).mode(SearchMode.HYBRID).filter(MetadataFilter.parse("price:[10 TO 60]")).build();
+ * }</pre>
  *
  * @param k hits to return, 1..{@value #MAX_K}
- * @param threshold minimum raw cosine between query and unit, -1..1
+ * @param offset hits to skip, for paging; {@code offset + k <= candidates}
+ * @param threshold minimum raw cosine between query and unit, -1..1; {@code keyword} mode ignores it
+ * @param fusion how {@code hybrid} combines the two sides
+ * @param alpha weight of the vector side in fusion, 0..1
+ * @param rrfK the {@code k} of reciprocal rank fusion, 1..{@value #MAX_RRF_K}
+ * @param filters metadata conditions, applied before ranking on both sides
+ * @param groupByDoc one hit per document: its best unit
+ * @param candidates units each side retrieves before fusion and paging, {@code k + offset}..{@value #MAX_CANDIDATES};
+ *     a page is cut from one fixed pool, so pages of equal requests never overlap or skip
+ * @param highlight whether hits carry highlight spans
  */
-public record SearchRequest(String query, int k, double threshold, SearchMode mode) {
+public record SearchRequest(
+        String query,
+        int k,
+        int offset,
+        double threshold,
+        SearchMode mode,
+        Fusion fusion,
+        double alpha,
+        int rrfK,
+        List<MetadataFilter> filters,
+        boolean groupByDoc,
+        int candidates,
+        boolean highlight) {
 
     public static final int DEFAULT_K = 10;
     public static final int MAX_K = 100;
     public static final double DEFAULT_THRESHOLD = 0.4;
     public static final int MAX_QUERY_CHARS = 2000;
+    public static final int DEFAULT_CANDIDATES = 100;
+    public static final int MAX_CANDIDATES = 1000;
+    public static final int MAX_FILTERS = 32;
+    public static final int MAX_RRF_K = 10_000;
+    /** The usual RRF constant (Cormack et al. 2009). */
+    public static final int DEFAULT_RRF_K = 60;
+    /** Hybrid's default fusion; README "Evaluation" has the measurements behind it. */
+    public static final Fusion DEFAULT_FUSION = Fusion.LINEAR;
+    /** Vector weight of linear fusion when none is given. */
+    public static final double DEFAULT_LINEAR_ALPHA = 0.8;
+    /** Vector weight of RRF when none is given. */
+    public static final double DEFAULT_RRF_ALPHA = 0.8;
 
     public SearchRequest {
         if (query == null || query.isBlank()) {
@@ -23,8 +66,124 @@ public record SearchRequest(String query, int k, double threshold, SearchMode mo
         if (k < 1 || k > MAX_K) {
             throw new IllegalArgumentException("'k' must be between 1 and " + MAX_K + ", got " + k);
         }
+        if (offset < 0) {
+            throw new IllegalArgumentException("'offset' must be >= 0, got " + offset);
+        }
         if (Double.isNaN(threshold) || threshold < -1 || threshold > 1) {
             throw new IllegalArgumentException("'threshold' must be a cosine between -1 and 1, got " + threshold);
+        }
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(fusion, "fusion");
+        if (Double.isNaN(alpha) || alpha < 0 || alpha > 1) {
+            throw new IllegalArgumentException("'alpha' (the vector weight) must be between 0 and 1, got " + alpha);
+        }
+        if (rrfK < 1 || rrfK > MAX_RRF_K) {
+            throw new IllegalArgumentException("'rrf_k' must be between 1 and " + MAX_RRF_K + ", got " + rrfK);
+        }
+        filters = List.copyOf(filters);
+        if (filters.size() > MAX_FILTERS) {
+            throw new IllegalArgumentException("at most " + MAX_FILTERS + " filters, got " + filters.size());
+        }
+        if (candidates < 1 || candidates > MAX_CANDIDATES) {
+            throw new IllegalArgumentException("'candidates' must be between 1 and " + MAX_CANDIDATES + ", got " + candidates);
+        }
+        if ((long) offset + k > candidates) {
+            throw new IllegalArgumentException("'offset' + 'k' (" + offset + " + " + k + ") must not exceed 'candidates' ("
+                    + candidates + "); raise 'candidates' (at most " + MAX_CANDIDATES + ") to page further");
+        }
+    }
+
+    public static Builder builder(String query) {
+        return new Builder(query);
+    }
+
+    /** A builder holding every value of this request, to change a few. */
+    public Builder toBuilder() {
+        Builder b = new Builder(query).k(k).offset(offset).threshold(threshold).mode(mode).fusion(fusion).alpha(alpha).rrfK(rrfK)
+                .groupByDoc(groupByDoc).candidates(candidates).highlight(highlight);
+        filters.forEach(b::filter);
+        return b;
+    }
+
+    /** Builds a {@link SearchRequest}; unset values take the documented defaults. */
+    public static final class Builder {
+        private final String query;
+        private int k = DEFAULT_K;
+        private int offset;
+        private double threshold = DEFAULT_THRESHOLD;
+        private SearchMode mode = SearchMode.DEFAULT;
+        private Fusion fusion = DEFAULT_FUSION;
+        private Double alpha;
+        private int rrfK = DEFAULT_RRF_K;
+        private final List<MetadataFilter> filters = new ArrayList<>();
+        private boolean groupByDoc;
+        private int candidates = DEFAULT_CANDIDATES;
+        private boolean highlight = true;
+
+        private Builder(String query) {
+            this.query = query;
+        }
+
+        public Builder k(int k) {
+            this.k = k;
+            return this;
+        }
+
+        public Builder offset(int offset) {
+            this.offset = offset;
+            return this;
+        }
+
+        public Builder threshold(double threshold) {
+            this.threshold = threshold;
+            return this;
+        }
+
+        public Builder mode(SearchMode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        public Builder fusion(Fusion fusion) {
+            this.fusion = fusion;
+            return this;
+        }
+
+        /** Vector weight; when unset, {@link #DEFAULT_LINEAR_ALPHA} or {@link #DEFAULT_RRF_ALPHA} by fusion. */
+        public Builder alpha(double alpha) {
+            this.alpha = alpha;
+            return this;
+        }
+
+        public Builder rrfK(int rrfK) {
+            this.rrfK = rrfK;
+            return this;
+        }
+
+        public Builder filter(MetadataFilter filter) {
+            filters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        public Builder groupByDoc(boolean groupByDoc) {
+            this.groupByDoc = groupByDoc;
+            return this;
+        }
+
+        /** Units per side before fusion; {@value #DEFAULT_CANDIDATES} when unset. Page with the same value throughout. */
+        public Builder candidates(int candidates) {
+            this.candidates = candidates;
+            return this;
+        }
+
+        public Builder highlight(boolean highlight) {
+            this.highlight = highlight;
+            return this;
+        }
+
+        public SearchRequest build() {
+            double a = alpha != null ? alpha : fusion == Fusion.RRF ? DEFAULT_RRF_ALPHA : DEFAULT_LINEAR_ALPHA;
+            return new SearchRequest(query, k, offset, threshold, mode, fusion, a, rrfK, filters, groupByDoc, candidates, highlight);
         }
     }
 }

@@ -2,6 +2,27 @@ package io.semdex.query;
 
 import java.util.List;
 
-/** The answer to a {@link SearchRequest}, naming what produced it. */
+/**
+ * The answer to a {@link SearchRequest}, naming what produced it.
+ *
+ * @param fusion how the sides were fused; null outside {@code hybrid} mode
+ * @param alpha the vector weight used in fusion; null outside {@code hybrid} mode
+ * @param threshold the cosine cut applied; null in {@code keyword} mode, which ignores it
+ * @param analyzer the text analysis of the generation, used for the query's keyword side too
+ * @param total hits in the whole ranking (after threshold, filters and grouping), at most the candidate pool
+ * @param embedMs time spent embedding the query (0 when it came from the query cache or was not needed)
+ */
 public record SearchResponse(
-        String query, String mode, double threshold, String model, String generation, long tookMs, List<Hit> hits) {}
+        String query,
+        String mode,
+        String fusion,
+        Double alpha,
+        Double threshold,
+        String model,
+        String analyzer,
+        String generation,
+        int total,
+        int offset,
+        long tookMs,
+        long embedMs,
+        List<Hit> hits) {}

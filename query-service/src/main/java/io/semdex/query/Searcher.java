@@ -2,22 +2,55 @@ package io.semdex.query;
 
 import io.semdex.core.Band;
 import io.semdex.core.IndexFields;
+import io.semdex.core.Manifest;
+import io.semdex.core.TextAnalysis;
 import io.semdex.embed.Embedder;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.ScorerSupplier;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.VectorUtil;
 
 /**
- * Answers searches over a {@link LiveIndex}. The threshold is always the raw cosine between
- * query and unit, never a rescaled score.
+ * Answers searches over a {@link LiveIndex}: HNSW kNN on the vector side, BM25 on the keyword side,
+ * both pre-filtered by metadata, fused per {@link Fusion}.
+ *
+ * <p>How one search runs: each side retrieves its top {@code candidates} units into one pool. Every
+ * unit in the pool then gets both scores exactly: its cosine from its stored vector (so a unit found
+ * only by keywords has one too) and its BM25 from the keyword query's scorer (0 when no term occurs
+ * in it). The threshold is applied to the raw cosine before fusion, so in {@code vector} and
+ * {@code hybrid} mode every hit has cosine &ge; threshold and a weak side cannot bring in a unit
+ * below it. The pool is fused (see {@link #fuse}), grouped by document if asked, ordered by score
+ * then unit id, and the page is cut from it; the same request gives the same order, so pages
+ * neither overlap nor skip.
  */
 public final class Searcher {
+
+    /** Query vectors remembered by default. */
+    public static final int DEFAULT_QUERY_CACHE = 1024;
 
     private static final Set<String> STORED =
             Set.of(IndexFields.UNIT_ID, IndexFields.DOC_ID, IndexFields.TITLE, IndexFields.TEXT, IndexFields.URL);
@@ -25,41 +58,285 @@ public final class Searcher {
     private final LiveIndex index;
     private final Embedder embedder;
     private final Band.Cutoffs bands;
+    private final QueryVectorCache queryVectors;
+    private final Map<String, Analyzer> analyzers = new ConcurrentHashMap<>();
 
     public Searcher(LiveIndex index, Embedder embedder) {
+        this(index, embedder, DEFAULT_QUERY_CACHE);
+    }
+
+    /** @param queryCache query vectors to remember, 0 to embed every query */
+    public Searcher(LiveIndex index, Embedder embedder, int queryCache) {
         this.index = index;
         this.embedder = embedder;
         this.bands = embedder.info().bands();
+        this.queryVectors = new QueryVectorCache(queryCache);
     }
 
     public SearchResponse search(SearchRequest request) throws IOException {
         long start = System.nanoTime();
-        float[] query = embedder.embedQueries(List.of(request.query())).get(0);
+        float[] query = null;
+        long[] embedNanos = {0};
+        if (request.mode().usesVectors()) {
+            query = queryVectors.get(request.query(), q -> {
+                long t = System.nanoTime();
+                float[] v = embedder.embedQueries(List.of(q)).get(0);
+                embedNanos[0] = System.nanoTime() - t;
+                return v;
+            });
+        }
         try (LiveIndex.Snapshot snapshot = index.acquire()) {
-            List<Hit> hits = snapshot.generation().isEmpty() ? List.of() : vectorHits(snapshot.searcher(), query, request);
-            return new SearchResponse(request.query(), request.mode().label(), request.threshold(), embedder.info().modelId(),
-                    snapshot.generation().map(g -> g.name()).orElse(null), (System.nanoTime() - start) / 1_000_000, hits);
+            String analyzerName = snapshot.manifest().map(Manifest::analyzer).orElse(null);
+            Ranking ranking = snapshot.generation().isEmpty()
+                    ? new Ranking(0, List.of())
+                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request);
+            boolean hybrid = request.mode() == SearchMode.HYBRID;
+            return new SearchResponse(request.query(), request.mode().label(),
+                    hybrid ? request.fusion().label() : null,
+                    hybrid ? request.alpha() : null,
+                    request.mode().usesVectors() ? request.threshold() : null,
+                    embedder.info().modelId(), analyzerName,
+                    snapshot.generation().map(g -> g.name()).orElse(null),
+                    ranking.total, request.offset(),
+                    (System.nanoTime() - start) / 1_000_000, embedNanos[0] / 1_000_000, ranking.hits);
         }
     }
 
-    private List<Hit> vectorHits(IndexSearcher searcher, float[] query, SearchRequest request) throws IOException {
-        TopDocs top = searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, query, request.k()), request.k());
-        List<Hit> hits = new ArrayList<>(top.scoreDocs.length);
-        for (ScoreDoc sd : top.scoreDocs) {
-            // Lucene scores DOT_PRODUCT as (1 + dot) / 2; for normalized vectors dot is the cosine.
-            double cosine = 2.0 * sd.score - 1.0;
-            if (cosine < request.threshold()) {
-                continue; // hits come in descending score order; later ones may still tie
+    private Analyzer analyzer(String name) {
+        // Manifests written before the analyzer was recorded were built with CJK bigrams.
+        return analyzers.computeIfAbsent(name == null ? TextAnalysis.CJK_BIGRAM : name, TextAnalysis::create);
+    }
+
+    /** The page of hits and how many the whole ranking holds. */
+    private record Ranking(int total, List<Hit> hits) {}
+
+    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request) throws IOException {
+        IndexReader reader = searcher.getIndexReader();
+        Query filter = MetadataFilter.toQuery(request.filters(), reader);
+        Query keyword = KeywordQuery.build(analyzer, request.query());
+        SearchMode mode = request.mode();
+        int depth = request.candidates();
+
+        Map<Integer, Candidate> pool = new HashMap<>();
+        if (mode.usesVectors()) {
+            for (ScoreDoc sd : searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, queryVector, depth, filter), depth).scoreDocs) {
+                pool.computeIfAbsent(sd.doc, Candidate::new).inVectorList = true;
             }
-            Document doc = searcher.storedFields().document(sd.doc, STORED);
-            hits.add(new Hit(hits.size() + 1, doc.get(IndexFields.UNIT_ID), doc.get(IndexFields.DOC_ID),
-                    doc.get(IndexFields.TITLE), doc.get(IndexFields.TEXT), doc.get(IndexFields.URL),
-                    round(cosine), round(cosine), bands.of(cosine).label()));
         }
-        return hits;
+        if (mode != SearchMode.VECTOR && keyword != null) {
+            Query filtered = filter == null ? keyword : new BooleanQuery.Builder()
+                    .add(keyword, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
+            for (ScoreDoc sd : searcher.search(filtered, depth).scoreDocs) {
+                Candidate c = pool.computeIfAbsent(sd.doc, Candidate::new);
+                c.bm25 = sd.score;
+                c.inKeywordList = true;
+            }
+        }
+        List<Candidate> candidates = new ArrayList<>(pool.values());
+        candidates.sort(Comparator.comparingInt(c -> c.doc));
+        if (queryVector != null) {
+            fillCosines(reader, candidates, queryVector);
+            // The threshold is on the raw cosine, before any fusion: no side can bring in a unit below it.
+            candidates.removeIf(c -> !(c.cosine >= request.threshold()));
+        }
+        fillBm25(searcher, keyword, candidates);
+        fillKeys(reader, candidates);
+
+        switch (mode) {
+            case VECTOR -> candidates.forEach(c -> c.score = c.cosine);
+            case KEYWORD -> candidates.forEach(c -> c.score = c.bm25);
+            case HYBRID -> fuse(candidates, request);
+        }
+        candidates.sort(Comparator.comparingDouble((Candidate c) -> c.score).reversed().thenComparing(c -> c.unitId));
+        if (request.groupByDoc()) {
+            Set<String> seen = new HashSet<>();
+            candidates.removeIf(c -> !seen.add(c.docId));
+        }
+        int from = Math.min(request.offset(), candidates.size());
+        int to = Math.min(request.offset() + request.k(), candidates.size());
+        Set<String> queryTerms = request.highlight() ? KeywordQuery.terms(analyzer, request.query()) : Set.of();
+        List<Hit> hits = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight()));
+        }
+        return new Ranking(candidates.size(), hits);
     }
 
-    private static double round(double v) {
-        return Math.round(v * 1e6) / 1e6;
+    /**
+     * Combines the two sides over the pool. Each side is judged on its own list (the units it
+     * retrieved that passed the threshold): RRF adds {@code weight / (k + rank)} for a unit's rank in
+     * each list it is in; linear min-max normalizes each side over its list, so a unit the other side
+     * brought in scores 0 on this side when it falls below the list's lowest score.
+     */
+    static void fuse(List<Candidate> pool, SearchRequest request) {
+        double alpha = request.alpha();
+        if (request.fusion() == Fusion.RRF) {
+            for (Candidate c : pool) {
+                c.score = 0;
+            }
+            addReciprocalRanks(pool, true, alpha, request.rrfK());
+            addReciprocalRanks(pool, false, 1 - alpha, request.rrfK());
+            return;
+        }
+        double minCos = Double.POSITIVE_INFINITY;
+        double maxCos = Double.NEGATIVE_INFINITY;
+        double minBm25 = Double.POSITIVE_INFINITY;
+        double maxBm25 = Double.NEGATIVE_INFINITY;
+        for (Candidate c : pool) {
+            if (c.inVectorList) {
+                minCos = Math.min(minCos, c.cosine);
+                maxCos = Math.max(maxCos, c.cosine);
+            }
+            if (c.inKeywordList) {
+                minBm25 = Math.min(minBm25, c.bm25);
+                maxBm25 = Math.max(maxBm25, c.bm25);
+            }
+        }
+        for (Candidate c : pool) {
+            c.score = alpha * normalize(c.cosine, minCos, maxCos) + (1 - alpha) * normalize(c.bm25, minBm25, maxBm25);
+        }
+    }
+
+    private static void addReciprocalRanks(List<Candidate> pool, boolean vectorSide, double weight, int k) {
+        List<Candidate> list = new ArrayList<>(pool);
+        list.removeIf(c -> !(vectorSide ? c.inVectorList : c.inKeywordList));
+        Comparator<Candidate> bySide = vectorSide
+                ? Comparator.comparingDouble((Candidate c) -> c.cosine)
+                : Comparator.comparingDouble((Candidate c) -> c.bm25);
+        list.sort(bySide.reversed().thenComparingInt(c -> c.doc));
+        for (int rank = 1; rank <= list.size(); rank++) {
+            list.get(rank - 1).score += weight / (k + rank);
+        }
+    }
+
+    /**
+     * Min-max to 0..1, clamped: below the list's lowest score is 0 (and so is NaN), above its highest
+     * (a unit HNSW missed) is 1. A list whose scores are all equal says nothing about order and adds 0.
+     */
+    private static double normalize(double value, double min, double max) {
+        if (!(max > min) || !(value > min)) {
+            return 0;
+        }
+        return Math.min(1, (value - min) / (max - min));
+    }
+
+    /** Cosine of every candidate from its stored (normalized) vector: the dot product with the query. */
+    private static void fillCosines(IndexReader reader, List<Candidate> byDoc, float[] query) throws IOException {
+        int i = 0;
+        for (LeafReaderContext leaf : reader.leaves()) {
+            int end = leaf.docBase + leaf.reader().maxDoc();
+            if (i == byDoc.size()) {
+                return;
+            }
+            if (byDoc.get(i).doc >= end) {
+                continue;
+            }
+            FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
+            KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
+            for (; i < byDoc.size() && byDoc.get(i).doc < end; i++) {
+                Candidate c = byDoc.get(i);
+                int doc = c.doc - leaf.docBase;
+                if (it != null && it.docID() < doc) {
+                    it.advance(doc);
+                }
+                // A unit without a vector has no cosine; the threshold cut drops it (NaN >= t is false).
+                c.cosine = it != null && it.docID() == doc ? VectorUtil.dotProduct(query, values.vectorValue(it.index())) : Float.NaN;
+            }
+        }
+    }
+
+    /** BM25 of every candidate that the keyword list did not score, by advancing the query's scorer to it. */
+    private static void fillBm25(IndexSearcher searcher, Query keyword, List<Candidate> byDoc) throws IOException {
+        if (keyword == null) {
+            byDoc.forEach(c -> c.bm25 = 0);
+            return;
+        }
+        if (byDoc.stream().noneMatch(c -> Float.isNaN(c.bm25))) {
+            return;
+        }
+        Weight weight = searcher.createWeight(searcher.rewrite(keyword), ScoreMode.COMPLETE, 1f);
+        int i = 0;
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+            int end = leaf.docBase + leaf.reader().maxDoc();
+            if (i == byDoc.size()) {
+                return;
+            }
+            if (byDoc.get(i).doc >= end) {
+                continue;
+            }
+            ScorerSupplier supplier = weight.scorerSupplier(leaf);
+            Scorer scorer = supplier == null ? null : supplier.get(Long.MAX_VALUE);
+            DocIdSetIterator it = scorer == null ? null : scorer.iterator();
+            for (; i < byDoc.size() && byDoc.get(i).doc < end; i++) {
+                Candidate c = byDoc.get(i);
+                if (!Float.isNaN(c.bm25)) {
+                    continue;
+                }
+                int doc = c.doc - leaf.docBase;
+                if (it != null && it.docID() < doc) {
+                    it.advance(doc);
+                }
+                c.bm25 = it != null && it.docID() == doc ? scorer.score() : 0f;
+            }
+        }
+    }
+
+    /** Document and unit ids from doc values: for grouping and a deterministic tie-break. */
+    private static void fillKeys(IndexReader reader, List<Candidate> byDoc) throws IOException {
+        int i = 0;
+        for (LeafReaderContext leaf : reader.leaves()) {
+            int end = leaf.docBase + leaf.reader().maxDoc();
+            if (i == byDoc.size()) {
+                return;
+            }
+            if (byDoc.get(i).doc >= end) {
+                continue;
+            }
+            SortedDocValues docIds = leaf.reader().getSortedDocValues(IndexFields.DOC_ID);
+            SortedDocValues unitIds = leaf.reader().getSortedDocValues(IndexFields.UNIT_ID);
+            for (; i < byDoc.size() && byDoc.get(i).doc < end; i++) {
+                Candidate c = byDoc.get(i);
+                int doc = c.doc - leaf.docBase;
+                c.docId = docIds != null && docIds.advanceExact(doc) ? docIds.lookupOrd(docIds.ordValue()).utf8ToString() : "";
+                // Indexes written before unit ids had doc values: the Lucene doc number, stable within one snapshot.
+                c.unitId = unitIds != null && unitIds.advanceExact(doc)
+                        ? unitIds.lookupOrd(unitIds.ordValue()).utf8ToString()
+                        : String.format("~%010d", c.doc);
+            }
+        }
+    }
+
+    private Hit toHit(IndexSearcher searcher, Analyzer analyzer, Set<String> queryTerms, Candidate c, int rank, SearchMode mode,
+            boolean highlight)
+            throws IOException {
+        Document doc = searcher.storedFields().document(c.doc, STORED);
+        String title = doc.get(IndexFields.TITLE);
+        String text = doc.get(IndexFields.TEXT);
+        List<Highlight> highlights = new ArrayList<>();
+        if (highlight) {
+            highlights.addAll(Highlighter.spans(analyzer, IndexFields.TITLE, title, queryTerms));
+            highlights.addAll(Highlighter.spans(analyzer, IndexFields.TEXT, text, queryTerms));
+        }
+        Double cosine = mode.usesVectors() ? (double) c.cosine : null;
+        return new Hit(rank, doc.get(IndexFields.UNIT_ID), doc.get(IndexFields.DOC_ID), title, text, doc.get(IndexFields.URL),
+                cosine, c.bm25, c.score, cosine == null ? null : bands.of(cosine).label(), highlights);
+    }
+
+    /** One unit in the pool of a search. */
+    static final class Candidate {
+        final int doc;
+        /** Raw cosine; NaN until computed. */
+        float cosine = Float.NaN;
+        /** BM25; NaN until computed, 0 when no query term occurs. */
+        float bm25 = Float.NaN;
+        double score;
+        String docId;
+        String unitId;
+        boolean inVectorList;
+        boolean inKeywordList;
+
+        Candidate(int doc) {
+            this.doc = doc;
+        }
     }
 }

@@ -1,0 +1,73 @@
+package io.semdex.app;
+
+import io.semdex.query.Fusion;
+import io.semdex.query.Hit;
+import io.semdex.query.SearchMode;
+import io.semdex.query.SearchRequest;
+import io.semdex.query.Searcher;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs every query of a {@link BeirDataset} through the {@link Searcher} in one setting and averages
+ * nDCG@10, Recall@100 and MRR@10. Documents are ranked by their best unit ({@code group=doc}), with
+ * no cosine threshold unless one is given, so that modes are compared on ranking alone.
+ */
+final class Evaluation {
+
+    /** Hits per query: enough for Recall@100. */
+    static final int DEPTH = 100;
+
+    /** One way of searching: a mode, and for hybrid its fusion and vector weight. */
+    record Setting(String label, SearchMode mode, Fusion fusion, double alpha) {
+
+        static Setting keyword() {
+            return new Setting("keyword", SearchMode.KEYWORD, SearchRequest.DEFAULT_FUSION, SearchRequest.DEFAULT_LINEAR_ALPHA);
+        }
+
+        static Setting vector() {
+            return new Setting("vector", SearchMode.VECTOR, SearchRequest.DEFAULT_FUSION, SearchRequest.DEFAULT_LINEAR_ALPHA);
+        }
+
+        static Setting hybrid(Fusion fusion, double alpha) {
+            return new Setting("hybrid-" + fusion.label(), SearchMode.HYBRID, fusion, alpha);
+        }
+    }
+
+    /** Averages over the queries. */
+    record Scores(double ndcg10, double recall100, double mrr10, int queries) {}
+
+    /**
+     * @param candidates units each side retrieves per query ({@code candidates} of the search API)
+     * @param threshold minimum cosine, -1 for none
+     */
+    static Scores run(Searcher searcher, BeirDataset data, Setting setting, int candidates, int rrfK, double threshold)
+            throws IOException {
+        double ndcg = 0;
+        double recall = 0;
+        double mrr = 0;
+        for (Map.Entry<String, String> query : data.queries().entrySet()) {
+            SearchRequest request = SearchRequest.builder(clip(query.getValue()))
+                    .k(DEPTH).candidates(candidates).groupByDoc(true).threshold(threshold).highlight(false)
+                    .mode(setting.mode()).fusion(setting.fusion()).alpha(setting.alpha()).rrfK(rrfK)
+                    .build();
+            List<String> ranking = new ArrayList<>(DEPTH);
+            for (Hit hit : searcher.search(request).hits()) {
+                ranking.add(hit.docId());
+            }
+            Map<String, Integer> grades = data.qrels().get(query.getKey());
+            ndcg += RetrievalMetrics.ndcg(ranking, grades, 10);
+            recall += RetrievalMetrics.recall(ranking, grades, 100);
+            mrr += RetrievalMetrics.reciprocalRank(ranking, grades, 10);
+        }
+        int n = data.queries().size();
+        return n == 0 ? new Scores(0, 0, 0, 0) : new Scores(ndcg / n, recall / n, mrr / n, n);
+    }
+
+    /** The search API takes queries up to its limit; a longer test query is cut there, as a client would. */
+    static String clip(String query) {
+        return query.length() <= SearchRequest.MAX_QUERY_CHARS ? query : query.substring(0, SearchRequest.MAX_QUERY_CHARS);
+    }
+}
