@@ -232,6 +232,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         output.collect(p.hasTimestamp() ? new StreamRecord<>(out, p.timestamp()) : new StreamRecord<>(out));
     }
 
+    /** Units run through the model so far (the {@code semdexUnitsEmbedded} counter). */
+    long unitsEmbedded() {
+        return unitsEmbedded.getCount();
+    }
+
+    /** Units that got a stored or shared vector so far (the {@code semdexUnitsReused} counter). */
+    long unitsReused() {
+        return unitsReused.getCount();
+    }
+
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         flush(); // everything that arrived before the barrier leaves before it
