@@ -31,6 +31,7 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
     private final long padId;
     private final int dimensions;
     private final boolean wantsTokenTypes;
+    private final boolean wantsPositionIds;
     private final boolean poolOnDevice;
 
     EmbeddingTranslator(ModelPreset preset, long padId, Set<String> inputNames, boolean poolOnDevice) {
@@ -39,6 +40,7 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
         this.padId = padId;
         this.dimensions = preset.dimensions();
         this.wantsTokenTypes = inputNames.contains("token_type_ids");
+        this.wantsPositionIds = inputNames.contains("position_ids");
         this.poolOnDevice = poolOnDevice;
     }
 
@@ -68,6 +70,18 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
         if (wantsTokenTypes) {
             // One segment per input: BERT's token types are all zero.
             inputs.add(named(manager.create(new long[size * seqLen], shape), "token_type_ids"));
+        }
+        if (wantsPositionIds) {
+            // Decoder exports (e.g. Optimum's Qwen3) take positions: count from each row's first real
+            // token, so a row gets the same positions under left and right padding.
+            long[] positions = new long[size * seqLen];
+            for (int i = 0; i < size; i++) {
+                int offset = paddingSide == PaddingSide.LEFT ? seqLen - rows[i].length : 0;
+                for (int t = 0; t < seqLen; t++) {
+                    positions[i * seqLen + t] = Math.max(0, t - offset);
+                }
+            }
+            inputs.add(named(manager.create(positions, shape), "position_ids"));
         }
         return inputs;
     }

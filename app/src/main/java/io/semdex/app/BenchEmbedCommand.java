@@ -1,0 +1,281 @@
+package io.semdex.app;
+
+import ai.djl.Device;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import io.semdex.embed.Batching;
+import io.semdex.embed.DjlEmbedder;
+import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.ModelPreset;
+import io.semdex.embed.ModelPresets;
+import io.semdex.embed.Slot;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code semdex bench embed}: texts/s and tokens/s of semdex's embedder against LangChain4j's own
+ * in-process class on the same model files and the same texts, in alternating rounds of one run so
+ * both see the same machine load; then a sweep of batch sizes and token budgets; peak memory.
+ */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Embedding throughput: semdex vs LangChain4j on the same model and texts, alternating,",
+                "then a batch-size and token-budget sweep. Prints Markdown tables."})
+final class BenchEmbedCommand implements Callable<Integer> {
+
+    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT,
+            description = "Model spec (default: ${DEFAULT-VALUE}); LangChain4j runs for the presets it ships.")
+    String model;
+
+    @Option(names = "--texts", defaultValue = "2000", description = "Texts per run (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--batch-sizes", defaultValue = "1,8,16,32,64,128", split = ",",
+            description = "Batch sizes to sweep, no token cap (default: ${DEFAULT-VALUE}).")
+    int[] batchSizes;
+
+    @Option(names = "--batch-tokens", defaultValue = "1024,2048,4096,8192,16384", split = ",",
+            description = "Token budgets to sweep at up to 256 texts per batch (default: ${DEFAULT-VALUE}).")
+    int[] tokenBudgets;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Shared data directory (default: ../shared/data beside the install).")
+    Path data;
+
+    @Option(names = "--no-langchain4j", description = "Skip the LangChain4j comparison.")
+    boolean noLangChain4j;
+
+    /** Layers, hidden width and feed-forward width of the BERT-style presets, for the FLOP estimate. */
+    private record Architecture(int layers, int hidden, int ffn) {
+
+        /** Multiply-adds × 2 of one token through the encoder, attention over {@code seqLen} positions included. */
+        double flopsPerToken(double seqLen) {
+            return 2.0 * layers * (4.0 * hidden * hidden + 2.0 * hidden * ffn) + 4.0 * layers * hidden * seqLen;
+        }
+    }
+
+    private static Architecture architecture(String presetId) {
+        return switch (presetId) {
+            case "bge-small-zh-v1.5" -> new Architecture(4, 512, 2048);
+            case "all-minilm-l6-v2" -> new Architecture(6, 384, 1536);
+            case "bge-small-en-v1.5-q", "e5-small-v2" -> new Architecture(12, 384, 1536);
+            default -> null;
+        };
+    }
+
+    private static Supplier<EmbeddingModel> langChain4j(String presetId) {
+        return switch (presetId) {
+            case "bge-small-zh-v1.5" -> dev.langchain4j.model.embedding.onnx.bgesmallzhv15.BgeSmallZhV15EmbeddingModel::new;
+            case "all-minilm-l6-v2" -> dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel::new;
+            case "e5-small-v2" -> dev.langchain4j.model.embedding.onnx.e5smallv2.E5SmallV2EmbeddingModel::new;
+            case "bge-small-en-v1.5-q" -> dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel::new;
+            default -> null;
+        };
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = data != null ? data : Launcher.home().resolve("../shared/data").normalize();
+        List<String> texts = BenchTexts.mixed(dataDir, count);
+        EmbedderSpec spec = EmbedderSpec.parse(model);
+        ModelPreset preset = spec.preset();
+
+        // DJL's ONNX Runtime must start before any LangChain4j class creates its own environment.
+        long rssBefore = peakRss();
+        Embedder ours = spec.open(Slot.SINGLE);
+        List<String> inputs = texts.stream().map(preset::documentText).toList();
+        int[] lengths = inputs.stream().mapToInt(ours::countTokens).map(n -> Math.min(n, preset.maxTokens())).toArray();
+        long realTokens = Arrays.stream(lengths).asLongStream().sum();
+        long paddedTokens = ours instanceof DjlEmbedder djl ? padded(djl.batching(), lengths) : realTokens;
+
+        System.out.printf(Locale.ROOT, "%n## semdex bench embed: %s, %d texts (%d tokens, %.1f per text), %d cores%n%n",
+                preset.id(), texts.size(), realTokens, realTokens / (double) texts.size(), Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "semdex: engine %s, device %s, batches of <= %s%n", ours.info().engine(), ours.info().device(),
+                ours instanceof DjlEmbedder djl ? djl.batching().maxBatchSize() + " texts / " + djl.batching().tokenBudget() + " tokens" : "n/a");
+        ours.embedDocuments(texts.subList(0, Math.min(64, texts.size()))); // warm-up
+        long rssOursLoaded = peakRss();
+
+        Supplier<EmbeddingModel> reference = noLangChain4j ? null : langChain4j(preset.id());
+        EmbeddingModel theirs = null;
+        List<TextSegment> segments = inputs.stream().map(TextSegment::from).toList();
+        if (reference != null) {
+            theirs = reference.get();
+            theirs.embedAll(segments.subList(0, Math.min(64, segments.size()))); // warm-up
+        } else if (!noLangChain4j) {
+            System.out.println("LangChain4j ships no in-process class for " + preset.id() + ": comparison skipped.");
+        }
+
+        System.out.println();
+        System.out.println("| round | embedder | seconds | texts/s | tokens/s | peak RSS during run |");
+        System.out.println("|---|---|---|---|---|---|");
+        List<Double> oursRates = new ArrayList<>();
+        List<Double> theirRates = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            // Alternate who goes first, so a drift in machine load does not favour one side.
+            for (int turn = 0; turn < 2; turn++) {
+                boolean oursTurn = (round + turn) % 2 == 1;
+                if (!oursTurn && theirs == null) {
+                    continue;
+                }
+                resetPeak();
+                long start = System.nanoTime();
+                if (oursTurn) {
+                    ours.embedDocuments(texts);
+                } else {
+                    theirs.embedAll(segments);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double rate = texts.size() / seconds;
+                (oursTurn ? oursRates : theirRates).add(rate);
+                System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.0f | %.0f | %s |%n", round, oursTurn ? "semdex" : "LangChain4j",
+                        seconds, rate, realTokens / seconds, mib(peakRss()));
+            }
+        }
+        double oursMedian = median(oursRates);
+        System.out.printf(Locale.ROOT, "%nsemdex median: %.0f texts/s, %.0f tokens/s", oursMedian, oursMedian * realTokens / texts.size());
+        if (!theirRates.isEmpty()) {
+            double theirMedian = median(theirRates);
+            System.out.printf(Locale.ROOT, "; LangChain4j median: %.0f texts/s; ratio %.2fx%n", theirMedian, oursMedian / theirMedian);
+        } else {
+            System.out.println();
+        }
+        System.out.printf(Locale.ROOT, "process RSS: %s before loading, %s with semdex's model loaded and warm%n", mib(rssBefore), mib(rssOursLoaded));
+        printFlopEstimate(preset, oursMedian * paddedTokens / texts.size(), paddedTokens, texts.size());
+
+        if (ours instanceof DjlEmbedder djl) {
+            sweep(preset, djl, texts, lengths);
+        }
+        ours.close();
+        return 0;
+    }
+
+    private void sweep(ModelPreset preset, DjlEmbedder base, List<String> texts, int[] lengths) {
+        System.out.println();
+        System.out.println("| max batch | token budget | batches | padded tokens | seconds | texts/s | tokens/s |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        List<Batching> points = new ArrayList<>();
+        for (int size : batchSizes) {
+            points.add(new Batching(size, Integer.MAX_VALUE));
+        }
+        for (int budget : tokenBudgets) {
+            points.add(new Batching(256, budget));
+        }
+        long realTokens = Arrays.stream(lengths).asLongStream().sum();
+        for (Batching batching : points) {
+            DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), batching, 0);
+            try (DjlEmbedder embedder = DjlEmbedder.open(preset, options)) {
+                embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
+                long start = System.nanoTime();
+                embedder.embedDocuments(texts);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf(Locale.ROOT, "| %d | %s | %d | %d | %.2f | %.0f | %.0f |%n", batching.maxBatchSize(),
+                        batching.tokenBudget() == Integer.MAX_VALUE ? "none" : Integer.toString(batching.tokenBudget()),
+                        batching.plan(lengths).size(), padded(batching, lengths), seconds, texts.size() / seconds, realTokens / seconds);
+            }
+        }
+        System.out.printf("(default batching: %d texts / %d tokens)%n", base.batching().maxBatchSize(), base.batching().tokenBudget());
+    }
+
+    private static long padded(Batching batching, int[] lengths) {
+        long total = 0;
+        for (int[] batch : batching.plan(lengths)) {
+            total += (long) batch.length * lengths[batch[0]];
+        }
+        return total;
+    }
+
+    private static void printFlopEstimate(ModelPreset preset, double paddedTokensPerSecond, long paddedTokens, int texts) {
+        Architecture arch = architecture(preset.id());
+        if (arch == null) {
+            return;
+        }
+        double avgLen = paddedTokens / (double) texts;
+        double flops = arch.flopsPerToken(avgLen) * paddedTokensPerSecond;
+        int cores = Runtime.getRuntime().availableProcessors();
+        double ghz = cpuGhz();
+        int perCycle = cpuFlag("avx512f") ? 64 : cpuFlag("avx2") ? 32 : 16;
+        double peak = cores * ghz * 1e9 * perCycle;
+        System.out.printf(Locale.ROOT, "FLOPs: %.1f MFLOP per token (%d layers x %d wide, FFN %d, ~%.0f tokens per padded row) x %.0f padded"
+                        + " tokens/s = %.1f GFLOP/s; fp32 peak of %d cores at %.2f GHz x %d FLOP/cycle = %.0f GFLOP/s: %.0f%% of peak%n",
+                arch.flopsPerToken(avgLen) / 1e6, arch.layers(), arch.hidden(), arch.ffn(), avgLen, paddedTokensPerSecond, flops / 1e9,
+                cores, ghz, perCycle, peak / 1e9, 100 * flops / peak);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Resets the kernel's peak-RSS mark (VmHWM) and the JVM's heap peaks, so the next reading covers one run. */
+    private static void resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the peak then covers the whole process
+        }
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    /** Peak resident memory of this process since the last reset, in bytes; -1 where unknown. */
+    private static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private static String mib(long bytes) {
+        return bytes < 0 ? "n/a" : (bytes >> 20) + " MiB";
+    }
+
+    private static double cpuGhz() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    return Double.parseDouble(line.substring(line.indexOf(':') + 1).strip()) / 1000;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return 2.0;
+    }
+
+    private static boolean cpuFlag(String flag) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    return Arrays.asList(line.substring(line.indexOf(':') + 1).strip().split(" ")).contains(flag);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return false;
+    }
+}
