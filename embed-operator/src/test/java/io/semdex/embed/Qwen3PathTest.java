@@ -126,6 +126,19 @@ class Qwen3PathTest {
     }
 
     @Test
+    void anExportThatTakesPositionIdsGetsPositionsCountedFromEachRowsFirstRealToken() throws Exception {
+        List<float[]> reference = onnx.embedTexts(TEXTS);
+        for (PaddingSide side : PaddingSide.values()) {
+            try (DjlEmbedder withPositions = DjlEmbedder.open(Qwen3Fixture.preset("model-with-positions.onnx").withPaddingSide(side))) {
+                List<float[]> vectors = withPositions.embedTexts(TEXTS);
+                for (int i = 0; i < TEXTS.size(); i++) {
+                    assertThat(Vectors.dot(vectors.get(i), reference.get(i))).as("%s padding, row %d", side, i).isGreaterThan(0.999999);
+                }
+            }
+        }
+    }
+
+    @Test
     void matryoshkaDimensionsAreAPrefixOfTheFullVectorRenormalized() throws Exception {
         float[] full = onnx.embedTexts(List.of(TEXTS.get(0))).get(0);
         for (int dims : new int[] {32, 256, 1024}) {
