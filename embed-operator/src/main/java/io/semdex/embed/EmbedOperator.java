@@ -59,6 +59,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private final FlushPolicy flushPolicy;
 
     private transient Embedder embedder;
+    private transient FlushPolicy policy;
     private transient MapState<String, float[]> storedVectors;
     private transient ArrayDeque<Pending> buffer;
     private transient int bufferedUnits;
@@ -70,16 +71,17 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     /**
      * @param fingerprint what a stored vector depends on besides the text; stored vectors made under
      *     another fingerprint (another model, dimension count, prefix) are never reused
+     * @param flushPolicy when to flush, or null for the default of the device the model opens on
      */
     public EmbedOperator(EmbedderFactory factory, String fingerprint, FlushPolicy flushPolicy) {
         this.factory = Objects.requireNonNull(factory, "factory");
         this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
-        this.flushPolicy = Objects.requireNonNull(flushPolicy, "flushPolicy");
+        this.flushPolicy = flushPolicy;
     }
 
     /** Adds the embedding stage for {@code spec} after {@code documents}. */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> documents, EmbedderSpec spec) {
-        return embed(documents, spec, spec.preset().fingerprint(), FlushPolicy.defaultFor(spec));
+        return embed(documents, spec, spec.preset().fingerprint(), null);
     }
 
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(
@@ -98,6 +100,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
         unitsReused = getMetricGroup().counter("semdexUnitsReused");
         embedder = factory.open(new Slot(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), gpuIndices()));
+        policy = flushPolicy != null ? flushPolicy : FlushPolicy.defaultFor(embedder.info());
     }
 
     private List<String> gpuIndices() {
@@ -136,7 +139,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         }
         buffer.add(pending);
         bufferedUnits += missing;
-        if (bufferedUnits >= flushPolicy.maxUnits()) {
+        if (bufferedUnits >= policy.maxUnits()) {
             flush();
         } else {
             scheduleTimeout();
@@ -150,7 +153,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private void scheduleTimeout() {
         if (!timerPending) {
             timerPending = true;
-            getProcessingTimeService().registerTimer(bufferStartedAt + flushPolicy.maxDelay().toMillis(), this::onTimeout);
+            getProcessingTimeService().registerTimer(bufferStartedAt + policy.maxDelay().toMillis(), this::onTimeout);
         }
     }
 
@@ -159,7 +162,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         if (buffer.isEmpty()) {
             return;
         }
-        if (time >= bufferStartedAt + flushPolicy.maxDelay().toMillis()) {
+        if (time >= bufferStartedAt + policy.maxDelay().toMillis()) {
             flush();
         } else {
             scheduleTimeout(); // the buffer was flushed by size since, and refilled later

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * (Qwen3's query instruction), {@code padding} ({@code left|right}); in-process — {@code engine}
  * ({@code auto|onnxruntime|pytorch}; auto follows the model file: {@code .onnx} or TorchScript
  * {@code .pt}), {@code device} ({@code cpu|cuda|cuda:N|auto}, default auto), {@code batch-size},
- * {@code batch-tokens}, {@code threads}; remote (an OpenAI-compatible server, chosen by giving
+ * {@code batch-tokens} (defaults by the device the model lands on), {@code threads}; remote (an OpenAI-compatible server, chosen by giving
  * {@code url}) — {@code url}, {@code remote-model}, {@code api-key-env}, {@code timeout} (e.g.
  * {@code 30s}, {@code 500ms}), {@code retries}, {@code request-size}.
  */
@@ -37,7 +37,8 @@ public record EmbedderSpec(
         ModelPreset preset,
         String engine,
         DeviceChoice device,
-        Batching batching,
+        int batchSize,
+        int batchTokens,
         int threads,
         RemoteEndpoint remote)
         implements EmbedderFactory {
@@ -54,7 +55,10 @@ public record EmbedderSpec(
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(preset, "preset");
         Objects.requireNonNull(device, "device");
-        Objects.requireNonNull(batching, "batching");
+        if (batchSize < 0 || batchTokens < 0) {
+            throw new IllegalArgumentException("batch size and tokens must be >= 0 (0 = the device's default), got "
+                    + batchSize + " and " + batchTokens);
+        }
         if (threads < 0 || threads > 1024) {
             throw new IllegalArgumentException("threads must be in 0..1024 (0 = the engine's default), got " + threads);
         }
@@ -113,10 +117,8 @@ public record EmbedderSpec(
             throw new IllegalArgumentException("engine must be auto, onnxruntime or pytorch, got '" + settings.get("engine") + "'");
         }
         DeviceChoice device = DeviceChoice.parse(settings.getOrDefault("device", "auto"));
-        Batching defaults = device.kind() == DeviceChoice.Kind.CUDA ? Batching.GPU_DEFAULT : Batching.CPU_DEFAULT;
-        Batching batching = new Batching(
-                settings.containsKey("batch-size") ? intSetting(settings, "batch-size", 1, 65536) : defaults.maxBatchSize(),
-                settings.containsKey("batch-tokens") ? intSetting(settings, "batch-tokens", 1, Integer.MAX_VALUE) : defaults.tokenBudget());
+        int batchSize = settings.containsKey("batch-size") ? intSetting(settings, "batch-size", 1, 65536) : 0;
+        int batchTokens = settings.containsKey("batch-tokens") ? intSetting(settings, "batch-tokens", 1, Integer.MAX_VALUE) : 0;
         int threads = settings.containsKey("threads") ? intSetting(settings, "threads", 0, 1024) : 0;
 
         RemoteEndpoint endpoint = null;
@@ -129,7 +131,16 @@ public record EmbedderSpec(
                     settings.containsKey("retries") ? intSetting(settings, "retries", 0, 20) : 5,
                     settings.containsKey("request-size") ? intSetting(settings, "request-size", 1, 2048) : 64);
         }
-        return new EmbedderSpec(trimmed, preset, engine, device, batching, threads, endpoint);
+        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, endpoint);
+    }
+
+    /**
+     * The batching on {@code device}: what the spec sets, the rest from the device's default (a GPU
+     * takes far larger batches than a CPU).
+     */
+    public Batching batchingFor(Device chosen) {
+        Batching defaults = chosen.isGpu() ? Batching.GPU_DEFAULT : Batching.CPU_DEFAULT;
+        return new Batching(batchSize > 0 ? batchSize : defaults.maxBatchSize(), batchTokens > 0 ? batchTokens : defaults.tokenBudget());
     }
 
     /** Whether the model runs on a remote OpenAI-compatible server. */
@@ -151,7 +162,7 @@ public record EmbedderSpec(
             embedder = OpenAiEmbedder.open(preset, remote);
         } else {
             Device chosen = device.resolve(slot, EmbedderSpec::visibleGpus);
-            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batching, threads));
+            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads));
         }
         EmbedderInfo info = embedder.info();
         LOG.info("Embedder for subtask {}: model {}, engine {}, device {}, {} dimensions (native {}), max {} tokens, loaded in {} ms",

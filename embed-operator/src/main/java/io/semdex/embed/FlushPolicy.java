@@ -28,8 +28,8 @@ public record FlushPolicy(int maxUnits, Duration maxDelay) implements Serializab
         }
     }
 
-    /** The default for where the spec runs its model. */
-    public static FlushPolicy defaultFor(EmbedderSpec spec) {
-        return spec.device().kind() == DeviceChoice.Kind.CUDA || spec.isRemote() ? GPU_DEFAULT : CPU_DEFAULT;
+    /** The default for where an opened embedder runs: a GPU or a remote server takes the larger buffer. */
+    public static FlushPolicy defaultFor(EmbedderInfo info) {
+        return info.device().startsWith("gpu") || info.engine().equals("openai") ? GPU_DEFAULT : CPU_DEFAULT;
     }
 }

@@ -3,6 +3,7 @@ package io.semdex.embed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ class EmbedderSpecTest {
         assertThat(spec.preset().dimensions()).isEqualTo(512);
         assertThat(spec.isRemote()).isFalse();
         assertThat(spec.device()).isEqualTo(DeviceChoice.AUTO);
-        assertThat(spec.batching()).isEqualTo(Batching.CPU_DEFAULT);
+        assertThat(spec.batchingFor(Device.cpu())).isEqualTo(Batching.CPU_DEFAULT);
+        assertThat(spec.batchingFor(Device.gpu(0))).isEqualTo(Batching.GPU_DEFAULT);
     }
 
     @Test
@@ -35,7 +37,8 @@ class EmbedderSpecTest {
         assertThat(preset.paddingSide()).isEqualTo(PaddingSide.LEFT);
         assertThat(preset.appendToken()).isEqualTo("<|endoftext|>");
         assertThat(spec.device().toString()).isEqualTo("cuda:1");
-        assertThat(spec.batching()).isEqualTo(new Batching(Batching.GPU_DEFAULT.maxBatchSize(), 65536));
+        assertThat(spec.batchingFor(Device.gpu(1))).isEqualTo(new Batching(Batching.GPU_DEFAULT.maxBatchSize(), 65536));
+        assertThat(spec.batchingFor(Device.cpu())).isEqualTo(new Batching(Batching.CPU_DEFAULT.maxBatchSize(), 65536));
         assertThat(ModelPresets.get("qwen3-embedding-8b").nativeDimensions()).isEqualTo(4096);
         assertThat(ModelPresets.get("qwen3-embedding-0.6b").nativeDimensions()).isEqualTo(1024);
     }
