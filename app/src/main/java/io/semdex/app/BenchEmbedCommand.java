@@ -87,6 +87,17 @@ final class BenchEmbedCommand implements Callable<Integer> {
         };
     }
 
+    @Option(names = "--also", paramLabel = "SPEC",
+            description = "Further semdex model specs to run in the same alternating rounds, e.g. 'bge-small-zh-v1.5?workers=2'.")
+    List<String> also = new ArrayList<>();
+
+    @Option(names = "--sweep", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the batch-size and token-budget sweep after the rounds (default: ${DEFAULT-VALUE}).")
+    boolean sweep;
+
+    /** One side of the comparison. */
+    private record Contestant(String name, Runnable run, List<Double> rates) {}
+
     @Override
     public Integer call() throws Exception {
         Path dataDir = data != null ? data : Launcher.home().resolve("../shared/data").normalize();
@@ -104,17 +115,28 @@ final class BenchEmbedCommand implements Callable<Integer> {
 
         System.out.printf(Locale.ROOT, "%n## semdex bench embed: %s, %d texts (%d tokens, %.1f per text), %d cores%n%n",
                 preset.id(), texts.size(), realTokens, realTokens / (double) texts.size(), Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "semdex: engine %s, device %s, batches of <= %s%n", ours.info().engine(), ours.info().device(),
-                ours instanceof DjlEmbedder djl ? djl.batching().maxBatchSize() + " texts / " + djl.batching().tokenBudget() + " tokens" : "n/a");
+        System.out.printf(Locale.ROOT, "semdex: engine %s, device %s, %s%n", ours.info().engine(), ours.info().device(),
+                ours instanceof DjlEmbedder djl ? "batches of <= " + djl.batching().maxBatchSize() + " texts / "
+                        + djl.batching().tokenBudget() + " tokens, " + djl.workers() + " worker(s)" : "remote");
         ours.embedDocuments(texts.subList(0, Math.min(64, texts.size()))); // warm-up
         long rssOursLoaded = peakRss();
 
+        List<Contestant> contestants = new ArrayList<>();
+        contestants.add(new Contestant("semdex " + model, () -> ours.embedDocuments(texts), new ArrayList<>()));
+        List<Embedder> extra = new ArrayList<>();
+        for (String other : also) {
+            Embedder embedder = EmbedderSpec.parse(other).open(Slot.SINGLE);
+            embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
+            extra.add(embedder);
+            contestants.add(new Contestant("semdex " + other, () -> embedder.embedDocuments(texts), new ArrayList<>()));
+        }
         Supplier<EmbeddingModel> reference = noLangChain4j ? null : langChain4j(preset.id());
-        EmbeddingModel theirs = null;
-        List<TextSegment> segments = inputs.stream().map(TextSegment::from).toList();
         if (reference != null) {
-            theirs = reference.get();
+            EmbeddingModel theirs = reference.get();
+            List<TextSegment> segments = inputs.stream().map(TextSegment::from).toList();
             theirs.embedAll(segments.subList(0, Math.min(64, segments.size()))); // warm-up
+            contestants.add(new Contestant("LangChain4j " + theirs.getClass().getSimpleName(), () -> theirs.embedAll(segments),
+                    new ArrayList<>()));
         } else if (!noLangChain4j) {
             System.out.println("LangChain4j ships no in-process class for " + preset.id() + ": comparison skipped.");
         }
@@ -122,51 +144,41 @@ final class BenchEmbedCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("| round | embedder | seconds | texts/s | tokens/s | peak RSS during run |");
         System.out.println("|---|---|---|---|---|---|");
-        List<Double> oursRates = new ArrayList<>();
-        List<Double> theirRates = new ArrayList<>();
-        for (int round = 1; round <= rounds; round++) {
-            // Alternate who goes first, so a drift in machine load does not favour one side.
-            for (int turn = 0; turn < 2; turn++) {
-                boolean oursTurn = (round + turn) % 2 == 1;
-                if (!oursTurn && theirs == null) {
-                    continue;
-                }
+        for (int round = 0; round < rounds; round++) {
+            // Each round starts with the next contestant, so a drift in machine load favours no one.
+            for (int turn = 0; turn < contestants.size(); turn++) {
+                Contestant c = contestants.get((round + turn) % contestants.size());
                 resetPeak();
                 long start = System.nanoTime();
-                if (oursTurn) {
-                    ours.embedDocuments(texts);
-                } else {
-                    theirs.embedAll(segments);
-                }
+                c.run().run();
                 double seconds = (System.nanoTime() - start) / 1e9;
-                double rate = texts.size() / seconds;
-                (oursTurn ? oursRates : theirRates).add(rate);
-                System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.0f | %.0f | %s |%n", round, oursTurn ? "semdex" : "LangChain4j",
-                        seconds, rate, realTokens / seconds, mib(peakRss()));
+                c.rates().add(texts.size() / seconds);
+                System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.0f | %.0f | %s |%n", round + 1, c.name(), seconds, texts.size() / seconds,
+                        realTokens / seconds, mib(peakRss()));
             }
         }
-        double oursMedian = median(oursRates);
-        System.out.printf(Locale.ROOT, "%nsemdex median: %.0f texts/s, %.0f tokens/s", oursMedian, oursMedian * realTokens / texts.size());
-        if (!theirRates.isEmpty()) {
-            double theirMedian = median(theirRates);
-            System.out.printf(Locale.ROOT, "; LangChain4j median: %.0f texts/s; ratio %.2fx%n", theirMedian, oursMedian / theirMedian);
-        } else {
-            System.out.println();
+        System.out.println();
+        Contestant reference4j = reference != null ? contestants.get(contestants.size() - 1) : null;
+        for (Contestant c : contestants) {
+            double median = median(c.rates());
+            System.out.printf(Locale.ROOT, "median %s: %.0f texts/s, %.0f tokens/s%s%n", c.name(), median, median * realTokens / texts.size(),
+                    reference4j != null && c != reference4j ? String.format(Locale.ROOT, " = %.2fx LangChain4j", median / median(reference4j.rates())) : "");
         }
         System.out.printf(Locale.ROOT, "process RSS: %s before loading, %s with semdex's model loaded and warm%n", mib(rssBefore), mib(rssOursLoaded));
-        printFlopEstimate(preset, oursMedian * paddedTokens / texts.size(), paddedTokens, texts.size());
+        printFlopEstimate(preset, median(contestants.get(0).rates()) * paddedTokens / texts.size(), paddedTokens, texts.size());
 
-        if (ours instanceof DjlEmbedder djl) {
+        if (sweep && ours instanceof DjlEmbedder djl) {
             sweep(preset, djl, texts, lengths);
         }
+        extra.forEach(Embedder::close);
         ours.close();
         return 0;
     }
 
     private void sweep(ModelPreset preset, DjlEmbedder base, List<String> texts, int[] lengths) {
         System.out.println();
-        System.out.println("| max batch | token budget | batches | padded tokens | seconds | texts/s | tokens/s |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| max batch | token budget | workers | batches | padded tokens | seconds | texts/s | tokens/s |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         List<Batching> points = new ArrayList<>();
         for (int size : batchSizes) {
             points.add(new Batching(size, Integer.MAX_VALUE));
@@ -176,14 +188,14 @@ final class BenchEmbedCommand implements Callable<Integer> {
         }
         long realTokens = Arrays.stream(lengths).asLongStream().sum();
         for (Batching batching : points) {
-            DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), batching, 0);
+            DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), batching, 0, base.workers());
             try (DjlEmbedder embedder = DjlEmbedder.open(preset, options)) {
                 embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
                 long start = System.nanoTime();
                 embedder.embedDocuments(texts);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf(Locale.ROOT, "| %d | %s | %d | %d | %.2f | %.0f | %.0f |%n", batching.maxBatchSize(),
-                        batching.tokenBudget() == Integer.MAX_VALUE ? "none" : Integer.toString(batching.tokenBudget()),
+                System.out.printf(Locale.ROOT, "| %d | %s | %d | %d | %d | %.2f | %.0f | %.0f |%n", batching.maxBatchSize(),
+                        batching.tokenBudget() == Integer.MAX_VALUE ? "none" : Integer.toString(batching.tokenBudget()), base.workers(),
                         batching.plan(lengths).size(), padded(batching, lengths), seconds, texts.size() / seconds, realTokens / seconds);
             }
         }

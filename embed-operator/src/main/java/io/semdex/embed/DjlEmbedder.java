@@ -18,6 +18,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * An {@link Embedder} that runs a model preset in-process with Deep Java Library: ONNX Runtime for
@@ -37,32 +43,53 @@ public final class DjlEmbedder implements Embedder {
      * How to run the model.
      *
      * @param engine {@code auto} (by model file), {@code onnxruntime} or {@code pytorch}
-     * @param threads intra-op threads, 0 for the engine's default (all cores)
+     * @param threads ONNX Runtime intra-op threads per model call, 0 for all cores shared by the workers
+     * @param workers model calls run at once on one model instance (each worker holds a predictor);
+     *     on a CPU two calls with one thread each can beat one call with two threads
      */
-    public record Options(String engine, Device device, Batching batching, int threads) {
+    public record Options(String engine, Device device, Batching batching, int threads, int workers) {
 
-        public static final Options CPU = new Options("auto", Device.cpu(), Batching.CPU_DEFAULT, 0);
+        public static final Options CPU = new Options("auto", Device.cpu(), Batching.CPU_DEFAULT, 0, 1);
+
+        public Options {
+            if (workers < 1 || workers > 64) {
+                throw new IllegalArgumentException("workers must be in 1..64, got " + workers);
+            }
+        }
 
         public Options withBatching(Batching newBatching) {
-            return new Options(engine, device, newBatching, threads);
+            return new Options(engine, device, newBatching, threads, workers);
         }
     }
 
     private final ModelPreset preset;
     private final ModelTokenizer tokenizer;
     private final ZooModel<NDList, NDList> model;
-    private final Predictor<EmbeddingTranslator.TokenBatch, float[][]> predictor;
+    /** Idle predictors; a model call takes one, so calls never share a predictor. */
+    private final BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> predictors;
+    private final List<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> allPredictors = new ArrayList<>();
+    private final ExecutorService workers;
     private final EmbedderInfo info;
     private final Batching batching;
 
-    private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Batching batching, String engineName) {
+    private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Options options, String engineName) {
         this.preset = preset;
         this.tokenizer = tokenizer;
         this.model = model;
-        this.batching = batching;
+        this.batching = options.batching();
         Set<String> inputNames = model.describeInput() == null ? Set.of() : new HashSet<>(model.describeInput().keys());
         boolean pytorch = engineName.equals("PyTorch");
-        this.predictor = model.newPredictor(new EmbeddingTranslator(preset, tokenizer.padId(), inputNames, pytorch));
+        this.predictors = new ArrayBlockingQueue<>(options.workers());
+        for (int i = 0; i < options.workers(); i++) {
+            var predictor = model.newPredictor(new EmbeddingTranslator(preset, tokenizer.padId(), inputNames, pytorch));
+            allPredictors.add(predictor);
+            predictors.add(predictor);
+        }
+        this.workers = options.workers() == 1 ? null : Executors.newFixedThreadPool(options.workers(), runnable -> {
+            Thread thread = new Thread(runnable, "semdex-embed-" + preset.id());
+            thread.setDaemon(true);
+            return thread;
+        });
         this.info = EmbedderInfo.of(preset, engineName, model.getNDManager().getDevice().toString());
     }
 
@@ -89,7 +116,8 @@ public final class DjlEmbedder implements Embedder {
                     .optTranslator(new NoopTranslator());
             if (engine.equals("OnnxRuntime")) {
                 // DJL reads intraOpNumThreads only when interOpNumThreads is set too.
-                int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+                int threads = options.threads() > 0 ? options.threads()
+                        : Math.max(1, Runtime.getRuntime().availableProcessors() / options.workers());
                 criteria.optOption("interOpNumThreads", "1")
                         .optOption("intraOpNumThreads", Integer.toString(threads))
                         .optOption("executionMode", "SEQUENTIAL")
@@ -98,7 +126,7 @@ public final class DjlEmbedder implements Embedder {
                 criteria.optOption("mapLocation", "true"); // load the weights straight onto the device
             }
             ZooModel<NDList, NDList> model = criteria.build().loadModel();
-            return new DjlEmbedder(preset, tokenizer, model, options.batching(), engine);
+            return new DjlEmbedder(preset, tokenizer, model, options, engine);
         } catch (IOException e) {
             tokenizer.close();
             throw new UncheckedIOException("cannot load model of " + preset.id() + " from " + modelPath, e);
@@ -173,24 +201,60 @@ public final class DjlEmbedder implements Embedder {
             lengths[i] = rows[i].length;
         }
         float[][] vectors = new float[rows.length][];
-        for (int[] batch : batching.plan(lengths)) {
-            long[][] batchRows = new long[batch.length][];
-            for (int i = 0; i < batch.length; i++) {
-                batchRows[i] = rows[batch[i]];
+        List<int[]> plan = batching.plan(lengths);
+        if (workers == null || plan.size() == 1) {
+            for (int[] batch : plan) {
+                run(batch, rows, vectors);
             }
-            float[][] out = predict(batchRows);
-            for (int i = 0; i < batch.length; i++) {
-                vectors[batch[i]] = out[i];
+        } else {
+            // Longest batches are submitted first, which also balances the workers' load.
+            List<Future<?>> calls = new ArrayList<>(plan.size());
+            for (int[] batch : plan) {
+                calls.add(workers.submit(() -> run(batch, rows, vectors)));
+            }
+            for (Future<?> call : calls) {
+                await(call);
             }
         }
         return new ArrayList<>(Arrays.asList(vectors));
     }
 
-    private synchronized float[][] predict(long[][] rows) {
+    /** One model call; writes its rows' vectors (each batch owns distinct rows). */
+    private void run(int[] batch, long[][] rows, float[][] vectors) {
+        long[][] batchRows = new long[batch.length][];
+        for (int i = 0; i < batch.length; i++) {
+            batchRows[i] = rows[batch[i]];
+        }
+        Predictor<EmbeddingTranslator.TokenBatch, float[][]> predictor;
         try {
-            return predictor.predict(new EmbeddingTranslator.TokenBatch(rows));
+            predictor = predictors.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the model", e);
+        }
+        try {
+            float[][] out = predictor.predict(new EmbeddingTranslator.TokenBatch(batchRows));
+            for (int i = 0; i < batch.length; i++) {
+                vectors[batch[i]] = out[i];
+            }
         } catch (TranslateException e) {
-            throw new IllegalStateException("embedding a batch of " + rows.length + " inputs with " + preset.id() + " failed", e);
+            throw new IllegalStateException("embedding a batch of " + batch.length + " inputs with " + preset.id() + " failed", e);
+        } finally {
+            predictors.add(predictor);
+        }
+    }
+
+    private static void await(Future<?> call) {
+        try {
+            call.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while embedding", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("embedding failed", e.getCause());
         }
     }
 
@@ -202,6 +266,11 @@ public final class DjlEmbedder implements Embedder {
     @Override
     public ModelPreset preset() {
         return preset;
+    }
+
+    /** How many model calls run at once. */
+    public int workers() {
+        return allPredictors.size();
     }
 
     /** The batching this embedder packs model calls with. */
@@ -216,7 +285,10 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public synchronized void close() {
-        predictor.close();
+        if (workers != null) {
+            workers.shutdownNow();
+        }
+        allPredictors.forEach(Predictor::close);
         model.close();
         tokenizer.close();
     }

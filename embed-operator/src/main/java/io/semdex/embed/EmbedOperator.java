@@ -146,8 +146,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         }
     }
 
+    /** Hashes exactly what the model would read, so any change to the text or its context re-embeds. */
     private String reuseKey(Unit unit) {
-        return ContentHash.of(fingerprint, unit.hash() != null ? unit.hash() : ContentHash.of(unit.embeddingInput()));
+        return ContentHash.of(fingerprint, unit.embeddingInput());
     }
 
     private void scheduleTimeout() {

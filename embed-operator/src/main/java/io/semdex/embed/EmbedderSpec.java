@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * (Qwen3's query instruction), {@code padding} ({@code left|right}); in-process — {@code engine}
  * ({@code auto|onnxruntime|pytorch}; auto follows the model file: {@code .onnx} or TorchScript
  * {@code .pt}), {@code device} ({@code cpu|cuda|cuda:N|auto}, default auto), {@code batch-size},
- * {@code batch-tokens} (defaults by the device the model lands on), {@code threads}; remote (an OpenAI-compatible server, chosen by giving
+ * {@code batch-tokens} (defaults by the device the model lands on), {@code threads},
+ * {@code workers} (model calls at once); remote (an OpenAI-compatible server, chosen by giving
  * {@code url}) — {@code url}, {@code remote-model}, {@code api-key-env}, {@code timeout} (e.g.
  * {@code 30s}, {@code 500ms}), {@code retries}, {@code request-size}.
  */
@@ -40,16 +41,24 @@ public record EmbedderSpec(
         int batchSize,
         int batchTokens,
         int threads,
+        int workers,
         RemoteEndpoint remote)
         implements EmbedderFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbedderSpec.class);
 
+    /**
+     * Default concurrent model calls on a CPU, each with half the cores: measured faster than one
+     * call on all cores, and far steadier on a shared machine, where ONNX Runtime's spinning
+     * intra-op threads lose badly when one of them is descheduled (see the README's bench table).
+     */
+    public static final int CPU_WORKERS = 2;
+
     private static final Set<String> KEYS = Set.of("dir", "file", "dimensions", "max-tokens", "task", "padding", "engine", "device",
-            "batch-size", "batch-tokens", "threads", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
+            "batch-size", "batch-tokens", "threads", "workers", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
     private static final Set<String> REMOTE_KEYS = Set.of("url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
     private static final Set<String> LOCAL_KEYS =
-            Set.of("engine", "device", "threads", "file", "dir", "padding", "batch-size", "batch-tokens");
+            Set.of("engine", "device", "threads", "workers", "file", "dir", "padding", "batch-size", "batch-tokens");
 
     public EmbedderSpec {
         Objects.requireNonNull(text, "text");
@@ -61,6 +70,9 @@ public record EmbedderSpec(
         }
         if (threads < 0 || threads > 1024) {
             throw new IllegalArgumentException("threads must be in 0..1024 (0 = the engine's default), got " + threads);
+        }
+        if (workers < 0 || workers > 64) {
+            throw new IllegalArgumentException("workers must be in 0..64 (0 = the device's default), got " + workers);
         }
     }
 
@@ -120,6 +132,7 @@ public record EmbedderSpec(
         int batchSize = settings.containsKey("batch-size") ? intSetting(settings, "batch-size", 1, 65536) : 0;
         int batchTokens = settings.containsKey("batch-tokens") ? intSetting(settings, "batch-tokens", 1, Integer.MAX_VALUE) : 0;
         int threads = settings.containsKey("threads") ? intSetting(settings, "threads", 0, 1024) : 0;
+        int workers = settings.containsKey("workers") ? intSetting(settings, "workers", 1, 64) : 0;
 
         RemoteEndpoint endpoint = null;
         if (remote) {
@@ -131,7 +144,12 @@ public record EmbedderSpec(
                     settings.containsKey("retries") ? intSetting(settings, "retries", 0, 20) : 5,
                     settings.containsKey("request-size") ? intSetting(settings, "request-size", 1, 2048) : 64);
         }
-        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, endpoint);
+        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, endpoint);
+    }
+
+    /** Concurrent model calls on {@code device}: what the spec sets, else {@link #CPU_WORKERS} on a CPU, one on a GPU. */
+    public int workersFor(Device chosen) {
+        return workers > 0 ? workers : chosen.isGpu() ? 1 : CPU_WORKERS;
     }
 
     /**
@@ -162,7 +180,7 @@ public record EmbedderSpec(
             embedder = OpenAiEmbedder.open(preset, remote);
         } else {
             Device chosen = device.resolve(slot, EmbedderSpec::visibleGpus);
-            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads));
+            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads, workersFor(chosen)));
         }
         EmbedderInfo info = embedder.info();
         LOG.info("Embedder for subtask {}: model {}, engine {}, device {}, {} dimensions (native {}), max {} tokens, loaded in {} ms",

@@ -98,6 +98,21 @@ class DjlEmbedderTest {
     }
 
     @Test
+    void concurrentModelCallsGiveTheSameVectorsInInputOrder() {
+        List<String> texts = List.of("法国的首都是巴黎。", "The capital of Japan is Tokyo.", "短句。", "香蕉含钾量高。",
+                "A much longer English sentence that pads the batch to many more tokens than the others do.", "x");
+        List<float[]> sequential = embedder.embedDocuments(texts);
+        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(2, 4096), 1, 3);
+        try (DjlEmbedder parallel = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options)) {
+            assertThat(parallel.workers()).isEqualTo(3);
+            List<float[]> vectors = parallel.embedDocuments(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(Vectors.dot(vectors.get(i), sequential.get(i))).isGreaterThan(0.99999);
+            }
+        }
+    }
+
+    @Test
     void theEngineFollowsTheModelFileUnlessConfigured() {
         assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.onnx"))).isEqualTo("OnnxRuntime");
         assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.pt"))).isEqualTo("PyTorch");
