@@ -96,7 +96,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
     boolean sweep;
 
     /** One side of the comparison. */
-    private record Contestant(String name, Runnable run, List<Double> rates) {}
+    private record Contestant(String name, Runnable run, List<Double> rates, List<Double> cpuSeconds) {}
 
     @Override
     public Integer call() throws Exception {
@@ -122,13 +122,13 @@ final class BenchEmbedCommand implements Callable<Integer> {
         long rssOursLoaded = peakRss();
 
         List<Contestant> contestants = new ArrayList<>();
-        contestants.add(new Contestant("semdex " + model, () -> ours.embedDocuments(texts), new ArrayList<>()));
+        contestants.add(new Contestant("semdex " + model, () -> ours.embedDocuments(texts), new ArrayList<>(), new ArrayList<>()));
         List<Embedder> extra = new ArrayList<>();
         for (String other : also) {
             Embedder embedder = EmbedderSpec.parse(other).open(Slot.SINGLE);
             embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
             extra.add(embedder);
-            contestants.add(new Contestant("semdex " + other, () -> embedder.embedDocuments(texts), new ArrayList<>()));
+            contestants.add(new Contestant("semdex " + other, () -> embedder.embedDocuments(texts), new ArrayList<>(), new ArrayList<>()));
         }
         Supplier<EmbeddingModel> reference = noLangChain4j ? null : langChain4j(preset.id());
         if (reference != null) {
@@ -136,25 +136,29 @@ final class BenchEmbedCommand implements Callable<Integer> {
             List<TextSegment> segments = inputs.stream().map(TextSegment::from).toList();
             theirs.embedAll(segments.subList(0, Math.min(64, segments.size()))); // warm-up
             contestants.add(new Contestant("LangChain4j " + theirs.getClass().getSimpleName(), () -> theirs.embedAll(segments),
-                    new ArrayList<>()));
+                    new ArrayList<>(), new ArrayList<>()));
         } else if (!noLangChain4j) {
             System.out.println("LangChain4j ships no in-process class for " + preset.id() + ": comparison skipped.");
         }
 
         System.out.println();
-        System.out.println("| round | embedder | seconds | texts/s | tokens/s | peak RSS during run |");
-        System.out.println("|---|---|---|---|---|---|");
+        // CPU seconds show the work done whatever else runs on the machine; wall seconds include waiting for a core.
+        System.out.println("| round | embedder | seconds | CPU seconds | texts/s | tokens/s | peak RSS during run |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (int round = 0; round < rounds; round++) {
             // Each round starts with the next contestant, so a drift in machine load favours no one.
             for (int turn = 0; turn < contestants.size(); turn++) {
                 Contestant c = contestants.get((round + turn) % contestants.size());
                 resetPeak();
+                long cpuStart = cpuNanos();
                 long start = System.nanoTime();
                 c.run().run();
                 double seconds = (System.nanoTime() - start) / 1e9;
+                double cpu = (cpuNanos() - cpuStart) / 1e9;
                 c.rates().add(texts.size() / seconds);
-                System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.0f | %.0f | %s |%n", round + 1, c.name(), seconds, texts.size() / seconds,
-                        realTokens / seconds, mib(peakRss()));
+                c.cpuSeconds().add(cpu);
+                System.out.printf(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.0f | %.0f | %s |%n", round + 1, c.name(), seconds, cpu,
+                        texts.size() / seconds, realTokens / seconds, mib(peakRss()));
             }
         }
         System.out.println();
@@ -165,7 +169,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
                     reference4j != null && c != reference4j ? String.format(Locale.ROOT, " = %.2fx LangChain4j", median / median(reference4j.rates())) : "");
         }
         System.out.printf(Locale.ROOT, "process RSS: %s before loading, %s with semdex's model loaded and warm%n", mib(rssBefore), mib(rssOursLoaded));
-        printFlopEstimate(preset, median(contestants.get(0).rates()) * paddedTokens / texts.size(), paddedTokens, texts.size());
+        printFlopEstimate(preset, median(contestants.get(0).rates()) * paddedTokens / texts.size(), paddedTokens, texts.size(),
+                median(contestants.get(0).cpuSeconds()));
 
         if (sweep && ours instanceof DjlEmbedder djl) {
             sweep(preset, djl, texts, lengths);
@@ -210,7 +215,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
         return total;
     }
 
-    private static void printFlopEstimate(ModelPreset preset, double paddedTokensPerSecond, long paddedTokens, int texts) {
+    private static void printFlopEstimate(ModelPreset preset, double paddedTokensPerSecond, long paddedTokens, int texts, double cpuSeconds) {
         Architecture arch = architecture(preset.id());
         if (arch == null) {
             return;
@@ -225,6 +230,16 @@ final class BenchEmbedCommand implements Callable<Integer> {
                         + " tokens/s = %.1f GFLOP/s; fp32 peak of %d cores at %.2f GHz x %d FLOP/cycle = %.0f GFLOP/s: %.0f%% of peak%n",
                 arch.flopsPerToken(avgLen) / 1e6, arch.layers(), arch.hidden(), arch.ffn(), avgLen, paddedTokensPerSecond, flops / 1e9,
                 cores, ghz, perCycle, peak / 1e9, 100 * flops / peak);
+        // Per CPU second: what the cores did while this process had them, independent of other load.
+        double perCoreSecond = arch.flopsPerToken(avgLen) * paddedTokens / cpuSeconds;
+        double corePeak = peak / cores;
+        System.out.printf(Locale.ROOT, "per CPU second: %.1f GFLOP in %.1f CPU s per run = %.0f%% of one core's %.0f GFLOP/s peak%n",
+                perCoreSecond / 1e9, cpuSeconds, 100 * perCoreSecond / corePeak, corePeak / 1e9);
+    }
+
+    /** CPU time of the whole process (all threads), in nanoseconds. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double median(List<Double> values) {
