@@ -33,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Query service port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model: a preset, optionally with ?key=value settings (default: ${DEFAULT-VALUE}; see the README's Models).")
     String model;
 
     @Option(names = "--knowledge-base", paramLabel = "FILE",

@@ -37,8 +37,18 @@ final class PrecomputedQueries implements Embedder {
     }
 
     @Override
+    public List<float[]> embedTexts(List<String> texts) {
+        return model.embedTexts(texts);
+    }
+
+    @Override
     public EmbedderInfo info() {
         return model.info();
+    }
+
+    @Override
+    public io.semdex.embed.ModelPreset preset() {
+        return model.preset();
     }
 
     @Override

@@ -3,17 +3,23 @@ package io.semdex.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.IndexFields;
 import io.semdex.core.Json;
 import io.semdex.embed.ModelPresets;
+import io.semdex.embed.Vectors;
+import io.semdex.query.LiveIndex;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -26,6 +32,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -232,6 +246,29 @@ class EmbeddedStackIT {
         assertError(post("/api/documents", "{\"id\": \"x\", \"boddy\": \"x\"}"), 400, "unknown field 'boddy'");
         assertError(post("/api/documents", ""), 400, "body is empty");
         assertError(getRaw("/no/such/thing"), 404, "no such endpoint");
+    }
+
+    @Test
+    void openAiEmbeddingsOfAUnitsTextEqualTheVectorThePipelineIndexed() throws Exception {
+        float[] indexed;
+        try (LiveIndex.Snapshot snapshot = stack.service().index().acquire()) {
+            IndexSearcher searcher = snapshot.searcher();
+            ScoreDoc hit = searcher.search(new TermQuery(new Term(IndexFields.UNIT_ID, "fruit-vitc#0")), 1).scoreDocs[0];
+            LeafReaderContext leaf = searcher.getIndexReader().leaves().get(ReaderUtil.subIndex(hit.doc, searcher.getIndexReader().leaves()));
+            FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
+            KnnVectorValues.DocIndexIterator it = values.iterator();
+            assertThat(it.advance(hit.doc - leaf.docBase)).isEqualTo(hit.doc - leaf.docBase);
+            indexed = values.vectorValue(it.index()).clone();
+        }
+        // Exactly what the openai Python client sends by default.
+        HttpResponse<String> response = post("/v1/embeddings",
+                "{\"input\": [\"" + DOCS.get("fruit-vitc") + "\"], \"model\": \"" + ModelPresets.DEFAULT + "\", \"encoding_format\": \"base64\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(Json.MAPPER.readTree(response.body()).at("/data/0/embedding").asText()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] served = new float[bytes.remaining() / Float.BYTES];
+        bytes.asFloatBuffer().get(served);
+        assertThat(Vectors.dot(served, indexed)).isGreaterThan(0.99999);
     }
 
     private void assertTopHit(String query, String expectedDoc) throws Exception {

@@ -1,7 +1,7 @@
 package io.semdex.embed;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -11,93 +11,251 @@ import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * An {@link Embedder} that runs a model preset in-process with Deep Java Library on ONNX Runtime.
- * Texts are sorted by length before batching so each batch pads to similar lengths.
+ * An {@link Embedder} that runs a model preset in-process with Deep Java Library: ONNX Runtime for
+ * {@code .onnx} files (CPU, or the CUDA execution provider on a GPU device), PyTorch for TorchScript
+ * files (CPU or CUDA). Inputs are tokenized once, sorted by length and packed into batches by
+ * {@link Batching}, so each model call pads little.
+ *
+ * <pre>{@code
+ * try (DjlEmbedder embedder = DjlEmbedder.open(ModelPresets.get("bge-small-zh-v1.5"))) {
+ *     List<float[]> vectors = embedder.embedDocuments(List.of("法国的首都是巴黎。"));
+ * }
+ * }</pre>
  */
 public final class DjlEmbedder implements Embedder {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DjlEmbedder.class);
-    private static final int DEFAULT_BATCH_SIZE = 32;
+    /**
+     * How to run the model.
+     *
+     * @param engine {@code auto} (by model file), {@code onnxruntime} or {@code pytorch}
+     * @param threads ONNX Runtime intra-op threads per model call, 0 for all cores shared by the workers
+     * @param workers model calls run at once on one model instance (each worker holds a predictor);
+     *     on a CPU two calls with one thread each can beat one call with two threads
+     */
+    public record Options(String engine, Device device, Batching batching, int threads, int workers) {
+
+        public static final Options CPU = new Options("auto", Device.cpu(), Batching.CPU_DEFAULT, 0, 1);
+
+        public Options {
+            if (workers < 1 || workers > 64) {
+                throw new IllegalArgumentException("workers must be in 1..64, got " + workers);
+            }
+        }
+
+        public Options withBatching(Batching newBatching) {
+            return new Options(engine, device, newBatching, threads, workers);
+        }
+    }
 
     private final ModelPreset preset;
-    private final HuggingFaceTokenizer tokenizer;
+    private final ModelTokenizer tokenizer;
     private final ZooModel<NDList, NDList> model;
-    private final Predictor<String[], float[][]> predictor;
+    /** Idle predictors; a model call takes one, so calls never share a predictor. */
+    private final BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> predictors;
+    private final List<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> allPredictors = new ArrayList<>();
+    private final ExecutorService workers;
     private final EmbedderInfo info;
-    private final int batchSize;
+    private final Batching batching;
 
-    private DjlEmbedder(ModelPreset preset, HuggingFaceTokenizer tokenizer, ZooModel<NDList, NDList> model, int batchSize) {
+    private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Options options, String engineName) {
         this.preset = preset;
         this.tokenizer = tokenizer;
         this.model = model;
-        this.batchSize = batchSize;
-        Set<String> inputNames = new HashSet<>(model.describeInput().keys());
-        this.predictor = model.newPredictor(new EmbeddingTranslator(tokenizer, preset.pooling(), preset.dimensions(), inputNames));
-        this.info = new EmbedderInfo(preset.id(), preset.dimensions(), model.getNDManager().getEngine().getEngineName(),
-                "cpu", preset.maxTokens(), preset.bands());
+        this.batching = options.batching();
+        Set<String> inputNames = model.describeInput() == null ? Set.of() : new HashSet<>(model.describeInput().keys());
+        boolean pytorch = engineName.equals("PyTorch");
+        this.predictors = new ArrayBlockingQueue<>(options.workers());
+        for (int i = 0; i < options.workers(); i++) {
+            var predictor = model.newPredictor(new EmbeddingTranslator(preset, tokenizer.padId(), inputNames, pytorch));
+            allPredictors.add(predictor);
+            predictors.add(predictor);
+        }
+        this.workers = options.workers() == 1 ? null : Executors.newFixedThreadPool(options.workers(), runnable -> {
+            Thread thread = new Thread(runnable, "semdex-embed-" + preset.id());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.info = EmbedderInfo.of(preset, engineName, model.getNDManager().getDevice().toString());
     }
 
-    /** Loads the preset's model on CPU. Takes a second or two; one instance serves many threads. */
+    /** Loads the preset's model on the CPU. Takes a second or two; one instance serves many threads. */
     public static DjlEmbedder open(ModelPreset preset) {
-        return open(preset, DEFAULT_BATCH_SIZE);
+        return open(preset, Options.CPU);
     }
 
+    /** Loads the preset's model on the CPU with {@code batchSize} texts per model call at most. */
     public static DjlEmbedder open(ModelPreset preset, int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
-        long start = System.nanoTime();
-        HuggingFaceTokenizer tokenizer;
+        return open(preset, Options.CPU.withBatching(new Batching(batchSize, Batching.CPU_DEFAULT.tokenBudget())));
+    }
+
+    public static DjlEmbedder open(ModelPreset preset, Options options) {
+        Path modelPath = preset.files().modelPath();
+        String engine = engineFor(options.engine(), modelPath);
+        ModelTokenizer tokenizer = ModelTokenizer.load(preset);
         try {
-            tokenizer = HuggingFaceTokenizer.builder()
-                    .optTokenizerPath(preset.files().tokenizerPath())
-                    .optTruncation(true)
-                    .optMaxLength(preset.maxTokens())
-                    .optPadding(true)
-                    .build();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load tokenizer of " + preset.id(), e);
-        }
-        try {
-            ZooModel<NDList, NDList> model = Criteria.builder()
+            Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
                     .setTypes(NDList.class, NDList.class)
-                    .optModelPath(preset.files().modelPath())
-                    .optEngine("OnnxRuntime")
-                    .optTranslator(new NoopTranslator())
-                    .build()
-                    .loadModel();
-            DjlEmbedder embedder = new DjlEmbedder(preset, tokenizer, model, batchSize);
-            LOG.info("Embedding model {} loaded: engine {}, device {}, {} dimensions, max {} tokens, in {} ms",
-                    preset.id(), embedder.info.engine(), embedder.info.device(), preset.dimensions(), preset.maxTokens(),
-                    (System.nanoTime() - start) / 1_000_000);
-            return embedder;
+                    .optModelPath(modelPath)
+                    .optEngine(engine)
+                    .optDevice(options.device())
+                    .optTranslator(new NoopTranslator());
+            if (engine.equals("OnnxRuntime")) {
+                // DJL reads intraOpNumThreads only when interOpNumThreads is set too.
+                int threads = options.threads() > 0 ? options.threads()
+                        : Math.max(1, Runtime.getRuntime().availableProcessors() / options.workers());
+                criteria.optOption("interOpNumThreads", "1")
+                        .optOption("intraOpNumThreads", Integer.toString(threads))
+                        .optOption("executionMode", "SEQUENTIAL")
+                        .optOption("optLevel", "ALL_OPT");
+            } else {
+                criteria.optOption("mapLocation", "true"); // load the weights straight onto the device
+            }
+            ZooModel<NDList, NDList> model = criteria.build().loadModel();
+            return new DjlEmbedder(preset, tokenizer, model, options, engine);
         } catch (IOException e) {
             tokenizer.close();
-            throw new UncheckedIOException("cannot load model of " + preset.id(), e);
-        } catch (ModelNotFoundException | MalformedModelException e) {
+            throw new UncheckedIOException("cannot load model of " + preset.id() + " from " + modelPath, e);
+        } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
             tokenizer.close();
-            throw new IllegalStateException("cannot load model of " + preset.id() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot load model of " + preset.id() + " from " + modelPath + " with " + engine
+                    + " on " + options.device() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The DJL engine for a model file: ONNX Runtime for {@code .onnx}, PyTorch for TorchScript. */
+    static String engineFor(String configured, Path modelPath) {
+        String name = modelPath.getFileName().toString().toLowerCase(Locale.ROOT);
+        String engine = switch (configured == null ? "auto" : configured.toLowerCase(Locale.ROOT)) {
+            case "onnxruntime" -> "OnnxRuntime";
+            case "pytorch" -> "PyTorch";
+            case "auto" -> {
+                if (name.endsWith(".onnx")) {
+                    yield "OnnxRuntime";
+                }
+                if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".torchscript")) {
+                    yield "PyTorch";
+                }
+                throw new IllegalArgumentException("cannot tell the engine of model file " + modelPath
+                        + ": name it .onnx (ONNX Runtime) or .pt (TorchScript), or set engine=onnxruntime|pytorch");
+            }
+            default -> throw new IllegalArgumentException("engine must be auto, onnxruntime or pytorch, got '" + configured + "'");
+        };
+        return engine;
     }
 
     @Override
     public List<float[]> embedDocuments(List<String> texts) {
-        return embed(texts, preset.documentPrefix());
+        return embedTexts(texts.stream().map(preset::documentText).toList());
     }
 
     @Override
     public List<float[]> embedQueries(List<String> queries) {
-        return embed(queries, preset.queryPrefix());
+        return embedTexts(queries.stream().map(preset::queryText).toList());
+    }
+
+    @Override
+    public List<float[]> embedTexts(List<String> texts) {
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        return embedIds(tokenizer.encode(texts));
+    }
+
+    @Override
+    public List<float[]> embedTokens(List<long[]> tokenIds) {
+        long[][] rows = new long[tokenIds.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            long[] row = tokenIds.get(i);
+            if (row.length == 0 || row.length > preset.maxTokens()) {
+                throw new IllegalArgumentException("token input " + i + " has " + row.length + " tokens; "
+                        + preset.id() + " takes 1.." + preset.maxTokens());
+            }
+            rows[i] = row.clone();
+        }
+        return embedIds(rows);
+    }
+
+    /** Token ids of each text as this embedder feeds them to the model (truncated, with any appended token). */
+    long[][] tokenize(List<String> texts) {
+        return tokenizer.encode(texts);
+    }
+
+    private List<float[]> embedIds(long[][] rows) {
+        int[] lengths = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            lengths[i] = rows[i].length;
+        }
+        float[][] vectors = new float[rows.length][];
+        List<int[]> plan = batching.plan(lengths);
+        if (workers == null || plan.size() == 1) {
+            for (int[] batch : plan) {
+                run(batch, rows, vectors);
+            }
+        } else {
+            // Longest batches are submitted first, which also balances the workers' load.
+            List<Future<?>> calls = new ArrayList<>(plan.size());
+            for (int[] batch : plan) {
+                calls.add(workers.submit(() -> run(batch, rows, vectors)));
+            }
+            for (Future<?> call : calls) {
+                await(call);
+            }
+        }
+        return new ArrayList<>(Arrays.asList(vectors));
+    }
+
+    /** One model call; writes its rows' vectors (each batch owns distinct rows). */
+    private void run(int[] batch, long[][] rows, float[][] vectors) {
+        long[][] batchRows = new long[batch.length][];
+        for (int i = 0; i < batch.length; i++) {
+            batchRows[i] = rows[batch[i]];
+        }
+        Predictor<EmbeddingTranslator.TokenBatch, float[][]> predictor;
+        try {
+            predictor = predictors.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the model", e);
+        }
+        try {
+            float[][] out = predictor.predict(new EmbeddingTranslator.TokenBatch(batchRows));
+            for (int i = 0; i < batch.length; i++) {
+                vectors[batch[i]] = out[i];
+            }
+        } catch (TranslateException e) {
+            throw new IllegalStateException("embedding a batch of " + batch.length + " inputs with " + preset.id() + " failed", e);
+        } finally {
+            predictors.add(predictor);
+        }
+    }
+
+    private static void await(Future<?> call) {
+        try {
+            call.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while embedding", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("embedding failed", e.getCause());
+        }
     }
 
     @Override
@@ -106,48 +264,31 @@ public final class DjlEmbedder implements Embedder {
     }
 
     @Override
+    public ModelPreset preset() {
+        return preset;
+    }
+
+    /** How many model calls run at once. */
+    public int workers() {
+        return allPredictors.size();
+    }
+
+    /** The batching this embedder packs model calls with. */
+    public Batching batching() {
+        return batching;
+    }
+
+    @Override
     public int countTokens(String text) {
-        return tokenizer.encode(text, true, false).getIds().length;
-    }
-
-    private List<float[]> embed(List<String> texts, String prefix) {
-        if (texts.isEmpty()) {
-            return List.of();
-        }
-        String[] inputs = new String[texts.size()];
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = prefix + texts.get(i);
-        }
-        // Sorting by length keeps padding, and so wasted compute, small within each batch.
-        Integer[] order = new Integer[inputs.length];
-        Arrays.setAll(order, i -> i);
-        Arrays.sort(order, Comparator.comparingInt(i -> inputs[i].length()));
-        float[][] vectors = new float[inputs.length][];
-        for (int from = 0; from < order.length; from += batchSize) {
-            int to = Math.min(order.length, from + batchSize);
-            String[] batch = new String[to - from];
-            for (int i = from; i < to; i++) {
-                batch[i - from] = inputs[order[i]];
-            }
-            float[][] out = predict(batch);
-            for (int i = from; i < to; i++) {
-                vectors[order[i]] = out[i - from];
-            }
-        }
-        return new ArrayList<>(Arrays.asList(vectors));
-    }
-
-    private synchronized float[][] predict(String[] batch) {
-        try {
-            return predictor.predict(batch);
-        } catch (TranslateException e) {
-            throw new IllegalStateException("embedding a batch of " + batch.length + " texts with " + preset.id() + " failed", e);
-        }
+        return tokenizer.count(text);
     }
 
     @Override
     public synchronized void close() {
-        predictor.close();
+        if (workers != null) {
+            workers.shutdownNow();
+        }
+        allPredictors.forEach(Predictor::close);
         model.close();
         tokenizer.close();
     }

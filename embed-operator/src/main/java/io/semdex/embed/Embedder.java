@@ -7,8 +7,9 @@ import java.util.List;
  * differently where the model wants it (an instruction before queries, a prefix before passages).
  *
  * <pre>{@code
- * try (Embedder embedder = DjlEmbedder.open(ModelPresets.get("bge-small-zh-v1.5"))) {
+ * try (Embedder embedder = EmbedderSpec.parse("bge-small-zh-v1.5").open(Slot.SINGLE)) {
  *     float[] query = embedder.embedQueries(List.of("哪种水果维生素C多")).get(0);
+ *     List<float[]> passages = embedder.embedDocuments(List.of("橙子和猕猴桃都含有大量维生素C。"));
  * }
  * }</pre>
  *
@@ -16,16 +17,34 @@ import java.util.List;
  */
 public interface Embedder extends AutoCloseable {
 
-    /** One normalized vector per text, in input order. */
+    /** One normalized vector per passage, in input order, with the model's document prefix. */
     List<float[]> embedDocuments(List<String> texts);
 
     /** One normalized vector per query, in input order, with the model's query instruction. */
     List<float[]> embedQueries(List<String> queries);
 
+    /**
+     * One normalized vector per text, the text taken exactly as given: no instruction, no prefix.
+     * Tokens the model always needs (e.g. {@code [CLS]}, Qwen3's {@code <|endoftext|>}) are still added.
+     */
+    List<float[]> embedTexts(List<String> texts);
+
+    /**
+     * One normalized vector per token-id sequence, used as given.
+     *
+     * @throws UnsupportedOperationException when the backend only accepts text
+     */
+    default List<float[]> embedTokens(List<long[]> tokenIds) {
+        throw new UnsupportedOperationException(info().engine() + " embeds text only, not token ids");
+    }
+
     /** What this embedder is: model, dimensions, engine, device. */
     EmbedderInfo info();
 
-    /** Counts tokens as the model sees them (after any prefix, before truncation). */
+    /** The preset it runs: query instruction, document prefix, limits. */
+    ModelPreset preset();
+
+    /** Counts tokens as the model sees {@code text} (special tokens included, before truncation). */
     int countTokens(String text);
 
     @Override

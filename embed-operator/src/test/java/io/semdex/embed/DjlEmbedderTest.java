@@ -1,8 +1,10 @@
 package io.semdex.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +17,7 @@ class DjlEmbedderTest {
 
     @BeforeAll
     static void load() {
-        embedder = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), 4);
+        embedder = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), 4); // small batches: texts meet different neighbours
     }
 
     @AfterAll
@@ -66,5 +68,61 @@ class DjlEmbedderTest {
     @Test
     void emptyInputGivesNoVectors() {
         assertThat(embedder.embedDocuments(List.of())).isEmpty();
+    }
+
+    @Test
+    void queriesGetTheModelsInstructionAndTokenInputsMatchTextInputs() {
+        String query = "哪种水果维生素C多";
+        float[] viaQueries = embedder.embedQueries(List.of(query)).get(0);
+        float[] viaText = embedder.embedTexts(List.of("为这个句子生成表示以用于检索相关文章：" + query)).get(0);
+        assertThat(Vectors.dot(viaQueries, viaText)).isGreaterThan(0.999999);
+        long[] ids = embedder.tokenize(List.of(query))[0];
+        assertThat(Vectors.dot(embedder.embedTokens(List.of(ids)).get(0), embedder.embedTexts(List.of(query)).get(0)))
+                .isGreaterThan(0.999999);
+        assertThat(embedder.countTokens(query)).isEqualTo(ids.length);
+    }
+
+    @Test
+    void allMiniLmIsNeitherPaddedTo128NorLongerThan128Tokens() {
+        // Its tokenizer.json pads and truncates every input to 128 tokens on its own.
+        try (DjlEmbedder minilm = DjlEmbedder.open(ModelPresets.get("all-minilm-l6-v2"))) {
+            long[][] ids = minilm.tokenize(List.of("short text", "word ".repeat(400)));
+            assertThat(ids[0]).hasSize(4); // [CLS] short text [SEP]
+            assertThat(ids[1]).hasSize(128);
+            assertThat(ids[1][127]).isEqualTo(ids[0][3]); // still ends with [SEP]
+            assertThat(minilm.countTokens("word ".repeat(400))).isEqualTo(402);
+            float[] alone = minilm.embedTexts(List.of("short text")).get(0);
+            float[] padded = minilm.embedTexts(List.of("short text", "word ".repeat(400))).get(0);
+            assertThat(Vectors.dot(alone, padded)).isGreaterThan(0.99999);
+        }
+    }
+
+    @Test
+    void concurrentModelCallsGiveTheSameVectorsInInputOrder() {
+        List<String> texts = List.of("法国的首都是巴黎。", "The capital of Japan is Tokyo.", "短句。", "香蕉含钾量高。",
+                "A much longer English sentence that pads the batch to many more tokens than the others do.", "x");
+        List<float[]> sequential = embedder.embedDocuments(texts);
+        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(2, 4096), 1, 3);
+        try (DjlEmbedder parallel = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options)) {
+            assertThat(parallel.workers()).isEqualTo(3);
+            List<float[]> vectors = parallel.embedDocuments(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(Vectors.dot(vectors.get(i), sequential.get(i))).isGreaterThan(0.99999);
+            }
+        }
+    }
+
+    @Test
+    void theEngineFollowsTheModelFileUnlessConfigured() {
+        assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.onnx"))).isEqualTo("OnnxRuntime");
+        assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.pt"))).isEqualTo("PyTorch");
+        assertThat(DjlEmbedder.engineFor("pytorch", Path.of("m/model.bin"))).isEqualTo("PyTorch");
+        assertThatThrownBy(() -> DjlEmbedder.engineFor("auto", Path.of("m/model.bin"))).hasMessageContaining("engine=onnxruntime|pytorch");
+    }
+
+    @Test
+    void aMissingModelDirectorySaysWhatToPutThere() {
+        assertThatThrownBy(() -> DjlEmbedder.open(ModelPresets.get("qwen3-embedding-0.6b?dir=/nonexistent/q3")))
+                .hasMessageContaining("model.onnx").hasMessageContaining("tokenizer.json");
     }
 }

@@ -18,6 +18,13 @@ class PoolingTest {
     }
 
     @Test
+    void clsTakesTheFirstRealTokenUnderLeftPadding() {
+        float[] out = new float[2];
+        Pooling.CLS.pool(hidden, 0, 3, 2, new long[] {0, 1, 1}, out);
+        assertThat(out).containsExactly(3, 4);
+    }
+
+    @Test
     void meanAveragesOnlyRealTokens() {
         float[] out = new float[2];
         Pooling.MEAN.pool(hidden, 0, 3, 2, new long[] {1, 1, 0}, out);
@@ -34,9 +41,11 @@ class PoolingTest {
     }
 
     @Test
-    void lastTokenRefusesARowWithoutRealTokens() {
-        assertThatThrownBy(() -> Pooling.LAST_TOKEN.pool(hidden, 0, 3, 2, new long[] {0, 0, 0}, new float[2]))
-                .isInstanceOf(IllegalArgumentException.class);
+    void everyPoolingRefusesARowWithoutRealTokens() {
+        for (Pooling pooling : Pooling.values()) {
+            assertThatThrownBy(() -> pooling.pool(hidden, 0, 3, 2, new long[] {0, 0, 0}, new float[2]))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     @Test

@@ -7,7 +7,8 @@ import io.semdex.core.IndexOptions;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.SplitDocument;
-import io.semdex.embed.EmbedFunction;
+import io.semdex.embed.EmbedOperator;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
 import io.semdex.embed.ModelPresets;
 import io.semdex.sink.LuceneSink;
@@ -174,9 +175,8 @@ public final class IngestJob {
                 .name("split")
                 .uid("split");
 
-        SingleOutputStreamOperator<EmbeddedDocument> embedded = split
-                .keyBy(SplitDocument::docId)
-                .map(new EmbedFunction(preset.id()))
+        SingleOutputStreamOperator<EmbeddedDocument> embedded = EmbedOperator
+                .embed(split.keyBy(SplitDocument::docId), EmbedderSpec.parse(config.modelPreset()))
                 .name("embed: " + preset.id())
                 .uid("embed")
                 .setParallelism(config.parallelism());

@@ -45,11 +45,14 @@ final class HttpApi implements AutoCloseable {
     private final Searcher searcher;
     private final LiveIndex index;
     private final DocumentPublisher publisher;
+    private final OpenAiEmbeddingsApi openAi;
 
-    HttpApi(String host, int port, Searcher searcher, LiveIndex index, DocumentPublisher publisher) throws IOException {
+    HttpApi(String host, int port, Searcher searcher, LiveIndex index, DocumentPublisher publisher, OpenAiEmbeddingsApi openAi)
+            throws IOException {
         this.searcher = searcher;
         this.index = index;
         this.publisher = publisher;
+        this.openAi = openAi;
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
         this.server = new Server(threads);
@@ -86,6 +89,10 @@ final class HttpApi implements AutoCloseable {
     private void handle(Exchange exchange) {
         String path = Request.getPathInContext(exchange.request);
         String method = exchange.request.getMethod();
+        if (openAi.handles(path)) { // /v1/*: OpenAI-compatible, with OpenAI's error shape
+            openAi.handle(exchange.request, exchange.response, exchange.callback);
+            return;
+        }
         try {
             try {
                 Object body = switch (path) {

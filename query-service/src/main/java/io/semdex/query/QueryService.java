@@ -1,9 +1,9 @@
 package io.semdex.query;
 
 import io.semdex.core.IndexLayout;
-import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.Slot;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
@@ -27,11 +27,12 @@ public final class QueryService implements AutoCloseable {
     }
 
     public static QueryService start(QueryServiceConfig config) throws IOException {
-        Embedder embedder = DjlEmbedder.open(ModelPresets.get(config.modelPreset()));
+        Embedder embedder = EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE);
         LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
                 : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
-        HttpApi api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder, config.queryCache()), index, publisher);
+        HttpApi api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder, config.queryCache()), index, publisher,
+                new OpenAiEmbeddingsApi(embedder));
         LOG.info("Query service listening on http://{}:{}", config.host(), api.address().getPort());
         return new QueryService(embedder, index, publisher, api);
     }

@@ -326,7 +326,17 @@ class SearcherTest {
 
         @Override
         public EmbedderInfo info() {
-            return new EmbedderInfo("table-model", 4, "table", "cpu", 512, Band.Cutoffs.DEFAULT);
+            return new EmbedderInfo("table-model", 4, "table", "cpu", 512, Band.Cutoffs.DEFAULT, 4);
+        }
+
+        @Override
+        public List<float[]> embedTexts(List<String> texts) {
+            throw new UnsupportedOperationException("the searcher embeds queries only");
+        }
+
+        @Override
+        public io.semdex.embed.ModelPreset preset() {
+            throw new UnsupportedOperationException("a table of vectors has no model files");
         }
 
         @Override
