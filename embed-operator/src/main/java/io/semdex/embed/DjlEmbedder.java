@@ -24,6 +24,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link Embedder} that runs a model preset in-process with Deep Java Library: ONNX Runtime for
@@ -38,6 +41,11 @@ import java.util.concurrent.Future;
  * }</pre>
  */
 public final class DjlEmbedder implements Embedder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlEmbedder.class);
+
+    /** How long {@link #close()} waits for model calls in flight before it gives up and leaves the model open. */
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     /**
      * How to run the model.
@@ -71,6 +79,7 @@ public final class DjlEmbedder implements Embedder {
     private final ExecutorService workers;
     private final EmbedderInfo info;
     private final Batching batching;
+    private volatile boolean closed;
 
     private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Options options, String engineName) {
         this.preset = preset;
@@ -196,6 +205,9 @@ public final class DjlEmbedder implements Embedder {
     }
 
     private List<float[]> embedIds(long[][] rows) {
+        if (closed) {
+            throw new IllegalStateException("the embedder of " + preset.id() + " is closed");
+        }
         int[] lengths = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             lengths[i] = rows[i].length;
@@ -232,6 +244,10 @@ public final class DjlEmbedder implements Embedder {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the model", e);
         }
+        if (closed) {
+            predictors.add(predictor);
+            throw new IllegalStateException("the embedder of " + preset.id() + " is closed");
+        }
         try {
             float[][] out = predictor.predict(new EmbeddingTranslator.TokenBatch(batchRows));
             for (int i = 0; i < batch.length; i++) {
@@ -250,6 +266,8 @@ public final class DjlEmbedder implements Embedder {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while embedding", e);
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new IllegalStateException("the embedder was closed while embedding", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -283,13 +301,47 @@ public final class DjlEmbedder implements Embedder {
         return tokenizer.count(text);
     }
 
+    /**
+     * Waits for model calls in flight, then frees the model. Freeing native memory under a running
+     * call would crash the JVM, so when a call outlasts {@value #CLOSE_WAIT_SECONDS} s the model is
+     * left to the process's exit instead.
+     */
     @Override
     public synchronized void close() {
-        if (workers != null) {
-            workers.shutdownNow();
+        if (closed) {
+            return;
         }
-        allPredictors.forEach(Predictor::close);
+        closed = true;
+        if (workers != null) {
+            // Interrupts calls waiting for a predictor (not native ones); queued calls are cancelled
+            // so that the thread awaiting them gets an error instead of waiting forever.
+            for (Runnable queued : workers.shutdownNow()) {
+                if (queued instanceof Future<?> call) {
+                    call.cancel(false);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+        List<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> idle = new ArrayList<>();
+        boolean interrupted = false;
+        while (idle.size() < allPredictors.size()) {
+            try {
+                var predictor = predictors.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (predictor == null) {
+                    LOG.warn("{} model call(s) of {} still running after {} s; leaving the model to the process exit",
+                            allPredictors.size() - idle.size(), preset.id(), CLOSE_WAIT_SECONDS);
+                    return;
+                }
+                idle.add(predictor);
+            } catch (InterruptedException e) {
+                interrupted = true; // finish waiting: returning now would leave the race this loop prevents
+            }
+        }
+        idle.forEach(Predictor::close);
         model.close();
         tokenizer.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

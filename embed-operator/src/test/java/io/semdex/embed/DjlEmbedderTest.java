@@ -113,6 +113,34 @@ class DjlEmbedderTest {
     }
 
     @Test
+    void closeWaitsForModelCallsInFlightAndLaterCallsFailCleanly() throws Exception {
+        // Freeing the native session under a running call crashes the JVM (and this test's fork with it).
+        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(8, 4096), 1, 2);
+        DjlEmbedder closing = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options);
+        List<String> texts = java.util.stream.IntStream.range(0, 256)
+                .mapToObj(i -> "第" + i + "段：a paragraph long enough to keep the model busy for a while, " + "词语 ".repeat(40))
+                .toList();
+        var started = new java.util.concurrent.CountDownLatch(1);
+        var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            started.countDown();
+            return closing.embedDocuments(texts);
+        });
+        started.await();
+        Thread.sleep(200); // let the workers enter the model
+        closing.close();
+
+        // The call in flight either finished with every vector or stopped with a clear error; the JVM lives.
+        try {
+            assertThat(call.get()).hasSize(texts.size()).allSatisfy(v -> assertThat(v).hasSize(512));
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(IllegalStateException.class);
+        }
+        assertThatThrownBy(() -> closing.embedDocuments(List.of("after close")))
+                .isInstanceOf(IllegalStateException.class);
+        closing.close(); // idempotent
+    }
+
+    @Test
     void theEngineFollowsTheModelFileUnlessConfigured() {
         assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.onnx"))).isEqualTo("OnnxRuntime");
         assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.pt"))).isEqualTo("PyTorch");
