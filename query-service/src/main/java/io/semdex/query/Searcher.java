@@ -222,19 +222,10 @@ public final class Searcher {
 
     /** Cosine of every candidate from its stored (normalized) vector: the dot product with the query. */
     private static void fillCosines(IndexReader reader, List<Candidate> byDoc, float[] query) throws IOException {
-        int i = 0;
-        for (LeafReaderContext leaf : reader.leaves()) {
-            int end = leaf.docBase + leaf.reader().maxDoc();
-            if (i == byDoc.size()) {
-                return;
-            }
-            if (byDoc.get(i).doc >= end) {
-                continue;
-            }
+        forEachLeaf(reader.leaves(), byDoc, (leaf, run) -> {
             FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
             KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
-            for (; i < byDoc.size() && byDoc.get(i).doc < end; i++) {
-                Candidate c = byDoc.get(i);
+            for (Candidate c : run) {
                 int doc = c.doc - leaf.docBase;
                 if (it != null && it.docID() < doc) {
                     it.advance(doc);
@@ -242,7 +233,7 @@ public final class Searcher {
                 // A unit without a vector has no cosine; the threshold cut drops it (NaN >= t is false).
                 c.cosine = it != null && it.docID() == doc ? VectorUtil.dotProduct(query, values.vectorValue(it.index())) : Float.NaN;
             }
-        }
+        });
     }
 
     /** BM25 of every candidate that the keyword list did not score, by advancing the query's scorer to it. */
@@ -255,20 +246,11 @@ public final class Searcher {
             return;
         }
         Weight weight = searcher.createWeight(searcher.rewrite(keyword), ScoreMode.COMPLETE, 1f);
-        int i = 0;
-        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-            int end = leaf.docBase + leaf.reader().maxDoc();
-            if (i == byDoc.size()) {
-                return;
-            }
-            if (byDoc.get(i).doc >= end) {
-                continue;
-            }
+        forEachLeaf(searcher.getIndexReader().leaves(), byDoc, (leaf, run) -> {
             ScorerSupplier supplier = weight.scorerSupplier(leaf);
             Scorer scorer = supplier == null ? null : supplier.get(Long.MAX_VALUE);
             DocIdSetIterator it = scorer == null ? null : scorer.iterator();
-            for (; i < byDoc.size() && byDoc.get(i).doc < end; i++) {
-                Candidate c = byDoc.get(i);
+            for (Candidate c : run) {
                 if (!Float.isNaN(c.bm25)) {
                     continue;
                 }
@@ -278,24 +260,15 @@ public final class Searcher {
                 }
                 c.bm25 = it != null && it.docID() == doc ? scorer.score() : 0f;
             }
-        }
+        });
     }
 
     /** Document and unit ids from doc values: for grouping and a deterministic tie-break. */
     private static void fillKeys(IndexReader reader, List<Candidate> byDoc) throws IOException {
-        int i = 0;
-        for (LeafReaderContext leaf : reader.leaves()) {
-            int end = leaf.docBase + leaf.reader().maxDoc();
-            if (i == byDoc.size()) {
-                return;
-            }
-            if (byDoc.get(i).doc >= end) {
-                continue;
-            }
+        forEachLeaf(reader.leaves(), byDoc, (leaf, run) -> {
             SortedDocValues docIds = leaf.reader().getSortedDocValues(IndexFields.DOC_ID);
             SortedDocValues unitIds = leaf.reader().getSortedDocValues(IndexFields.UNIT_ID);
-            for (; i < byDoc.size() && byDoc.get(i).doc < end; i++) {
-                Candidate c = byDoc.get(i);
+            for (Candidate c : run) {
                 int doc = c.doc - leaf.docBase;
                 c.docId = docIds != null && docIds.advanceExact(doc) ? docIds.lookupOrd(docIds.ordValue()).utf8ToString() : "";
                 // Indexes written before unit ids had doc values: the Lucene doc number, stable within one snapshot.
@@ -303,6 +276,35 @@ public final class Searcher {
                         ? unitIds.lookupOrd(unitIds.ordValue()).utf8ToString()
                         : String.format("~%010d", c.doc);
             }
+        });
+    }
+
+    /** What to do with the candidates that fall in one leaf, in increasing doc id order. */
+    @FunctionalInterface
+    private interface LeafRun {
+        void visit(LeafReaderContext leaf, List<Candidate> run) throws IOException;
+    }
+
+    /**
+     * Hands each leaf the run of candidates inside it, so per-leaf iterators advance forward only.
+     *
+     * @param byDoc candidates sorted by global doc id
+     */
+    private static void forEachLeaf(List<LeafReaderContext> leaves, List<Candidate> byDoc, LeafRun action) throws IOException {
+        int from = 0;
+        for (LeafReaderContext leaf : leaves) {
+            if (from == byDoc.size()) {
+                return;
+            }
+            int end = leaf.docBase + leaf.reader().maxDoc();
+            int to = from;
+            while (to < byDoc.size() && byDoc.get(to).doc < end) {
+                to++;
+            }
+            if (to > from) {
+                action.visit(leaf, byDoc.subList(from, to));
+            }
+            from = to;
         }
     }
 
