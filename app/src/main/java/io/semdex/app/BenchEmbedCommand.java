@@ -95,6 +95,10 @@ final class BenchEmbedCommand implements Callable<Integer> {
             description = "Run the batch-size and token-budget sweep after the rounds (default: ${DEFAULT-VALUE}).")
     boolean sweep;
 
+    @Option(names = "--sweep-texts", defaultValue = "0",
+            description = "Texts per sweep run, the first N of the set (default: all of them).")
+    int sweepTexts;
+
     /** One side of the comparison. */
     private record Contestant(String name, Runnable run, List<Double> rates, List<Double> cpuSeconds) {}
 
@@ -180,10 +184,11 @@ final class BenchEmbedCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void sweep(ModelPreset preset, DjlEmbedder base, List<String> texts, int[] lengths) {
-        System.out.println();
-        System.out.println("| max batch | token budget | workers | batches | padded tokens | seconds | texts/s | tokens/s |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+    private void sweep(ModelPreset preset, DjlEmbedder base, List<String> allTexts, int[] allLengths) {
+        int n = sweepTexts > 0 ? Math.min(sweepTexts, allTexts.size()) : allTexts.size();
+        List<String> texts = allTexts.subList(0, n);
+        int[] lengths = Arrays.copyOf(allLengths, n);
+        long realTokens = Arrays.stream(lengths).asLongStream().sum();
         List<Batching> points = new ArrayList<>();
         for (int size : batchSizes) {
             points.add(new Batching(size, Integer.MAX_VALUE));
@@ -191,18 +196,30 @@ final class BenchEmbedCommand implements Callable<Integer> {
         for (int budget : tokenBudgets) {
             points.add(new Batching(256, budget));
         }
-        long realTokens = Arrays.stream(lengths).asLongStream().sum();
-        for (Batching batching : points) {
-            DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), batching, 0, base.workers());
-            try (DjlEmbedder embedder = DjlEmbedder.open(preset, options)) {
-                embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
-                long start = System.nanoTime();
-                embedder.embedDocuments(texts);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf(Locale.ROOT, "| %d | %s | %d | %d | %d | %.2f | %.0f | %.0f |%n", batching.maxBatchSize(),
-                        batching.tokenBudget() == Integer.MAX_VALUE ? "none" : Integer.toString(batching.tokenBudget()), base.workers(),
-                        batching.plan(lengths).size(), padded(batching, lengths), seconds, texts.size() / seconds, realTokens / seconds);
+        // Rounds over all points, each round starting one point later, as in the comparison above.
+        List<List<Double>> seconds = new ArrayList<>();
+        points.forEach(p -> seconds.add(new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
+            for (int turn = 0; turn < points.size(); turn++) {
+                int i = (round + turn) % points.size();
+                DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), points.get(i), 0, base.workers());
+                try (DjlEmbedder embedder = DjlEmbedder.open(preset, options)) {
+                    embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
+                    long start = System.nanoTime();
+                    embedder.embedDocuments(texts);
+                    seconds.get(i).add((System.nanoTime() - start) / 1e9);
+                }
             }
+        }
+        System.out.printf(Locale.ROOT, "%nSweep: %d texts, %d workers, median of %d alternating rounds%n%n", n, base.workers(), rounds);
+        System.out.println("| max batch | token budget | batches | padded tokens | seconds | texts/s | tokens/s |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (int i = 0; i < points.size(); i++) {
+            Batching batching = points.get(i);
+            double median = median(seconds.get(i));
+            System.out.printf(Locale.ROOT, "| %d | %s | %d | %d | %.2f | %.0f | %.0f |%n", batching.maxBatchSize(),
+                    batching.tokenBudget() == Integer.MAX_VALUE ? "none" : Integer.toString(batching.tokenBudget()),
+                    batching.plan(lengths).size(), padded(batching, lengths), median, n / median, realTokens / median);
         }
         System.out.printf("(default batching: %d texts / %d tokens)%n", base.batching().maxBatchSize(), base.batching().tokenBudget());
     }
