@@ -25,6 +25,8 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -52,6 +54,8 @@ final class HttpApi implements AutoCloseable {
     static final int MAX_DOCUMENTS_PER_REQUEST = 1000;
     /** Document ids one {@code GET /api/documents} may ask about. */
     static final int MAX_STATUS_IDS = 1000;
+    /** Bodies of refused requests up to this size are read and dropped before the answer (see {@link #drainBody}). */
+    static final long DRAIN_LIMIT_BYTES = 64L * 1024 * 1024;
 
     private final Server server;
     private final ServerConnector connector;
@@ -89,7 +93,10 @@ final class HttpApi implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
         this.server = new Server(threads);
-        this.connector = new ServerConnector(server);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false); // no version for scanners to match against
+        http.setSendXPoweredBy(false);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
@@ -134,7 +141,9 @@ final class HttpApi implements AutoCloseable {
                     return;
                 }
                 if (page.serves(path)) {
-                    requireMethod(method, "GET");
+                    if (!method.equals("HEAD")) {
+                        requireMethod(method, "GET");
+                    }
                     page.send(path, exchange.request, exchange.response, exchange.callback);
                     metrics.answered(path, 200);
                     return;
@@ -153,6 +162,7 @@ final class HttpApi implements AutoCloseable {
                     send(exchange, 200, body);
                 }
             } catch (ApiException e) {
+                drainBody(exchange);
                 sendError(exchange, openAiPath, e.status, e.getMessage());
             } catch (RuntimeException | IOException e) {
                 LOG.error("{} {} failed", method, path, e);
@@ -212,6 +222,31 @@ final class HttpApi implements AutoCloseable {
             throw new ApiException(413, "request body is " + declared + " bytes; the limit is " + access.maxBodyBytes());
         }
         return true;
+    }
+
+    /**
+     * Before an error: reads and drops what is left of the request body (a refused body, or one
+     * never read because the request was refused first), so that a client still sending it reads
+     * the answer instead of a reset connection. A body over {@link #DRAIN_LIMIT_BYTES} is not read;
+     * the connection is closed after the answer instead.
+     */
+    private static void drainBody(Exchange exchange) {
+        long declared = exchange.request.getLength();
+        if (declared <= DRAIN_LIMIT_BYTES) {
+            try (InputStream in = Content.Source.asInputStream(exchange.request)) {
+                long left = DRAIN_LIMIT_BYTES;
+                byte[] sink = new byte[64 * 1024];
+                for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
+                    left -= n;
+                }
+                if (left > 0) {
+                    return;
+                }
+            } catch (IOException e) {
+                // the client gave up; closing is all that is left
+            }
+        }
+        exchange.response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
 
     /** An error in the shape of the endpoint: OpenAI's for {@code /v1}, {@code {"error": …}} elsewhere. */
