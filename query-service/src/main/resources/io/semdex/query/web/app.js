@@ -351,7 +351,8 @@
       bar.title = `${c} values in [${from.toFixed(3)}, ${(from + width / bins).toFixed(3)})`;
       return bar;
     }));
-    $('histogram-axis').replaceChildren(span('', min.toFixed(3)), span('', ((min + max) / 2).toFixed(3)), span('', max.toFixed(3)));
+    const label = (x) => (Math.abs(x) < 0.0005 ? 0 : x).toFixed(3); // no "-0.000"
+    $('histogram-axis').replaceChildren(span('', label(min)), span('', label((min + max) / 2)), span('', label(max)));
   }
 
   // ---- CSV --------------------------------------------------------------------------------------
