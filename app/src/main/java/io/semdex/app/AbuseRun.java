@@ -53,15 +53,16 @@ final class AbuseRun {
      * @param sampled accepted documents looked up by a keyword search for their unique word; {@code found} of them came back
      */
     record Report(long requests, Map<Integer, Long> byStatus, long unexpected, List<String> unexpectedSamples, double p50Ms, double p99Ms,
-            double maxMs, Memory before, Memory after, int accepted, int searchable, int sampled, int found, double seconds) {
+            double maxMs, Memory before, Memory after, int accepted, int searchable, int sampled, int found, double seconds,
+            double indexedAfterSeconds) {
 
         long serverErrors() {
             return byStatus.entrySet().stream().filter(e -> e.getKey() >= 500).mapToLong(Map.Entry::getValue).sum();
         }
     }
 
-    /** The service's memory from its {@code /metrics}; 0 where it does not say. */
-    record Memory(long residentBytes, long heapBytes) {}
+    /** The service's memory from its {@code /metrics}: resident, heap in use, heap left after the last collections; 0 where it does not say. */
+    record Memory(long residentBytes, long heapBytes, long heapAfterGcBytes) {}
 
     private final URI base;
     private final String apiKey;
@@ -112,7 +113,9 @@ final class AbuseRun {
         Memory after = memory();
 
         List<String> ids = new ArrayList<>(accepted.keySet());
+        long waitStart = System.nanoTime();
         int searchable = awaitIndexed(ids, indexPatience);
+        double indexedAfter = (System.nanoTime() - waitStart) / 1e9;
         Collections.shuffle(ids, new Random(seed));
         List<String> sample = ids.subList(0, Math.min(50, ids.size()));
         int found = 0;
@@ -125,7 +128,7 @@ final class AbuseRun {
         byStatus.forEach((k, v) -> statuses.put(k, v.get()));
         return new Report(all.length, statuses, unexpected.get(), List.copyOf(unexpectedSamples), percentile(all, 0.50),
                 percentile(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6, before, after, ids.size(), searchable,
-                sample.size(), found, seconds);
+                sample.size(), found, seconds, indexedAfter);
     }
 
     private static double percentile(long[] sorted, double p) {
@@ -359,9 +362,10 @@ final class AbuseRun {
     private Memory memory() {
         try {
             String text = getJson("/metrics");
-            return new Memory(metric(text, "process_resident_memory_bytes "), metric(text, "jvm_memory_used_bytes{area=\"heap\"} "));
+            return new Memory(metric(text, "process_resident_memory_bytes "), metric(text, "jvm_memory_used_bytes{area=\"heap\"} "),
+                    metric(text, "jvm_memory_used_after_gc_bytes "));
         } catch (IOException | InterruptedException e) {
-            return new Memory(0, 0);
+            return new Memory(0, 0, 0);
         }
     }
 

@@ -26,7 +26,7 @@ final class BenchAbuseCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the request mix (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--index-patience", defaultValue = "180",
+    @Option(names = "--index-patience", defaultValue = "900",
             description = "Seconds to wait after the run for accepted documents to become searchable (default: ${DEFAULT-VALUE}).")
     int patience;
 
@@ -61,9 +61,10 @@ final class BenchAbuseCommand implements Callable<Integer> {
         out.append(String.format("unexpected:    %d%s%n", r.unexpected(), r.unexpectedSamples().isEmpty() ? "" : " " + r.unexpectedSamples()));
         out.append(String.format("latency:       p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", r.p50Ms(), r.p99Ms(), r.maxMs()));
         out.append(String.format("service RSS:   %s before, %s after%n", mib(r.before().residentBytes()), mib(r.after().residentBytes())));
-        out.append(String.format("service heap: %s before, %s after%n", mib(r.before().heapBytes()), mib(r.after().heapBytes())));
-        out.append(String.format("documents:     %d accepted, %d searchable; %d of %d sampled found by a keyword search%n",
-                r.accepted(), r.searchable(), r.found(), r.sampled()));
+        out.append(String.format("service heap:  %s before, %s after (after the last GC: %s before, %s after)%n", mib(r.before().heapBytes()),
+                mib(r.after().heapBytes()), mib(r.before().heapAfterGcBytes()), mib(r.after().heapAfterGcBytes())));
+        out.append(String.format("documents:     %d accepted, %d searchable (all in the index %.0f s after the run); %d of %d sampled found"
+                + " by a keyword search%n", r.accepted(), r.searchable(), r.indexedAfterSeconds(), r.found(), r.sampled()));
         return out.toString();
     }
 

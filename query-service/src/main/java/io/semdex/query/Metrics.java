@@ -2,6 +2,8 @@ package io.semdex.query;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,11 +75,25 @@ final class Metrics {
         out.append("jvm_memory_used_bytes{area=\"heap\"} ").append(heap.getUsed()).append('\n');
         out.append("jvm_memory_used_bytes{area=\"nonheap\"} ").append(ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed())
                 .append('\n');
+        header(out, "jvm_memory_used_after_gc_bytes", "gauge", "Heap in use right after the last collection of each pool: what stays.");
+        out.append("jvm_memory_used_after_gc_bytes ").append(heapAfterGc()).append('\n');
         long rss = residentBytes();
         if (rss > 0) {
             gauge(out, "process_resident_memory_bytes", "Resident memory of this process.", rss);
         }
         return out.toString();
+    }
+
+    /** Heap the last collections left in use, summed over the heap pools that report it. */
+    static long heapAfterGc() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            MemoryUsage afterGc = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
+            if (afterGc != null) {
+                used += afterGc.getUsed();
+            }
+        }
+        return used;
     }
 
     /** VmRSS of this process from {@code /proc/self/status}; 0 where there is no procfs. */
