@@ -3,7 +3,9 @@ package io.semdex.app;
 import io.semdex.core.ContentHash;
 import io.semdex.core.SourceDocument;
 import io.semdex.embed.ModelPresets;
+import io.semdex.query.AccessPolicy;
 import io.semdex.query.KafkaDocumentPublisher;
+import io.semdex.query.QueryServiceConfig;
 import io.semdex.query.LiveIndex;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "Keeps the Kafka log, Flink checkpoints and the index in DIR (default: a fresh temporary directory).")
     Path data;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the query service binds to (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = QueryServiceConfig.DEFAULT_HOST,
+            description = "Address the query service binds to (default: ${DEFAULT-VALUE}: only this machine can reach it).")
     String host;
 
     @Option(names = "--port", defaultValue = "8080", description = "Query service port (default: ${DEFAULT-VALUE}).")
@@ -40,6 +43,35 @@ final class DemoCommand implements Callable<Integer> {
             description = "Text file to index, one line per document (default: ../shared/data/samples/knowledge-base.txt beside the install).")
     Path knowledgeBase;
 
+    @Option(names = "--api-key-env", paramLabel = "NAME", defaultValue = "SEMDEX_API_KEY",
+            description = "Environment variable holding the API key; when it is set, writes need the key (default: ${DEFAULT-VALUE}).")
+    String apiKeyEnv;
+
+    @Option(names = "--key-for-reads", description = "Searches, status and metrics need the API key too (not only writes).")
+    boolean keyForReads;
+
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN",
+            description = "A browser origin allowed to call the API, e.g. https://kb.example.com; repeat for more (default: none).")
+    List<String> corsOrigins = new ArrayList<>();
+
+    @Option(names = "--rate-limit", paramLabel = "N", defaultValue = "0",
+            description = "Requests per second per client address, in bursts of 2N; 429 above (default: ${DEFAULT-VALUE}, no limit).")
+    double rateLimit;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "" + AccessPolicy.DEFAULT_MAX_BODY_BYTES,
+            description = "Largest request body; 413 above (default: ${DEFAULT-VALUE}).")
+    int maxBody;
+
+    /** The query service's access policy from the flags and the key's environment variable. */
+    AccessPolicy access() {
+        String key = System.getenv(apiKeyEnv);
+        if (keyForReads && (key == null || key.isEmpty())) {
+            throw new IllegalArgumentException("--key-for-reads needs an API key in the environment variable " + apiKeyEnv);
+        }
+        return AccessPolicy.DEFAULT.withApiKey(key, keyForReads).withCorsOrigins(corsOrigins)
+                .withRateLimit(rateLimit, (int) Math.max(1, Math.ceil(rateLimit * 2))).withMaxBodyBytes(maxBody);
+    }
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
@@ -47,7 +79,8 @@ final class DemoCommand implements Callable<Integer> {
         Path kb = knowledgeBase != null ? knowledgeBase : Launcher.home().resolve("../shared/data/samples/knowledge-base.txt").normalize();
         List<SourceDocument> docs = Files.isRegularFile(kb) ? readLines(kb) : List.of();
 
-        EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, Duration.ofSeconds(1)));
+        AccessPolicy access = access();
+        EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, Duration.ofSeconds(1), access));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -65,11 +98,15 @@ final class DemoCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         String url = stack.url();
         System.out.printf("%nsemdex is ready in %.1f s: %d documents indexed from %s%n", seconds, docs.size(), kb.getFileName());
+        System.out.println("  page:     " + url + "/");
         System.out.println("  search:   curl '" + url + "/api/search?q=哪种水果维生素C多&k=3'");
         System.out.println("  add:      curl -X POST " + url + "/api/documents -H 'Content-Type: application/json' \\");
         System.out.println("              -d '{\"id\":\"note-1\",\"body\":\"The office closes at 6 pm on Fridays.\"}'");
         System.out.println("  kafka:    " + stack.bootstrapServers() + "   (./semdex produce DIR --bootstrap " + stack.bootstrapServers() + ")");
         System.out.println("  data dir: " + dataDir);
+        if (access.apiKey() != null) {
+            System.out.println("  API key:  from $" + apiKeyEnv + ", needed for " + (access.keyForReads() ? "every request" : "writes"));
+        }
         System.out.println("Press Ctrl-C to stop.");
         stopped.await();
         return 0;

@@ -2,6 +2,7 @@ package io.semdex.app;
 
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
+import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
 import io.semdex.core.Generation;
@@ -69,8 +70,16 @@ public final class EmbeddedStack implements AutoCloseable {
     /**
      * @param host address the query service binds to
      * @param port query service port, 0 for any free one
+     * @param access API key, CORS, rate limit and body limit of the query service
      */
-    public record Options(Path dataDir, String host, int port, String modelPreset, int parallelism, Duration checkpointInterval) {}
+    public record Options(Path dataDir, String host, int port, String modelPreset, int parallelism, Duration checkpointInterval,
+            AccessPolicy access) {
+
+        /** With the default access policy: no key, no CORS, no rate limit. */
+        public Options(Path dataDir, String host, int port, String modelPreset, int parallelism, Duration checkpointInterval) {
+            this(dataDir, host, port, modelPreset, parallelism, checkpointInterval, AccessPolicy.DEFAULT);
+        }
+    }
 
     public static EmbeddedStack start(Options options) throws Exception {
         Path data = options.dataDir().toAbsolutePath();
@@ -103,7 +112,8 @@ public final class EmbeddedStack implements AutoCloseable {
             LOG.info("Flink job {} submitted to the embedded MiniCluster", job.getJobID());
 
             QueryService service = QueryService.start(new QueryServiceConfig(options.host(), options.port(),
-                    jobConfig.indexRoot(), options.modelPreset(), kafka.bootstrapServers(), jobConfig.topic(), 100));
+                    jobConfig.indexRoot(), options.modelPreset(), kafka.bootstrapServers(), jobConfig.topic(), 100)
+                    .withAccess(options.access()));
             return new EmbeddedStack(kafka, job, service, jobConfig, flink, checkpoints);
         } catch (Exception | Error e) {
             if (job != null) {

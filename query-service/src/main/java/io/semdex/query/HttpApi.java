@@ -3,10 +3,12 @@ package io.semdex.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.semdex.core.ContentHash;
+import io.semdex.core.IndexFields;
 import io.semdex.core.DocumentJson;
 import io.semdex.core.InvalidDocumentException;
 import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
+import io.semdex.embed.EmbedderInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -16,9 +18,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.TermQuery;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -31,14 +39,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JSON-over-HTTP API. Every failure the client can fix is a 4xx with {@code {"error": …}}
- * saying what to change; anything else is a 500 with no internals in the body.
+ * The JSON-over-HTTP API and the search page. Every failure the client can fix is a 4xx with
+ * {@code {"error": …}} saying what to change; anything else is a 500 with no internals in the body.
+ *
+ * <p>Each request passes the {@link AccessPolicy} before it is answered, in this order: CORS
+ * (preflights answered here; other origins get no CORS headers, so browsers keep their pages out),
+ * the per-client rate limit (429 with {@code Retry-After}), the API key (401), the body size (413).
  */
 final class HttpApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-    static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+    /** The default body limit; {@link AccessPolicy#maxBodyBytes()} sets the one in force for {@code /api}. */
+    static final int MAX_BODY_BYTES = AccessPolicy.DEFAULT_MAX_BODY_BYTES;
     static final int MAX_DOCUMENTS_PER_REQUEST = 1000;
+    /** Document ids one {@code GET /api/documents} may ask about. */
+    static final int MAX_STATUS_IDS = 1000;
+    /** Bodies of refused requests up to this size are read and dropped before the answer (see {@link #drainBody}). */
+    static final long DRAIN_LIMIT_BYTES = 64L * 1024 * 1024;
 
     private final Server server;
     private final ServerConnector connector;
@@ -46,24 +63,47 @@ final class HttpApi implements AutoCloseable {
     private final LiveIndex index;
     private final DocumentPublisher publisher;
     private final OpenAiEmbeddingsApi openAi;
+    private final AccessPolicy access;
+    private final RateLimiter rateLimiter;
+    private final Metrics metrics;
+    private final IndexStatus indexStatus;
+    private final DeadLetters deadLetters;
+    private final EmbedderInfo model;
+    private final StaticPage page = new StaticPage();
 
+    /** Without an access policy, metrics or dead-letter counting: the defaults. */
     HttpApi(String host, int port, Searcher searcher, LiveIndex index, DocumentPublisher publisher, OpenAiEmbeddingsApi openAi)
             throws IOException {
+        this(host, port, searcher, index, publisher, openAi, AccessPolicy.DEFAULT, new Metrics(), null);
+    }
+
+    /** @param deadLetters null when there is no Kafka to ask */
+    HttpApi(String host, int port, Searcher searcher, LiveIndex index, DocumentPublisher publisher, OpenAiEmbeddingsApi openAi,
+            AccessPolicy access, Metrics metrics, DeadLetters deadLetters) throws IOException {
         this.searcher = searcher;
         this.index = index;
         this.publisher = publisher;
         this.openAi = openAi;
+        this.access = access;
+        this.rateLimiter = access.requestsPerSecond() > 0 ? new RateLimiter(access.requestsPerSecond(), access.burst(), System::nanoTime) : null;
+        this.metrics = metrics;
+        this.indexStatus = new IndexStatus(index);
+        this.deadLetters = deadLetters;
+        this.model = searcher.embedderInfo();
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
         this.server = new Server(threads);
-        this.connector = new ServerConnector(server);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false); // no version for scanners to match against
+        http.setSendXPoweredBy(false);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                HttpApi.this.handle(new Exchange(request, response, callback));
+                HttpApi.this.handle(new Exchange(request, response, callback, metrics));
                 return true;
             }
         });
@@ -71,7 +111,7 @@ final class HttpApi implements AutoCloseable {
         server.setErrorHandler((request, response, callback) -> {
             Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
             int status = response.getStatus() >= 400 ? response.getStatus() : 400;
-            new Exchange(request, response, callback).send(status, Map.of("error",
+            new Exchange(request, response, callback, metrics).send(status, Map.of("error",
                     "bad request" + (message == null ? "" : ": " + message)));
             return true;
         });
@@ -89,25 +129,41 @@ final class HttpApi implements AutoCloseable {
     private void handle(Exchange exchange) {
         String path = Request.getPathInContext(exchange.request);
         String method = exchange.request.getMethod();
-        if (openAi.handles(path)) { // /v1/*: OpenAI-compatible, with OpenAI's error shape
-            openAi.handle(exchange.request, exchange.response, exchange.callback);
-            return;
-        }
+        boolean openAiPath = openAi.handles(path);
         try {
             try {
+                if (!admit(exchange, path, method)) {
+                    return;
+                }
+                if (openAiPath) { // /v1/*: OpenAI-compatible, with OpenAI's error shape
+                    openAi.handle(exchange.request, exchange.response, exchange.callback);
+                    metrics.answered(path, exchange.response.getStatus());
+                    return;
+                }
+                if (page.serves(path)) {
+                    if (!method.equals("HEAD")) {
+                        requireMethod(method, "GET");
+                    }
+                    page.send(path, exchange.request, exchange.response, exchange.callback);
+                    metrics.answered(path, 200);
+                    return;
+                }
                 Object body = switch (path) {
                     case "/health" -> requireMethod(method, "GET") ? Map.of("status", "ok") : null;
                     case "/ready" -> ready(exchange, method);
                     case "/api/search" -> search(exchange, method);
-                    case "/api/documents" -> documents(exchange, method);
+                    case "/api/documents" -> method.equals("GET") ? indexedDocuments(exchange) : documents(exchange, method);
+                    case "/api/status" -> requireMethod(method, "GET") ? status() : null;
+                    case "/metrics" -> metrics(exchange, method);
                     default -> throw new ApiException(404, "no such endpoint: " + path
-                            + " (try /api/search, /api/documents, /health, /ready)");
+                            + " (try /, /api/search, /api/documents, /api/status, /metrics, /health, /ready, /v1/embeddings)");
                 };
                 if (body != null) {
                     send(exchange, 200, body);
                 }
             } catch (ApiException e) {
-                send(exchange, e.status, Map.of("error", e.getMessage()));
+                drainBody(exchange);
+                sendError(exchange, openAiPath, e.status, e.getMessage());
             } catch (RuntimeException | IOException e) {
                 LOG.error("{} {} failed", method, path, e);
                 send(exchange, 500, Map.of("error", "internal error; the service log has the details"));
@@ -116,6 +172,178 @@ final class HttpApi implements AutoCloseable {
             LOG.debug("Could not answer {} {}: {}", method, path, e.getMessage());
             exchange.callback.failed(e);
         }
+    }
+
+    /**
+     * Applies the access policy; false when the request has been answered here (a preflight, or a
+     * refusal). Throws {@link ApiException} for a refusal the caller sends.
+     */
+    private boolean admit(Exchange exchange, String path, String method) {
+        HttpFields headers = exchange.request.getHeaders();
+        String origin = headers.get(HttpHeader.ORIGIN);
+        boolean allowedOrigin = access.allowsOrigin(origin);
+        if (allowedOrigin) {
+            exchange.response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            exchange.response.getHeaders().add(HttpHeader.VARY, "Origin");
+        }
+        if (method.equals("OPTIONS")) {
+            if (!allowedOrigin) {
+                throw new ApiException(403, origin == null ? "OPTIONS is only answered to CORS preflights"
+                        : "origin " + origin + " may not call this API (allowed: "
+                        + (access.corsOrigins().isEmpty() ? "none" : String.join(", ", access.corsOrigins())) + ")");
+            }
+            exchange.response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST");
+            exchange.response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Authorization, " + ApiKeys.HEADER);
+            exchange.response.getHeaders().put(HttpHeader.ACCESS_CONTROL_MAX_AGE, "600");
+            exchange.response.setStatus(204);
+            metrics.answered(path, 204);
+            exchange.response.write(true, null, exchange.callback);
+            return false;
+        }
+        if (rateLimiter != null && !path.equals("/health")) {
+            long retryAfter = rateLimiter.acquire(Request.getRemoteAddr(exchange.request));
+            if (retryAfter > 0) {
+                exchange.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfter));
+                throw new ApiException(429, "too many requests from this client: at most " + Histogram.number(access.requestsPerSecond())
+                        + " per second (bursts of " + access.burst() + "); retry after " + retryAfter + " s");
+            }
+        }
+        if (access.needsKey(method, path)) {
+            String presented = ApiKeys.presented(headers);
+            if (!ApiKeys.matches(access.apiKey(), presented)) {
+                exchange.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"semdex\"");
+                throw new ApiException(401, presented == null
+                        ? "this endpoint needs the API key: send 'Authorization: Bearer KEY' or '" + ApiKeys.HEADER + ": KEY'"
+                        : "the API key is not valid");
+            }
+        }
+        long declared = exchange.request.getLength();
+        if (declared > access.maxBodyBytes()) {
+            throw new ApiException(413, "request body is " + declared + " bytes; the limit is " + access.maxBodyBytes());
+        }
+        return true;
+    }
+
+    /**
+     * Before an error: reads and drops what is left of the request body (a refused body, or one
+     * never read because the request was refused first), so that a client still sending it reads
+     * the answer instead of a reset connection. A body over {@link #DRAIN_LIMIT_BYTES} is not read;
+     * the connection is closed after the answer instead.
+     */
+    private static void drainBody(Exchange exchange) {
+        long declared = exchange.request.getLength();
+        if (declared <= DRAIN_LIMIT_BYTES) {
+            try (InputStream in = Content.Source.asInputStream(exchange.request)) {
+                long left = DRAIN_LIMIT_BYTES;
+                byte[] sink = new byte[64 * 1024];
+                for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
+                    left -= n;
+                }
+                if (left > 0) {
+                    return;
+                }
+            } catch (IOException e) {
+                // the client gave up; closing is all that is left
+            }
+        }
+        exchange.response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+
+    /** An error in the shape of the endpoint: OpenAI's for {@code /v1}, {@code {"error": …}} elsewhere. */
+    private static void sendError(Exchange exchange, boolean openAiShape, int status, String message) throws IOException {
+        if (!openAiShape) {
+            send(exchange, status, Map.of("error", message));
+            return;
+        }
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", message);
+        error.put("type", "invalid_request_error");
+        error.put("param", null);
+        error.put("code", switch (status) {
+            case 401 -> "invalid_api_key";
+            case 429 -> "rate_limit_exceeded";
+            default -> null;
+        });
+        send(exchange, status, Map.of("error", error));
+    }
+
+    /** What the service serves and how fresh its index is: the page's status line reads this. */
+    private Map<String, Object> status() {
+        IndexStatus.Stats stats = indexStatus.stats();
+        long now = System.currentTimeMillis();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", model.modelId());
+        body.put("engine", model.engine());
+        body.put("device", model.device());
+        body.put("dimensions", model.dimensions());
+        body.put("bands", Map.of("strong", model.bands().strong(), "related", model.bands().related()));
+        body.put("ready", index.problem().isEmpty());
+        body.put("problem", index.problem().orElse(null));
+        body.put("generation", stats.generation());
+        body.put("documents", stats.documents());
+        body.put("units", stats.units());
+        body.put("indexSizeBytes", stats.sizeBytes());
+        body.put("indexChangedAgoMs", Math.max(0, now - stats.changedAtMillis()));
+        body.put("indexCheckedAgoMs", Math.max(0, now - stats.checkedAtMillis()));
+        OptionalLong dead = deadLetters == null ? OptionalLong.empty() : deadLetters.count();
+        body.put("deadLetters", dead.isPresent() ? dead.getAsLong() : null);
+        body.put("documentsEndpoint", publisher != null);
+        body.put("modes", java.util.Arrays.stream(SearchMode.values()).map(SearchMode::label).toList());
+        body.put("defaultMode", SearchMode.DEFAULT.label());
+        body.put("defaultThreshold", SearchRequest.DEFAULT_THRESHOLD);
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("maxK", SearchRequest.MAX_K);
+        limits.put("maxQueryChars", SearchRequest.MAX_QUERY_CHARS);
+        limits.put("maxBodyBytes", access.maxBodyBytes());
+        limits.put("maxDocumentsPerRequest", MAX_DOCUMENTS_PER_REQUEST);
+        body.put("limits", limits);
+        body.put("apiKey", Map.of("writes", access.apiKey() != null, "reads", access.keyForReads()));
+        return body;
+    }
+
+    private Object metrics(Exchange exchange, String method) {
+        requireMethod(method, "GET");
+        String text = metrics.scrape(indexStatus.stats(), deadLetters == null ? OptionalLong.empty() : deadLetters.count(),
+                model.modelId());
+        exchange.response.setStatus(200);
+        exchange.response.getHeaders().put(HttpHeader.CONTENT_TYPE, Metrics.CONTENT_TYPE);
+        exchange.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        metrics.answered("/metrics", 200);
+        exchange.response.write(true, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), exchange.callback);
+        return null;
+    }
+
+    /** {@code GET /api/documents?id=…&id=…}: which of these documents are searchable now. */
+    private Object indexedDocuments(Exchange exchange) throws IOException {
+        Fields fields;
+        try {
+            fields = Request.extractQueryParameters(exchange.request, StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            throw new ApiException(400, "malformed query string: " + e.getMessage());
+        }
+        List<String> ids = new ArrayList<>();
+        for (Fields.Field field : fields) {
+            if (!field.getName().equals("id")) {
+                throw new ApiException(400, "unknown parameter '" + field.getName() + "'; ask with id=DOC_ID (repeatable)");
+            }
+            ids.addAll(field.getValues());
+        }
+        if (ids.isEmpty() || ids.size() > MAX_STATUS_IDS) {
+            throw new ApiException(400, "ask about 1 to " + MAX_STATUS_IDS + " documents with id=DOC_ID, got " + ids.size());
+        }
+        List<String> indexed = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        try (LiveIndex.Snapshot snapshot = index.acquire()) {
+            for (String id : ids) {
+                boolean found = snapshot.generation().isPresent()
+                        && snapshot.searcher().count(new TermQuery(new Term(IndexFields.DOC_ID, id))) > 0;
+                (found ? indexed : pending).add(id);
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("indexed", indexed);
+        body.put("pending", pending);
+        return body;
     }
 
     private Object ready(Exchange exchange, String method) throws IOException {
@@ -133,7 +361,7 @@ final class HttpApi implements AutoCloseable {
             List.of("q", "k", "offset", "threshold", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates", "highlight");
 
     private Object search(Exchange exchange, String method) throws IOException {
-        Map<String, List<String>> params = searchParams(exchange, method);
+        Map<String, List<String>> params = searchParams(exchange, method, access.maxBodyBytes());
         SearchRequest request;
         try {
             SearchRequest.Builder builder = SearchRequest.builder(single(params, "q"))
@@ -161,14 +389,17 @@ final class HttpApi implements AutoCloseable {
             throw new ApiException(503, problem.get());
         }
         try {
-            return searcher.search(request);
+            long start = System.nanoTime();
+            SearchResponse response = searcher.search(request);
+            metrics.searched(request.mode(), System.nanoTime() - start);
+            return response;
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage()); // a filter on a field the index does not have
         }
     }
 
     /** Query string and, for POST, the JSON body's members; a body value wins over the same query parameter. */
-    private static Map<String, List<String>> searchParams(Exchange exchange, String method) throws IOException {
+    private static Map<String, List<String>> searchParams(Exchange exchange, String method, int maxBodyBytes) throws IOException {
         Map<String, List<String>> params = new LinkedHashMap<>();
         Fields fields;
         try {
@@ -180,16 +411,16 @@ final class HttpApi implements AutoCloseable {
             params.put(field.getName(), List.copyOf(field.getValues()));
         }
         if (method.equals("POST")) {
-            JsonNode body = readJson(exchange);
+            JsonNode body = readJson(exchange, maxBodyBytes);
             if (!body.isObject()) {
                 throw new ApiException(400, "the search body must be a JSON object like {\"q\": \"…\", \"k\": 10}");
             }
             body.fields().forEachRemaining(e -> {
                 List<String> values = new ArrayList<>();
-                if (e.getValue().isArray()) {
-                    e.getValue().forEach(v -> values.add(v.isTextual() ? v.asText() : v.toString()));
+                if (e.getValue().isArray() && e.getKey().equals("filter")) {
+                    e.getValue().forEach(v -> values.add(scalar(e.getKey(), v)));
                 } else {
-                    values.add(e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+                    values.add(scalar(e.getKey(), e.getValue()));
                 }
                 params.put(e.getKey(), values);
             });
@@ -206,6 +437,19 @@ final class HttpApi implements AutoCloseable {
             }
         }
         return params;
+    }
+
+    /** A search parameter from a JSON body: a string, number or boolean; {@code q} and {@code filter} only strings. */
+    private static String scalar(String name, JsonNode value) {
+        boolean textOnly = name.equals("q") || name.equals("filter") || name.equals("mode") || name.equals("fusion") || name.equals("group");
+        if (value.isTextual()) {
+            return value.asText();
+        }
+        if (!textOnly && (value.isNumber() || value.isBoolean())) {
+            return value.asText();
+        }
+        throw new ApiException(400, "'" + name + "' must be " + (textOnly ? "a string" : "a number or boolean") + ", got "
+                + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private static String single(Map<String, List<String>> params, String name) {
@@ -247,7 +491,7 @@ final class HttpApi implements AutoCloseable {
         if (publisher == null) {
             throw new ApiException(503, "this service has no document pipeline configured (start it with Kafka)");
         }
-        JsonNode body = readJson(exchange);
+        JsonNode body = readJson(exchange, access.maxBodyBytes());
         List<JsonNode> nodes = new ArrayList<>();
         if (body.isArray()) {
             body.forEach(nodes::add);
@@ -297,17 +541,17 @@ final class HttpApi implements AutoCloseable {
         return true;
     }
 
-    private static JsonNode readJson(Exchange exchange) throws IOException {
+    private static JsonNode readJson(Exchange exchange, int maxBodyBytes) throws IOException {
         byte[] bytes;
         long declared = exchange.request.getLength();
-        if (declared > MAX_BODY_BYTES) {
-            throw new ApiException(413, "request body is " + declared + " bytes; the limit is " + MAX_BODY_BYTES);
+        if (declared > maxBodyBytes) {
+            throw new ApiException(413, "request body is " + declared + " bytes; the limit is " + maxBodyBytes);
         }
         try (InputStream in = Content.Source.asInputStream(exchange.request)) {
-            bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            bytes = in.readNBytes(maxBodyBytes + 1);
         }
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiException(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+        if (bytes.length > maxBodyBytes) {
+            throw new ApiException(413, "request body is larger than " + maxBodyBytes + " bytes");
         }
         if (bytes.length == 0) {
             throw new ApiException(400, "request body is empty; send JSON");
@@ -366,9 +610,10 @@ final class HttpApi implements AutoCloseable {
     }
 
     /** One request with its response and completion callback. */
-    private record Exchange(Request request, Response response, Callback callback) {
+    private record Exchange(Request request, Response response, Callback callback, Metrics metrics) {
 
         void send(int status, Object body) {
+            metrics.answered(Request.getPathInContext(request), status);
             byte[] bytes;
             try {
                 bytes = Json.MAPPER.writeValueAsBytes(body);

@@ -35,6 +35,9 @@ public final class LiveIndex implements Closeable {
     private final ScheduledExecutorService refresher;
     private volatile GenerationReaders current;
     private volatile String problem;
+    /** When a refresh last found new data (a commit or a generation switch), and when it last looked. */
+    private volatile long changedAtMillis = System.currentTimeMillis();
+    private volatile long checkedAtMillis = System.currentTimeMillis();
 
     /**
      * @param embedder the query embedder; a generation built with another model is refused
@@ -90,8 +93,19 @@ public final class LiveIndex implements Closeable {
         return Optional.ofNullable(problem);
     }
 
+    /** When the searchable index last changed (epoch millis): a new commit or generation was taken in. */
+    public long changedAtMillis() {
+        return changedAtMillis;
+    }
+
+    /** When the service last looked for new commits (epoch millis); at most the refresh interval ago while it runs. */
+    public long checkedAtMillis() {
+        return checkedAtMillis;
+    }
+
     /** Looks for a generation switch and new commits now; the timer calls this too. */
     public synchronized void refresh() {
+        checkedAtMillis = System.currentTimeMillis();
         Optional<Generation> live = layout.current();
         GenerationReaders old = current;
         if (live.isEmpty()) {
@@ -110,12 +124,17 @@ public final class LiveIndex implements Closeable {
                 }
                 current = opened;
                 problem = null;
+                changedAtMillis = System.currentTimeMillis();
                 if (old != null) {
                     old.decRef();
                 }
             } else {
+                boolean changed = false;
                 for (ShardReader shard : old.shards) {
-                    shard.refresh();
+                    changed |= shard.refresh();
+                }
+                if (changed) {
+                    changedAtMillis = System.currentTimeMillis();
                 }
             }
         } catch (IOException e) {

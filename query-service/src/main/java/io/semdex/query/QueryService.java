@@ -18,23 +18,41 @@ public final class QueryService implements AutoCloseable {
     private final LiveIndex index;
     private final DocumentPublisher publisher;
     private final HttpApi api;
+    private final DeadLetters deadLetters;
 
-    private QueryService(Embedder embedder, LiveIndex index, DocumentPublisher publisher, HttpApi api) {
+    private QueryService(Embedder embedder, LiveIndex index, DocumentPublisher publisher, HttpApi api, DeadLetters deadLetters) {
         this.embedder = embedder;
         this.index = index;
         this.publisher = publisher;
         this.api = api;
+        this.deadLetters = deadLetters;
     }
 
     public static QueryService start(QueryServiceConfig config) throws IOException {
-        Embedder embedder = EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE);
+        Metrics metrics = new Metrics();
+        Embedder embedder = new TimedEmbedder(EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE), metrics.embed);
         LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
                 : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
-        HttpApi api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder, config.queryCache()), index, publisher,
-                new OpenAiEmbeddingsApi(embedder));
-        LOG.info("Query service listening on http://{}:{}", config.host(), api.address().getPort());
-        return new QueryService(embedder, index, publisher, api);
+        DeadLetters deadLetters = config.bootstrapServers() == null ? null
+                : new DeadLetters(config.bootstrapServers(), config.deadLetterTopic());
+        HttpApi api;
+        try {
+            api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder, config.queryCache()), index, publisher,
+                    new OpenAiEmbeddingsApi(embedder), config.access(), metrics, deadLetters);
+        } catch (IOException | RuntimeException e) {
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
+            if (publisher != null) {
+                publisher.close();
+            }
+            index.close();
+            embedder.close();
+            throw e;
+        }
+        LOG.info("Query service listening on http://{}:{} ({})", config.host(), api.address().getPort(), config.access());
+        return new QueryService(embedder, index, publisher, api, deadLetters);
     }
 
     public InetSocketAddress address() {
@@ -48,6 +66,9 @@ public final class QueryService implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
         if (publisher != null) {
             publisher.close();
         }

@@ -11,9 +11,19 @@ import java.util.Objects;
  * @param port 0 picks a free port
  * @param bootstrapServers Kafka for {@code POST /api/documents}; null disables that endpoint
  * @param queryCache query vectors the searcher remembers; 0 embeds every query (e.g. to measure the model's cost)
+ * @param access API key, CORS, rate limit and body limit; {@link AccessPolicy#DEFAULT} for a local service
  */
 public record QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
-        long refreshMillis, int queryCache) {
+        long refreshMillis, int queryCache, AccessPolicy access) {
+
+    /** Loopback only: the service is reachable from other machines only when told so. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    /** With the default access policy. */
+    public QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
+            long refreshMillis, int queryCache) {
+        this(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, queryCache, AccessPolicy.DEFAULT);
+    }
 
     /** With the default query cache ({@value Searcher#DEFAULT_QUERY_CACHE} vectors). */
     public QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
@@ -24,6 +34,7 @@ public record QueryServiceConfig(String host, int port, Path indexRoot, String m
     public QueryServiceConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(indexRoot, "indexRoot");
+        Objects.requireNonNull(access, "access");
         ModelPresets.get(modelPreset);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in 0..65535, got " + port);
@@ -34,5 +45,14 @@ public record QueryServiceConfig(String host, int port, Path indexRoot, String m
         if (queryCache < 0) {
             throw new IllegalArgumentException("queryCache must be >= 0, got " + queryCache);
         }
+    }
+
+    /** The dead-letter topic of {@link #topic()}, named as the ingest job names it. */
+    public String deadLetterTopic() {
+        return topic == null ? null : topic + ".dlq";
+    }
+
+    public QueryServiceConfig withAccess(AccessPolicy access) {
+        return new QueryServiceConfig(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, queryCache, access);
     }
 }

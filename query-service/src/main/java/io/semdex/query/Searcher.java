@@ -73,6 +73,11 @@ public final class Searcher {
         this.queryVectors = new QueryVectorCache(queryCache);
     }
 
+    /** The model queries are embedded with. */
+    public io.semdex.embed.EmbedderInfo embedderInfo() {
+        return embedder.info();
+    }
+
     public SearchResponse search(SearchRequest request) throws IOException {
         long start = System.nanoTime();
         float[] query = null;

@@ -50,15 +50,15 @@ final class ShardReader implements Closeable {
         }
     }
 
-    /** Switches to a newly published commit, if there is one. */
-    synchronized void refresh() throws IOException {
+    /** Switches to a newly published commit, if there is one; true when it did. */
+    synchronized boolean refresh() throws IOException {
         OptionalLong published = PublishedCommit.read(dir);
         if (published.isEmpty() || published.getAsLong() == sequence) {
-            return;
+            return false;
         }
         Optional<IndexCommit> commit = PublishedCommit.find(directory, published.getAsLong());
         if (commit.isEmpty()) {
-            return; // superseded while we looked
+            return false; // superseded while we looked
         }
         DirectoryReader old = current;
         DirectoryReader next = DirectoryReader.openIfChanged(old, commit.get());
@@ -67,6 +67,7 @@ final class ShardReader implements Closeable {
             old.decRef();
         }
         sequence = published.getAsLong();
+        return true;
     }
 
     /** The current reader with a reference taken; give it back with {@link #release}. */

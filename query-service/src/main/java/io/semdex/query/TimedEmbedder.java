@@ -1,0 +1,68 @@
+package io.semdex.query;
+
+import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderInfo;
+import io.semdex.embed.ModelPreset;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** An {@link Embedder} that records how long each model call of the query service takes, for {@code /metrics}. */
+final class TimedEmbedder implements Embedder {
+
+    private final Embedder delegate;
+    private final Histogram seconds;
+
+    TimedEmbedder(Embedder delegate, Histogram seconds) {
+        this.delegate = delegate;
+        this.seconds = seconds;
+    }
+
+    private <T> T timed(Supplier<T> call) {
+        long start = System.nanoTime();
+        try {
+            return call.get();
+        } finally {
+            seconds.observeNanos(System.nanoTime() - start);
+        }
+    }
+
+    @Override
+    public List<float[]> embedDocuments(List<String> texts) {
+        return timed(() -> delegate.embedDocuments(texts));
+    }
+
+    @Override
+    public List<float[]> embedQueries(List<String> queries) {
+        return timed(() -> delegate.embedQueries(queries));
+    }
+
+    @Override
+    public List<float[]> embedTexts(List<String> texts) {
+        return timed(() -> delegate.embedTexts(texts));
+    }
+
+    @Override
+    public List<float[]> embedTokens(List<long[]> tokenIds) {
+        return timed(() -> delegate.embedTokens(tokenIds));
+    }
+
+    @Override
+    public EmbedderInfo info() {
+        return delegate.info();
+    }
+
+    @Override
+    public ModelPreset preset() {
+        return delegate.preset();
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return delegate.countTokens(text);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
