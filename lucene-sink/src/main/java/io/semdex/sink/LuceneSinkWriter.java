@@ -25,12 +25,18 @@ final class LuceneSinkWriter implements StatefulSinkWriter<EmbeddedDocument, Sha
 
     private static final Logger LOG = LoggerFactory.getLogger(LuceneSinkWriter.class);
 
+    /** How often a busy writer reports its progress: long batch reindexes would otherwise run silent. */
+    private static final long PROGRESS_EVERY_NANOS = 30_000_000_000L;
+
     private final ShardWriter shard;
     private final boolean forceMergeAtEnd;
     private final Counter upserts;
     private final Counter deletes;
     private final Counter commits;
     private boolean endOfInput;
+    private long written;
+    private long writtenAtLastReport;
+    private long lastReport = System.nanoTime();
 
     LuceneSinkWriter(ShardWriter shard, boolean forceMergeAtEnd, SinkWriterMetricGroup metrics) {
         this.shard = shard;
@@ -45,6 +51,16 @@ final class LuceneSinkWriter implements StatefulSinkWriter<EmbeddedDocument, Sha
     public void write(EmbeddedDocument document, Context context) throws IOException {
         shard.apply(document);
         (document.deleted() ? deletes : upserts).inc();
+        written++;
+        long now = System.nanoTime();
+        if (now - lastReport >= PROGRESS_EVERY_NANOS) {
+            LOG.info("{}: {} documents written ({} upserts, {} deletes), {} documents/s over the last {} s",
+                    shard.dir(), written, upserts.getCount(), deletes.getCount(),
+                    String.format("%.1f", (written - writtenAtLastReport) * 1e9 / (now - lastReport)),
+                    (now - lastReport) / 1_000_000_000L);
+            lastReport = now;
+            writtenAtLastReport = written;
+        }
     }
 
     @Override
