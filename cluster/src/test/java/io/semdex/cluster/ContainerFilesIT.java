@@ -57,7 +57,8 @@ class ContainerFilesIT {
     void composeRunsTheTestedCommandsWithValidOptions() throws Exception {
         Map<String, Object> compose = (Map<String, Object>) new Load(LoadSettings.builder().build())
                 .loadFromString(Files.readString(REPO.resolve("docker-compose.yml")));
-        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        Map<String, Map<String, Object>> services = new java.util.LinkedHashMap<>();
+        ((Map<String, Map<String, Object>>) compose.get("services")).forEach((name, raw) -> services.put(name, merged(raw)));
         assertThat(services).containsKeys("kafka", "jobmanager", "taskmanager", "ingest-job", "query");
         assertThat((String) services.get("kafka").get("image")).startsWith("apache/kafka:");
 
@@ -83,6 +84,21 @@ class ContainerFilesIT {
         new CommandLine(new Semdex()).parseArgs(serve.toArray(String[]::new));
         assertThat(serve).contains("/data/index");
         assertThat((List<String>) services.get("query").get("volumes")).contains("semdex-data:/data");
+    }
+
+    /** Applies a YAML merge key ({@code <<: *flink}), which Compose honours and YAML 1.2 loaders leave as a plain key. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> merged(Map<String, Object> raw) {
+        Map<String, Object> service = new java.util.LinkedHashMap<>();
+        if (raw.get("<<") instanceof Map<?, ?> base) {
+            service.putAll((Map<String, Object>) base);
+        }
+        raw.forEach((key, value) -> {
+            if (!key.equals("<<")) {
+                service.put(key, value);
+            }
+        });
+        return service;
     }
 
     @SuppressWarnings("unchecked")

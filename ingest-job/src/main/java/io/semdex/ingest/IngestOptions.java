@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -207,8 +206,8 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         }
         try {
             URI uri = new URI(text);
-            if (uri.getScheme() != null && !List.of("file", "").contains(uri.getScheme()) || uri.getScheme() != null && uri.getPath() != null
-                    && uri.getPath().startsWith("/")) {
+            boolean absoluteFile = uri.getPath() != null && uri.getPath().startsWith("/");
+            if (uri.getScheme() != null && (!uri.getScheme().equals("file") || absoluteFile)) {
                 return text;
             }
         } catch (java.net.URISyntaxException e) {
