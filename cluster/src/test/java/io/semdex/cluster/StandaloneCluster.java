@@ -68,8 +68,9 @@ final class StandaloneCluster implements AutoCloseable {
         c.put("taskmanager.host", "127.0.0.1");
         c.put("taskmanager.bind-host", "127.0.0.1");
         c.put("taskmanager.numberOfTaskSlots", "1");
-        c.put("taskmanager.memory.process.size", "1400m");
-        c.put("taskmanager.memory.managed.size", "0m");
+        c.put("taskmanager.memory.process.size", "1536m");
+        // Streaming keeps state on the heap; a BATCH job (--mode batch) sorts keyed input in managed memory.
+        c.put("taskmanager.memory.managed.size", "128m");
         c.put("taskmanager.memory.jvm-metaspace.size", "384m");
         c.put("heartbeat.interval", "1000");
         c.put("heartbeat.timeout", "10000");
@@ -77,6 +78,8 @@ final class StandaloneCluster implements AutoCloseable {
         c.put("restart-strategy.fixed-delay.attempts", "100");
         c.put("restart-strategy.fixed-delay.delay", "1 s");
         c.put("state.backend.type", "hashmap");
+        // DJL and ONNX Runtime come from lib/: one copy of their native libraries for every job on a TaskManager.
+        c.put("classloader.parent-first-patterns.additional", "ai.djl.;ai.onnxruntime.");
         c.put("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
         c.put("io.tmp.dirs", work.resolve("tmp").toString());
         c.put("external-resources", "gpu");
@@ -128,14 +131,22 @@ final class StandaloneCluster implements AutoCloseable {
      * printed.
      */
     String submit(Path jobJar, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("run", "-d", jobJar.toString()));
+        return run("client", true, jobJar, args);
+    }
+
+    /**
+     * Runs {@code semdex-flink run [-d] JAR ARGS} as process {@code name}; attached, it returns when
+     * the job has finished. Returns the job id.
+     */
+    String run(String name, boolean detached, Path jobJar, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(detached ? List.of("run", "-d", jobJar.toString()) : List.of("run", jobJar.toString()));
         command.addAll(args);
-        Process client = start("client", Map.of(), command.toArray(String[]::new));
+        Process client = start(name, Map.of(), command.toArray(String[]::new));
         if (!client.waitFor(300, TimeUnit.SECONDS)) {
             client.destroyForcibly();
-            throw new IllegalStateException("flink run did not return within 300 s; see " + logFile("client"));
+            throw new IllegalStateException("flink run did not return within 300 s; see " + logFile(name));
         }
-        String out = Files.readString(logFile("client"));
+        String out = Files.readString(logFile(name));
         Matcher m = Pattern.compile("JobID ([0-9a-f]{32})").matcher(out);
         if (client.exitValue() != 0 || !m.find()) {
             throw new IllegalStateException("flink run failed (exit " + client.exitValue() + "):\n" + out);
@@ -173,6 +184,12 @@ final class StandaloneCluster implements AutoCloseable {
     long completedCheckpoints(String jobId) throws Exception {
         JsonNode checkpoints = get("/jobs/" + jobId + "/checkpoints");
         return checkpoints == null ? 0 : checkpoints.path("counts").path("completed").asLong();
+    }
+
+    /** Cancels the job and waits until it is CANCELED. */
+    void cancelAndWait(String jobId) throws Exception {
+        cancel(jobId);
+        awaitUntil(Duration.ofSeconds(60), "job " + jobId + " CANCELED", () -> "CANCELED".equals(state(jobId)));
     }
 
     void cancel(String jobId) {

@@ -109,7 +109,15 @@ class StandaloneClusterIT {
                     .contains("Flink GPU resource of the slot: [1]");
             assertThat(Files.readString(cluster.logFile("taskmanager-3"))).as("slot GPU wiring on the replacement")
                     .contains("Flink GPU resource of the slot: [0]");
-            cluster.cancel(jobId);
+
+            // Batch mode: stop the streaming job, rebuild the whole topic into gen-2 (attached run), switch to it.
+            cluster.cancelAndWait(jobId);
+            long batchStart = System.nanoTime();
+            cluster.run("client-batch", false, jobJar, List.of("--mode", "batch", "--bootstrap", kafka.bootstrapServers(),
+                    "--topic", topic, "--index", index.toString(), "--parallelism", "2", "--model", MODEL));
+            figures.add("batch reindex of the topic into gen-2 (flink run, attached)", millisSince(batchStart));
+            assertThat(new io.semdex.core.IndexLayout(index).current().orElseThrow().name()).isEqualTo("gen-2");
+            assertThat(PublishedIndex.units(index)).as("gen-2 after the batch reindex").isEqualTo(workload.expectedUnits());
         } finally {
             figures.write();
         }
