@@ -154,10 +154,18 @@ final class StandaloneCluster implements AutoCloseable {
         return m.group(1);
     }
 
-    /** The job's state and whether every vertex is RUNNING. */
+    /** Whether the job is RUNNING with every vertex RUNNING. */
     boolean allRunning(String jobId) throws Exception {
+        return Boolean.TRUE.equals(runningOrUnknown(jobId));
+    }
+
+    /** As {@link #allRunning}, or null when the REST endpoint did not answer. */
+    Boolean runningOrUnknown(String jobId) throws Exception {
         JsonNode job = get("/jobs/" + jobId);
-        if (job == null || !"RUNNING".equals(job.path("state").asText())) {
+        if (job == null) {
+            return null;
+        }
+        if (!"RUNNING".equals(job.path("state").asText())) {
             return false;
         }
         for (JsonNode vertex : job.path("vertices")) {
