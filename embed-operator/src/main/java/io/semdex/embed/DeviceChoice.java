@@ -9,9 +9,9 @@ import java.util.function.IntSupplier;
  * Which device a model runs on, as configured: {@code cpu}, {@code cuda} (a GPU chosen per slot),
  * {@code cuda:N} (that GPU), or {@code auto} (a GPU per slot when there is one, else the CPU).
  *
- * <p>Per slot, the GPU is the one Flink's GPU resource gave the slot's TaskManager, taken by
- * subtask index modulo their number; without Flink GPU resources, subtask index modulo the GPUs
- * the CUDA runtime sees.
+ * <p>Per slot, the GPU is the one the embed operator leased for its subtask among those Flink's GPU
+ * resource gave the TaskManager (subtask index modulo their number when a slot is given several);
+ * without Flink GPU resources, subtask index modulo the GPUs the CUDA runtime sees.
  */
 public record DeviceChoice(Kind kind, int index) implements Serializable {
 

@@ -70,6 +70,15 @@ public final class DjlEmbedder implements Embedder {
         }
     }
 
+    static {
+        // ONNX Runtime models need no second engine: their outputs are pooled in Java. Without this, DJL
+        // opens the PyTorch engine as ONNX Runtime's "alternative" as soon as it is on the class path, and
+        // where libtorch is not (the job jar leaves the CPU libtorch out) it tries to download it and fails.
+        if (System.getProperty("ai.djl.onnx.disable_alternative") == null) {
+            System.setProperty("ai.djl.onnx.disable_alternative", "true");
+        }
+    }
+
     private final ModelPreset preset;
     private final ModelTokenizer tokenizer;
     private final ZooModel<NDList, NDList> model;

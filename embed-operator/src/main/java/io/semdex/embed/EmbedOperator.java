@@ -31,7 +31,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 /**
  * The Flink stage that embeds documents: {@link SplitDocument} in, {@link EmbeddedDocument} out,
  * on a stream keyed by document id. One model instance per subtask, opened in {@link #open()} on
- * the device the slot's GPU resource names.
+ * a GPU of the TaskManager's Flink GPU resource that no other subtask of this TaskManager uses, when
+ * there is one free ({@link TaskManagerGpus}).
  *
  * <p>Documents wait in a buffer so units of many documents share model calls; a document is never
  * split across outputs, because the sink replaces a document's units as one block. The buffer is
@@ -59,6 +60,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private final FlushPolicy flushPolicy;
 
     private transient Embedder embedder;
+    private transient TaskManagerGpus.Lease gpu;
     private transient FlushPolicy policy;
     private transient MapState<String, float[]> storedVectors;
     private transient ArrayDeque<Pending> buffer;
@@ -99,7 +101,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         buffer = new ArrayDeque<>();
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
         unitsReused = getMetricGroup().counter("semdexUnitsReused");
-        embedder = factory.open(new Slot(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), gpuIndices()));
+        // Every slot of a TaskManager sees all of its GPUs; each subtask leases one of its own.
+        List<String> gpus = gpuIndices();
+        gpu = gpus.isEmpty() ? null : TaskManagerGpus.acquire(gpus);
+        embedder = factory.open(new Slot(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                gpu == null ? List.of() : List.of(gpu.index())));
         policy = flushPolicy != null ? flushPolicy : FlushPolicy.defaultFor(embedder.info());
     }
 
@@ -276,6 +282,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
                 embedder.close();
             }
         } finally {
+            if (gpu != null) {
+                gpu.close();
+            }
             super.close();
         }
     }

@@ -183,9 +183,10 @@ public record EmbedderSpec(
             embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads, workersFor(chosen)));
         }
         EmbedderInfo info = embedder.info();
-        LOG.info("Embedder for subtask {}: model {}, engine {}, device {}, {} dimensions (native {}), max {} tokens, loaded in {} ms",
+        LOG.info("Embedder for subtask {}: model {}, engine {}, device {}, {} dimensions (native {}), max {} tokens, loaded in {} ms;"
+                        + " Flink GPU resource of the slot: {}",
                 slot.subtaskIndex(), info.modelId(), info.engine(), info.device(), info.dimensions(), preset.nativeDimensions(),
-                info.maxTokens(), (System.nanoTime() - start) / 1_000_000);
+                info.maxTokens(), (System.nanoTime() - start) / 1_000_000, slot.gpuIndices().isEmpty() ? "none" : slot.gpuIndices());
         return embedder;
     }
 

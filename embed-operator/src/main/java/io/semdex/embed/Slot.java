@@ -3,10 +3,11 @@ package io.semdex.embed;
 import java.util.List;
 
 /**
- * Where an embedder instance runs: the Flink subtask it serves and the GPUs Flink's external
- * resource framework gave its TaskManager ({@code external-resource.gpu.*}), by index.
+ * Where an embedder instance runs: the Flink subtask it serves and the GPUs it may use from those
+ * Flink's external resource framework gave its TaskManager ({@code external-resource.gpu.*}), by index.
+ * The embed operator passes the one GPU it leased for the subtask ({@link TaskManagerGpus}).
  *
- * @param subtaskIndex 0-based index of the subtask; spreads subtasks over GPUs
+ * @param subtaskIndex 0-based index of the subtask; spreads subtasks over GPUs when several are given
  * @param gpuIndices GPU indices from {@code getExternalResourceInfos("gpu")}, empty when none is declared
  */
 public record Slot(int subtaskIndex, List<String> gpuIndices) {

@@ -56,7 +56,19 @@ public final class LuceneSink implements Sink<EmbeddedDocument>,
     @Override
     public StatefulSinkWriter<EmbeddedDocument, ShardCommit> restoreWriter(WriterInitContext context, Collection<ShardCommit> states)
             throws IOException {
-        Path dir = new IndexLayout(Path.of(indexRoot)).generation(generation).shardDir(context.getTaskInfo().getIndexOfThisSubtask());
+        var gen = new IndexLayout(Path.of(indexRoot)).generation(generation);
+        int subtasks = context.getTaskInfo().getNumberOfParallelSubtasks();
+        if (java.nio.file.Files.isRegularFile(gen.manifestFile())) {
+            // A scheduler may change the parallelism behind the job's back (reactive mode, `flink run -p`
+            // on a restore); units are placed by shard, so a rescaled sink would scatter documents.
+            int shards = io.semdex.core.Manifest.read(gen.manifestFile()).shardCount();
+            if (subtasks != shards) {
+                throw new IllegalStateException(String.format("%s has %d shards but the sink runs with %d subtasks: keep the"
+                        + " parallelism at %d (no reactive mode or rescaling), or reindex into a new generation with --parallelism %d",
+                        gen.name(), shards, subtasks, shards, subtasks));
+            }
+        }
+        Path dir = gen.shardDir(context.getTaskInfo().getIndexOfThisSubtask());
         OptionalLong restore = OptionalLong.empty();
         for (ShardCommit state : states) {
             if (!Path.of(state.shardDir()).equals(dir)) {

@@ -1,0 +1,59 @@
+package io.semdex.app;
+
+import io.semdex.embed.ModelPresets;
+import io.semdex.ingest.IngestJobConfig;
+import io.semdex.query.QueryService;
+import io.semdex.query.QueryServiceConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code semdex serve}: the query service alone, over an index that a Flink job writes (a shared
+ * volume or filesystem); several replicas may serve one index root.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serves search over an index root that the ingest job writes (e.g. on a Flink cluster),",
+                "following CURRENT and the shards' published commits, until stopped."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index root, as the job's --index.")
+    Path index;
+
+    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT,
+            description = "Embedding model for queries; must be the index's (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "Kafka for POST /api/documents; without it that endpoint is off.")
+    String bootstrap;
+
+    @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--refresh-ms", defaultValue = "100", description = "How often to look for new commits (default: ${DEFAULT-VALUE}).")
+    long refreshMillis;
+
+    @Override
+    public Integer call() throws Exception {
+        QueryService service = QueryService.start(new QueryServiceConfig(host, port, index.toAbsolutePath(), model, bootstrap, topic,
+                refreshMillis));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "semdex-shutdown"));
+        System.out.println("semdex serve: " + index + " on http://" + host + ":" + service.address().getPort()
+                + (bootstrap == null ? " (POST /api/documents off: no --bootstrap)" : ""));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,189 @@
+package io.semdex.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.semdex.app.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job jar on a real standalone Flink cluster: a JobManager and two TaskManagers as separate
+ * JVM processes (one slot and one discovered GPU each), a KRaft broker in this JVM, the job
+ * submitted with Flink's CLI front end. While changes stream in, one TaskManager is killed with
+ * SIGKILL and a replacement started; the job must restore its checkpoint and the published index
+ * must end exactly right: every live document once, at its latest version, deletes applied.
+ *
+ * <p>Logs of every process go to {@code target/cluster-it/logs/}; the measured times to
+ * {@code target/cluster-it/figures.txt}.
+ */
+class StandaloneClusterIT {
+
+    static final int FIRST_LOAD = 300;
+    static final int CHANGES = 300;
+    static final int NEW_DURING_CHANGES = 60;
+    static final long SEED = 42;
+    /** The model on the CPU: the TaskManagers' GPUs are discovered (and logged per slot), but there is no CUDA here. */
+    static final String MODEL = "bge-small-zh-v1.5?device=cpu";
+
+    @Test
+    void theJobRecoversFromTheLossOfATaskManagerAndTheIndexEndsExactlyRight() throws Exception {
+        Path dist = Path.of(System.getProperty("semdex.flink.dist", "target/flink")).toAbsolutePath();
+        Path jobJar = Path.of(System.getProperty("semdex.job.jar")).toAbsolutePath();
+        assertThat(jobJar).as("the job jar (mvn package of ingest-job)").exists();
+        Path work = Path.of("target/cluster-it").toAbsolutePath();
+        deleteTree(work);
+        Files.createDirectories(work);
+        Path index = work.resolve("index");
+        String topic = "documents";
+        Figures figures = new Figures(work.resolve("figures.txt"));
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"));
+                StandaloneCluster cluster = new StandaloneCluster(dist, work)) {
+            kafka.createTopics(Map.of(topic, 4, topic + ".dlq", 1));
+            cluster.startJobManager();
+            cluster.startTaskManager("taskmanager-1", "0");
+            cluster.startTaskManager("taskmanager-2", "1");
+            cluster.awaitTaskManagers(2, Duration.ofSeconds(120));
+
+            long submitted = System.nanoTime();
+            String jobId = cluster.submit(jobJar, List.of("--bootstrap", kafka.bootstrapServers(), "--topic", topic,
+                    "--index", index.toString(), "--parallelism", "2", "--checkpoint-interval", "1s",
+                    "--checkpoints", work.resolve("checkpoints").toUri().toString(), "--model", MODEL));
+            StandaloneCluster.awaitUntil(Duration.ofSeconds(180), "job " + jobId + " RUNNING", () -> cluster.allRunning(jobId));
+            figures.add("submit to RUNNING (flink run -d, all subtasks running, models loaded)", millisSince(submitted));
+
+            Workload workload = new Workload(SEED, topic);
+            try (KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
+                // Warm-up: one document through every stage, so the first load measures steady work.
+                send(producer, workload.load("warmup", 1));
+                assertThat(PublishedIndex.awaitEqual(index, workload.expectedUnits(), 120_000)).isEqualTo(workload.expectedUnits());
+
+                List<ProducerRecord<byte[], byte[]>> first = workload.load("doc", FIRST_LOAD);
+                Map<String, List<String>> afterFirst = workload.expectedUnits();
+                long loadStart = System.nanoTime();
+                send(producer, first);
+                assertThat(PublishedIndex.awaitEqual(index, afterFirst, 300_000)).as("index after the first load").isEqualTo(afterFirst);
+                long loadMillis = millisSince(loadStart);
+                figures.add(String.format("first load: %d documents (%d units) produced to searchable", FIRST_LOAD,
+                        afterFirst.values().stream().mapToInt(List::size).sum() - 1), loadMillis);
+                figures.note(String.format("throughput: %.1f documents/s", FIRST_LOAD * 1000.0 / loadMillis));
+
+                // Changes stream in over ~10 s; a TaskManager dies in the middle of them.
+                List<ProducerRecord<byte[], byte[]>> changes = new java.util.ArrayList<>(workload.changes(CHANGES));
+                changes.addAll(workload.load("late", NEW_DURING_CHANGES));
+                Map<String, List<String>> want = workload.expectedUnits();
+                long checkpointsBefore = cluster.completedCheckpoints(jobId);
+                CompletableFuture<Void> streaming = CompletableFuture.runAsync(() -> trickle(producer, changes, Duration.ofSeconds(10)));
+                Thread.sleep(3_000);
+                StandaloneCluster.awaitUntil(Duration.ofSeconds(30), "a checkpoint during the changes",
+                        () -> cluster.completedCheckpoints(jobId) > checkpointsBefore);
+                long restartsBefore = cluster.restarts(jobId);
+
+                long killed = System.nanoTime();
+                cluster.kill("taskmanager-1");
+                cluster.startTaskManager("taskmanager-3", "0");
+                // Seen from the REST API: a vertex leaves RUNNING (or the restart counter moves; the JobManager
+                // refreshes metrics for REST only every 10 s, so the counter alone can lag), then all run again.
+                StandaloneCluster.awaitUntil(Duration.ofSeconds(60), "the job to notice the lost TaskManager",
+                        () -> Boolean.FALSE.equals(cluster.runningOrUnknown(jobId)) || cluster.restarts(jobId) > restartsBefore);
+                StandaloneCluster.awaitUntil(Duration.ofSeconds(240), "job RUNNING again", () -> cluster.allRunning(jobId));
+                figures.add("kill -9 of a TaskManager to job RUNNING again (replacement TaskManager started at once)", millisSince(killed));
+                streaming.get(60, TimeUnit.SECONDS);
+                Map<String, List<String>> got = PublishedIndex.awaitEqual(index, want, 300_000);
+                figures.add("kill -9 to index caught up (all " + changes.size() + " changes produced by then)", millisSince(killed));
+                figures.note("restarts: " + (cluster.restarts(jobId) - restartsBefore) + ", live documents: " + workload.liveDocuments());
+
+                assertThat(got).as("published index after recovery: every live document once, at its latest version").isEqualTo(want);
+            }
+            assertThat(Files.readString(cluster.logFile("taskmanager-2"))).as("slot GPU wiring on a surviving TaskManager")
+                    .contains("Flink GPU resource of the slot: [1]");
+            assertThat(Files.readString(cluster.logFile("taskmanager-3"))).as("slot GPU wiring on the replacement")
+                    .contains("Flink GPU resource of the slot: [0]");
+
+            // Batch mode: stop the streaming job, rebuild the whole topic into gen-2 (attached run), switch to it.
+            cluster.cancelAndWait(jobId);
+            long batchStart = System.nanoTime();
+            cluster.run("client-batch", false, jobJar, List.of("--mode", "batch", "--bootstrap", kafka.bootstrapServers(),
+                    "--topic", topic, "--index", index.toString(), "--parallelism", "2", "--model", MODEL));
+            figures.add("batch reindex of the topic into gen-2 (flink run, attached)", millisSince(batchStart));
+            assertThat(new io.semdex.core.IndexLayout(index).current().orElseThrow().name()).isEqualTo("gen-2");
+            assertThat(PublishedIndex.units(index)).as("gen-2 after the batch reindex").isEqualTo(workload.expectedUnits());
+        } finally {
+            figures.write();
+        }
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    static void send(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
+        records.forEach(producer::send);
+        producer.flush();
+    }
+
+    /** Sends the records evenly over {@code over}. */
+    private static void trickle(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records, Duration over) {
+        long pause = over.toMillis() / Math.max(1, records.size() / 10);
+        try {
+            for (int i = 0; i < records.size(); i += 10) {
+                send(producer, records.subList(i, Math.min(records.size(), i + 10)));
+                Thread.sleep(pause);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** Measured times, printed and written next to the logs. */
+    static final class Figures {
+        private final Path file;
+        private final StringBuilder lines = new StringBuilder();
+
+        Figures(Path file) {
+            this.file = file;
+        }
+
+        void add(String what, long millis) {
+            note(String.format("%s: %.1f s", what, millis / 1000.0));
+        }
+
+        void note(String line) {
+            System.out.println("[figures] " + line);
+            lines.append(line).append('\n');
+        }
+
+        void write() throws Exception {
+            Files.writeString(file, lines);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.semdex.ingest;
+
+import io.semdex.core.Generation;
+import io.semdex.core.IndexLayout;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The main class of the job jar, for a Flink cluster:
+ *
+ * <pre>
+ * flink run -d semdex-ingest-job-0.1.0-SNAPSHOT-job.jar \
+ *     --bootstrap kafka:9092 --index /data/index --parallelism 2 --checkpoints file:///data/checkpoints
+ * </pre>
+ *
+ * <p>{@code --mode stream} (default) submits the streaming job into the live generation.
+ * {@code --mode batch} reads the topic's end offsets, builds {@code gen-N+1} up to them in BATCH
+ * mode, waits for the job (run it attached, without {@code -d}) and switches {@code CURRENT} to
+ * it; stop the streaming job first, then start it again on the new generation. See
+ * {@link IngestOptions#usage()} for every option.
+ */
+public final class IngestMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestMain.class);
+
+    private IngestMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(IngestOptions.usage());
+            return;
+        }
+        IngestOptions options = IngestOptions.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.configure(flinkSettings(options));
+        env.setParallelism(options.job().parallelism());
+        switch (options.mode()) {
+            case STREAM -> {
+                Generation generation = IngestJob.build(env, options.job());
+                LOG.info("Submitting '{}' into {}", options.jobName(), generation.dir());
+                env.execute(options.jobName());
+            }
+            case BATCH -> reindex(env, options);
+        }
+    }
+
+    /** What the options say about checkpoints; the rest comes from the cluster's configuration. */
+    static Configuration flinkSettings(IngestOptions options) {
+        Configuration settings = new Configuration();
+        if (options.checkpoints() != null) {
+            settings.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            settings.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpoints());
+        }
+        // A cancelled or crashed job's last checkpoint stays, so it can be resumed with `flink run -s`.
+        settings.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        return settings;
+    }
+
+    private static void reindex(StreamExecutionEnvironment env, IngestOptions options) throws Exception {
+        IngestJobConfig config = options.job();
+        Map<Integer, Long> end = endOffsets(config.bootstrapServers(), config.topic());
+        Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end));
+        long start = System.nanoTime();
+        env.execute(options.jobName() + " " + generation.name());
+        IndexLayout layout = new IndexLayout(config.indexRoot());
+        layout.switchTo(generation);
+        List<Generation> removed = layout.prune(options.keepGenerations());
+        LOG.info("{} built from {} up to {} in {} ms and switched in; removed {}", generation.name(), config.topic(), end,
+                (System.nanoTime() - start) / 1_000_000, removed.stream().map(Generation::name).toList());
+    }
+
+    private static Map<Integer, Long> endOffsets(String bootstrap, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            Map<Integer, Long> offsets = new HashMap<>();
+            admin.listOffsets(request).all().get().forEach((tp, info) -> offsets.put(tp.partition(), info.offset()));
+            return offsets;
+        }
+    }
+}

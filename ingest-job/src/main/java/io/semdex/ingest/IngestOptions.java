@@ -1,0 +1,219 @@
+package io.semdex.ingest;
+
+import io.semdex.core.DocumentJson;
+import io.semdex.core.IndexOptions;
+import io.semdex.core.TextAnalysis;
+import io.semdex.embed.ModelPresets;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The options of the job's main class ({@link IngestMain}), from {@code --key value} arguments
+ * and, with {@code --config FILE}, a properties file of the same keys (arguments win). Every
+ * value is checked here, and a bad one is reported with its key.
+ *
+ * <pre>
+ * flink run -d semdex-ingest-job-job.jar --bootstrap kafka:9092 --index /data/index --parallelism 2
+ * </pre>
+ */
+public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, String jobName, int keepGenerations) {
+
+    /** {@code stream}: follow the topic for ever; {@code batch}: build a new generation up to the topic's end, then switch to it. */
+    public enum Mode { STREAM, BATCH }
+
+    /** Every key and what it means; the order is the order of {@link #usage()}. */
+    static final Map<String, String> KEYS = keys();
+
+    private static Map<String, String> keys() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("bootstrap", "Kafka bootstrap servers, HOST:PORT[,HOST:PORT] (required)");
+        keys.put("index", "index root on a filesystem every TaskManager and query replica shares (required)");
+        keys.put("topic", "input topic (default " + IngestJobConfig.DEFAULT_TOPIC + ")");
+        keys.put("dlq-topic", "dead-letter topic (default TOPIC.dlq)");
+        keys.put("group-id", "Kafka consumer group for committed offsets (default semdex-ingest)");
+        keys.put("model", "embedding model spec, e.g. bge-small-zh-v1.5 or 'qwen3-embedding-4b?dir=/models/q4&device=cuda' (default "
+                + ModelPresets.DEFAULT + ")");
+        keys.put("parallelism", "subtasks of the embed and sink stages = shards of the index (default 1)");
+        keys.put("checkpoint-interval", "e.g. 500ms, 1s, 1min (default 1s; streaming only)");
+        keys.put("checkpoints", "checkpoint storage URI, e.g. file:///data/checkpoints or s3://bucket/cp (default: the cluster's)");
+        keys.put("mode", "stream or batch (default stream); batch builds gen-N+1 up to the topic's end offsets, then switches to it");
+        keys.put("quantization", "vectors of a new generation: none, int8 or int4 (default none)");
+        keys.put("max-unit-tokens", "unit budget in tokens of the model's tokenizer (default " + Splitter.DEFAULT_MAX_TOKENS + ")");
+        keys.put("keep", "generations kept on disk after a batch switch (default 2)");
+        keys.put("job-name", "Flink job name (default 'semdex ingest' / 'semdex reindex')");
+        keys.put("config", "a properties file with any of these keys; arguments override it");
+        return keys;
+    }
+
+    /** The options, one per line, for a usage message. */
+    public static String usage() {
+        StringBuilder out = new StringBuilder("Options (--key value, or key=value lines in --config FILE):\n");
+        KEYS.forEach((key, meaning) -> out.append(String.format("  --%-20s %s%n", key, meaning)));
+        return out.toString();
+    }
+
+    /**
+     * Parses {@code --key value} arguments (Flink's {@code ParameterTool} convention).
+     *
+     * @throws IllegalArgumentException naming the bad key and what it accepts
+     */
+    public static IngestOptions parse(String... args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("expected --key value, got '" + arg + "'\n" + usage());
+            }
+            String key = arg.substring(2);
+            int eq = key.indexOf('=');
+            String value;
+            if (eq > 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("--" + key + " needs a value");
+            }
+            requireKnown(key, "argument");
+            values.put(key, value);
+        }
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (values.containsKey("config")) {
+            merged.putAll(readConfig(Path.of(values.get("config"))));
+        }
+        merged.putAll(values);
+        return from(merged);
+    }
+
+    private static void requireKnown(String key, String where) {
+        if (!KEYS.containsKey(key)) {
+            throw new IllegalArgumentException("unknown " + where + " --" + key + "; known: " + String.join(", ", new TreeSet<>(KEYS.keySet())));
+        }
+    }
+
+    private static Map<String, String> readConfig(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--config " + file + " is not a file");
+        }
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            props.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--config " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String key : props.stringPropertyNames()) {
+            if (key.equals("config")) {
+                throw new IllegalArgumentException("--config " + file + ": a config file cannot name another (key 'config')");
+            }
+            if (!KEYS.containsKey(key)) {
+                throw new IllegalArgumentException("unknown key '" + key + "' in " + file + "; known: "
+                        + String.join(", ", new TreeSet<>(KEYS.keySet())));
+            }
+            values.put(key, props.getProperty(key).strip());
+        }
+        return values;
+    }
+
+    private static IngestOptions from(Map<String, String> v) {
+        String bootstrap = required(v, "bootstrap");
+        Path index = Path.of(required(v, "index")).toAbsolutePath().normalize();
+        String topic = v.getOrDefault("topic", IngestJobConfig.DEFAULT_TOPIC);
+        if (topic.isBlank()) {
+            throw new IllegalArgumentException("--topic must not be empty");
+        }
+        String model = v.getOrDefault("model", ModelPresets.DEFAULT);
+        try {
+            ModelPresets.get(model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+        }
+        int parallelism = intAtLeast(v, "parallelism", 1, 1);
+        int maxUnitTokens = intAtLeast(v, "max-unit-tokens", Splitter.DEFAULT_MAX_TOKENS, 8);
+        int keep = intAtLeast(v, "keep", 2, 1);
+        Duration interval = duration(v, "checkpoint-interval", Duration.ofSeconds(1));
+        if (interval.toMillis() < 100) {
+            throw new IllegalArgumentException("--checkpoint-interval must be at least 100ms, got '" + v.get("checkpoint-interval") + "'");
+        }
+        Mode mode = switch (v.getOrDefault("mode", "stream").toLowerCase(Locale.ROOT)) {
+            case "stream", "streaming" -> Mode.STREAM;
+            case "batch" -> Mode.BATCH;
+            default -> throw new IllegalArgumentException("--mode must be stream or batch, got '" + v.get("mode") + "'");
+        };
+        IndexOptions indexOptions;
+        try {
+            indexOptions = IndexOptions.DEFAULT.withQuantization(v.getOrDefault("quantization", "none"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--quantization: " + e.getMessage(), e);
+        }
+        String checkpoints = v.containsKey("checkpoints") ? checkpointUri(v.get("checkpoints")) : null;
+        String jobName = v.getOrDefault("job-name", mode == Mode.STREAM ? "semdex ingest" : "semdex reindex");
+        IngestJobConfig job = new IngestJobConfig(bootstrap, topic, v.get("dlq-topic"), v.get("group-id"), index, model,
+                TextAnalysis.DEFAULT, parallelism, interval, DocumentJson.DEFAULT_MAX_BYTES, maxUnitTokens, indexOptions);
+        return new IngestOptions(mode, job, checkpoints, jobName, keep);
+    }
+
+    private static String required(Map<String, String> v, String key) {
+        String value = v.get(key);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("--" + key + " is required: " + KEYS.get(key));
+        }
+        return value.strip();
+    }
+
+    private static int intAtLeast(Map<String, String> v, String key, int otherwise, int min) {
+        String text = v.get(key);
+        if (text == null) {
+            return otherwise;
+        }
+        try {
+            int value = Integer.parseInt(text.strip());
+            if (value >= min) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--" + key + " must be an integer >= " + min + ", got '" + text + "'");
+    }
+
+    private static Duration duration(Map<String, String> v, String key, Duration otherwise) {
+        String text = v.get(key);
+        if (text == null) {
+            return otherwise;
+        }
+        try {
+            return TimeUtils.parseDuration(text);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("--" + key + " must be a duration such as 500ms, 2s or 1min, got '" + text + "'");
+        }
+    }
+
+    /** An absolute path becomes a file:// URI; anything else must be a URI with a scheme Flink knows. */
+    private static String checkpointUri(String text) {
+        if (text.startsWith("/")) {
+            return Path.of(text).toUri().toString();
+        }
+        try {
+            URI uri = new URI(text);
+            boolean absoluteFile = uri.getPath() != null && uri.getPath().startsWith("/");
+            if (uri.getScheme() != null && (!uri.getScheme().equals("file") || absoluteFile)) {
+                return text;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--checkpoints must be an absolute path or a URI such as file:///data/checkpoints"
+                + " or s3://bucket/checkpoints, got '" + text + "'");
+    }
+}

@@ -1,0 +1,78 @@
+package io.semdex.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IngestOptionsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void argumentsFillTheJobConfigAndDefaultsTheRest() {
+        IngestOptions options = IngestOptions.parse("--bootstrap", "kafka:9092", "--index", "/data/index", "--parallelism", "4",
+                "--checkpoint-interval", "500ms", "--checkpoints", "/data/cp", "--topic=docs");
+        assertThat(options.mode()).isEqualTo(IngestOptions.Mode.STREAM);
+        assertThat(options.job().bootstrapServers()).isEqualTo("kafka:9092");
+        assertThat(options.job().indexRoot()).isEqualTo(Path.of("/data/index"));
+        assertThat(options.job().parallelism()).isEqualTo(4);
+        assertThat(options.job().checkpointInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(options.job().topic()).isEqualTo("docs");
+        assertThat(options.job().deadLetterTopic()).isEqualTo("docs.dlq");
+        assertThat(options.job().groupId()).isEqualTo("semdex-ingest");
+        assertThat(options.checkpoints()).isEqualTo("file:///data/cp");
+        assertThat(options.jobName()).isEqualTo("semdex ingest");
+    }
+
+    @Test
+    void aConfigFileGivesTheSameKeysAndArgumentsOverrideIt() throws Exception {
+        Path file = dir.resolve("job.properties");
+        Files.writeString(file, "bootstrap=kafka:9092\nindex=/data/index\nparallelism=2\nmode=batch\ncheckpoints=s3://bucket/cp\n");
+        IngestOptions options = IngestOptions.parse("--config", file.toString(), "--parallelism", "3");
+        assertThat(options.job().parallelism()).isEqualTo(3);
+        assertThat(options.mode()).isEqualTo(IngestOptions.Mode.BATCH);
+        assertThat(options.checkpoints()).isEqualTo("s3://bucket/cp");
+        assertThat(options.jobName()).isEqualTo("semdex reindex");
+    }
+
+    @Test
+    void everyBadValueIsReportedWithItsKey() throws Exception {
+        String[] base = {"--bootstrap", "k:9092", "--index", "/i"};
+        assertThatThrownBy(() -> IngestOptions.parse("--index", "/i")).hasMessageContaining("--bootstrap is required");
+        assertThatThrownBy(() -> IngestOptions.parse("--bootstrap", "k:9092")).hasMessageContaining("--index is required");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--parallelism", "0"))).hasMessageContaining("--parallelism must be an integer >= 1, got '0'");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--parallelism", "two"))).hasMessageContaining("--parallelism");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoint-interval", "soon"))).hasMessageContaining("--checkpoint-interval");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoint-interval", "10ms"))).hasMessageContaining("at least 100ms");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--mode", "micro"))).hasMessageContaining("--mode must be stream or batch");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--model", "gpt-9"))).hasMessageContaining("--model").hasMessageContaining("gpt-9");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--quantization", "int3"))).hasMessageContaining("--quantization");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoints", "relative/dir"))).hasMessageContaining("--checkpoints");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--paralelism", "2"))).hasMessageContaining("unknown argument --paralelism");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--topic"))).hasMessageContaining("--topic needs a value");
+        Path file = dir.resolve("bad.properties");
+        Files.writeString(file, "bootstrap=k:9092\nindx=/i\n");
+        assertThatThrownBy(() -> IngestOptions.parse("--config", file.toString())).hasMessageContaining("unknown key 'indx'");
+        assertThatThrownBy(() -> IngestOptions.parse("--config", dir.resolve("none").toString())).hasMessageContaining("is not a file");
+    }
+
+    @Test
+    void theJobSettingsRetainCheckpointsAndUseTheGivenStorage() {
+        var settings = IngestMain.flinkSettings(IngestOptions.parse("--bootstrap", "k:9092", "--index", "/i", "--checkpoints", "file:///cp"));
+        assertThat(settings.toMap()).containsEntry("execution.checkpointing.dir", "file:///cp")
+                .containsEntry("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    }
+
+    private static String[] with(String[] base, String... more) {
+        String[] all = new String[base.length + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+}
