@@ -20,10 +20,12 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -231,7 +233,13 @@ public final class DjlEmbedder implements Embedder {
             // Longest batches are submitted first, which also balances the workers' load.
             List<Future<?>> calls = new ArrayList<>(plan.size());
             for (int[] batch : plan) {
-                calls.add(workers.submit(() -> run(batch, rows, vectors)));
+                try {
+                    calls.add(workers.submit(() -> run(batch, rows, vectors)));
+                } catch (RejectedExecutionException e) {
+                    // close() shut the workers down while this call was submitting
+                    calls.forEach(call -> call.cancel(false));
+                    throw new IllegalStateException("the embedder of " + preset.id() + " was closed while embedding", e);
+                }
             }
             for (Future<?> call : calls) {
                 await(call);
@@ -275,7 +283,7 @@ public final class DjlEmbedder implements Embedder {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while embedding", e);
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
             throw new IllegalStateException("the embedder was closed while embedding", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
