@@ -3,6 +3,7 @@ package io.semdex.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
+import io.semdex.ingest.FormatDetector;
 import io.semdex.core.TextAnalysis;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -110,7 +111,10 @@ record BeirDataset(String name, List<SourceDocument> corpus, Map<String, String>
             });
         }
         String title = node.hasNonNull("title") && !node.get("title").asText().isBlank() ? node.get("title").asText() : null;
-        return new SourceDocument(node.get("_id").asText(), title, node.path("text").asText(""), "text", null, "beir", null, null,
+        // A corpus of catalog records (brand, SKU or price in its metadata) is read as products, as
+        // the ingest job reads them; any other BEIR text as plain text, whatever it looks like.
+        String format = FormatDetector.isCatalogRecord(fields) ? "product" : "text";
+        return new SourceDocument(node.get("_id").asText(), title, node.path("text").asText(""), format, null, "beir", null, null,
                 List.of(), fields);
     }
 

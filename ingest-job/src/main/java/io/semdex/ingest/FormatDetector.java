@@ -2,6 +2,7 @@ package io.semdex.ingest;
 
 import io.semdex.core.SourceDocument;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /** Chooses the parser for a document whose {@code format} is not given. */
@@ -17,14 +18,18 @@ public final class FormatDetector {
         if (doc.format() != null) {
             return doc.format();
         }
-        boolean product = doc.fields().keySet().stream().anyMatch(k -> PRODUCT_FIELDS.contains(k.toLowerCase(Locale.ROOT)));
-        if (product) {
+        if (isCatalogRecord(doc.fields())) {
             return "product";
         }
         if (!doc.faq().isEmpty()) {
             return "faq";
         }
         return markup(doc.body());
+    }
+
+    /** Whether fields such as brand, SKU or price mark a document as a catalog record. */
+    public static boolean isCatalogRecord(Map<String, ?> fields) {
+        return fields.keySet().stream().anyMatch(k -> PRODUCT_FIELDS.contains(k.toLowerCase(Locale.ROOT)));
     }
 
     /** How a body is written: confluence (storage format), html, markdown or text. */

@@ -22,8 +22,11 @@ import java.util.Objects;
  *       one block that alone is over budget; then the block is cut at sentence ends (ICU), a
  *       sentence over budget at clause punctuation (，；：、 , ; :), a clause over budget hard, at a
  *       space where there is one. Code is cut at line ends.
- *   <li>A FAQ question leads each unit of its answer; a product's title and key attributes are one
- *       unit of their own.
+ *   <li>A FAQ question leads each unit of its answer. A catalog record (a product) is one unit —
+ *       title, key attributes and description — whenever the model can read it whole: a product is
+ *       the atomic thing a shopper searches for, and halves of it match neither words nor meaning as
+ *       well as the whole. Only a record longer than that splits: title and attributes, then the
+ *       description in parts.
  * </ul>
  *
  * Unit ids are {@code <doc id>#<ordinal>} in reading order, so the same document always splits into
@@ -41,14 +44,30 @@ public final class Splitter implements Serializable {
 
     private record Passage(List<String> headingPath, String text) {}
 
+    /** Room for a whole catalog record in a 512-token model after the context reserve. */
+    static final int DEFAULT_RECORD_MAX_TOKENS = 512 - 2 - CONTEXT_RESERVE;
+
     private final int maxTokens;
+    private final int recordMaxTokens;
     private final TokenCounter tokens;
 
     public Splitter(int maxTokens, TokenCounter tokens) {
+        this(maxTokens, Math.max(maxTokens, DEFAULT_RECORD_MAX_TOKENS), tokens);
+    }
+
+    /**
+     * @param maxTokens budget of a unit of running text
+     * @param recordMaxTokens the longest catalog record kept as one unit (at least {@code maxTokens})
+     */
+    public Splitter(int maxTokens, int recordMaxTokens, TokenCounter tokens) {
         if (maxTokens < 8) {
             throw new IllegalArgumentException("maxTokens must be >= 8, got " + maxTokens);
         }
+        if (recordMaxTokens < maxTokens) {
+            throw new IllegalArgumentException("recordMaxTokens must be >= maxTokens (" + maxTokens + "), got " + recordMaxTokens);
+        }
         this.maxTokens = maxTokens;
+        this.recordMaxTokens = recordMaxTokens;
         this.tokens = Objects.requireNonNull(tokens, "tokens");
     }
 
@@ -64,7 +83,8 @@ public final class Splitter implements Serializable {
     public static Splitter forModel(String presetId, int maxTokens) {
         ModelPreset preset = ModelPresets.get(presetId);
         int room = Math.max(8, preset.maxTokens() - 2 - CONTEXT_RESERVE);
-        return new Splitter(Math.min(maxTokens, room), TokenCounter.forModel(presetId));
+        int budget = Math.min(maxTokens, room);
+        return new Splitter(budget, Math.max(budget, room), TokenCounter.forModel(presetId));
     }
 
     public int maxTokens() {
@@ -83,6 +103,11 @@ public final class Splitter implements Serializable {
     public List<Unit> split(ParsedDocument doc) {
         List<Passage> passages = new ArrayList<>();
         List<Block> blocks = doc.blocks();
+        Passage record = wholeRecord(blocks);
+        if (record != null) {
+            passages.add(record);
+            blocks = List.of();
+        }
         for (int i = 0; i < blocks.size(); ) {
             int j = i + 1;
             while (j < blocks.size() && sameSection(blocks.get(i), blocks.get(j))) {
@@ -103,6 +128,19 @@ public final class Splitter implements Serializable {
             units.add(withHash(draft));
         }
         return units;
+    }
+
+    /** A catalog record (it starts with a record block) as one passage, or null when it is too long for one. */
+    private Passage wholeRecord(List<Block> blocks) {
+        if (blocks.isEmpty() || blocks.getFirst().kind() != Block.Kind.RECORD) {
+            return null;
+        }
+        List<String> rendered = new ArrayList<>(blocks.size());
+        for (Block block : blocks) {
+            rendered.add(render(block.kind(), block.text()));
+        }
+        String text = String.join("\n", rendered);
+        return tokens.count(text) <= recordMaxTokens ? new Passage(List.of(), text) : null;
     }
 
     private static boolean sameSection(Block a, Block b) {

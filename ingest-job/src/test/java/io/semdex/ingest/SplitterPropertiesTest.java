@@ -98,14 +98,26 @@ class SplitterPropertiesTest {
     }
 
     @Test
-    void aProductIsOneUnitOfTitleAndAttributesFollowedByDescriptionUnits() {
+    void aProductTooLongToReadWholeIsTitleAndAttributesFollowedByDescriptionUnits() {
         SourceDocument doc = new SourceDocument("sku-1", "Women's breathable running shoes", "Light mesh upper. Cushioned sole. "
                 .repeat(12), "product", null, "catalog", "en", null, List.of(), Map.of("brand", "ACME", "color", "pink"));
-        List<Unit> units = new Splitter(40, COUNTER).split(doc);
+        List<Unit> units = new Splitter(40, 60, COUNTER).split(doc);
         assertThat(units.getFirst().text()).isEqualTo("Women's breathable running shoes\nBrand: ACME; Color: pink");
         assertThat(units.subList(1, units.size())).hasSizeGreaterThan(1)
                 .allSatisfy(u -> assertThat(u.text()).doesNotContain("ACME"))
                 .allSatisfy(u -> assertThat(u.embeddingInput()).startsWith("Women's breathable running shoes\n"));
+    }
+
+    @Test
+    void aProductTheModelCanReadWholeIsOneUnit() {
+        String description = "Light mesh upper. Cushioned sole. ".repeat(12).strip();
+        SourceDocument doc = new SourceDocument("sku-1", "Women's breathable running shoes", description,
+                "product", null, "catalog", "en", null, List.of(), Map.of("brand", "ACME", "color", "pink"));
+        List<Unit> units = new Splitter(40, COUNTER).split(doc); // running text would split at 40 tokens
+        assertThat(units).singleElement().satisfies(u -> {
+            assertThat(u.text()).startsWith("Women's breathable running shoes\nBrand: ACME; Color: pink\n").endsWith(description);
+            assertThat(u.unitId()).isEqualTo("sku-1#0");
+        });
     }
 
     @Test
