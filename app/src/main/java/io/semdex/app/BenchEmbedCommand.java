@@ -62,9 +62,19 @@ final class BenchEmbedCommand implements Callable<Integer> {
     /** Layers, hidden width and feed-forward width of the BERT-style presets, for the FLOP estimate. */
     private record Architecture(int layers, int hidden, int ffn) {
 
-        /** Multiply-adds × 2 of one token through the encoder, attention over {@code seqLen} positions included. */
-        double flopsPerToken(double seqLen) {
-            return 2.0 * layers * (4.0 * hidden * hidden + 2.0 * hidden * ffn) + 4.0 * layers * hidden * seqLen;
+        /**
+         * Multiply-adds × 2 per padded token through the encoder, attention over {@code seqLen}
+         * positions included. With the last layer pruned, that layer projects keys and values for
+         * every token but runs query, attention, output projection and feed-forward for one row.
+         */
+        double flopsPerToken(double seqLen, boolean lastLayerPruned) {
+            double layer = 2.0 * (4.0 * hidden * hidden + 2.0 * hidden * ffn) + 4.0 * hidden * seqLen;
+            if (!lastLayerPruned) {
+                return layers * layer;
+            }
+            double keysAndValues = 2.0 * 2.0 * hidden * hidden;
+            double pooledRow = 2.0 * (2.0 * hidden * hidden + 2.0 * hidden * ffn) + 4.0 * hidden * seqLen;
+            return (layers - 1) * layer + keysAndValues + pooledRow / seqLen;
         }
     }
 
@@ -173,7 +183,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
                     reference4j != null && c != reference4j ? String.format(Locale.ROOT, " = %.2fx LangChain4j", median / median(reference4j.rates())) : "");
         }
         System.out.printf(Locale.ROOT, "process RSS: %s before loading, %s with semdex's model loaded and warm%n", mib(rssBefore), mib(rssOursLoaded));
-        printFlopEstimate(preset, median(contestants.get(0).rates()) * paddedTokens / texts.size(), paddedTokens, texts.size(),
+        printFlopEstimate(preset, ours instanceof DjlEmbedder djl && djl.lastLayerPruned(),
+                median(contestants.get(0).rates()) * paddedTokens / texts.size(), paddedTokens, texts.size(),
                 median(contestants.get(0).cpuSeconds()));
 
         if (sweep && ours instanceof DjlEmbedder djl) {
@@ -202,7 +213,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
         for (int round = 0; round < rounds; round++) {
             for (int turn = 0; turn < points.size(); turn++) {
                 int i = (round + turn) % points.size();
-                DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), points.get(i), 0, base.workers());
+                DjlEmbedder.Options options = new DjlEmbedder.Options("auto", Device.cpu(), points.get(i), 0, base.workers(), base.lastLayerPruned());
                 try (DjlEmbedder embedder = DjlEmbedder.open(preset, options)) {
                     embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
                     long start = System.nanoTime();
@@ -232,23 +243,26 @@ final class BenchEmbedCommand implements Callable<Integer> {
         return total;
     }
 
-    private static void printFlopEstimate(ModelPreset preset, double paddedTokensPerSecond, long paddedTokens, int texts, double cpuSeconds) {
+    private static void printFlopEstimate(ModelPreset preset, boolean pruned, double paddedTokensPerSecond, long paddedTokens, int texts,
+            double cpuSeconds) {
         Architecture arch = architecture(preset.id());
         if (arch == null) {
             return;
         }
         double avgLen = paddedTokens / (double) texts;
-        double flops = arch.flopsPerToken(avgLen) * paddedTokensPerSecond;
+        double perToken = arch.flopsPerToken(avgLen, pruned);
+        double flops = perToken * paddedTokensPerSecond;
         int cores = Runtime.getRuntime().availableProcessors();
         double ghz = cpuGhz();
         int perCycle = cpuFlag("avx512f") ? 64 : cpuFlag("avx2") ? 32 : 16;
         double peak = cores * ghz * 1e9 * perCycle;
-        System.out.printf(Locale.ROOT, "FLOPs: %.1f MFLOP per token (%d layers x %d wide, FFN %d, ~%.0f tokens per padded row) x %.0f padded"
+        System.out.printf(Locale.ROOT, "FLOPs: %.1f MFLOP per token (%d layers x %d wide, FFN %d, ~%.0f tokens per padded row%s) x %.0f padded"
                         + " tokens/s = %.1f GFLOP/s; fp32 peak of %d cores at %.2f GHz x %d FLOP/cycle = %.0f GFLOP/s: %.0f%% of peak%n",
-                arch.flopsPerToken(avgLen) / 1e6, arch.layers(), arch.hidden(), arch.ffn(), avgLen, paddedTokensPerSecond, flops / 1e9,
-                cores, ghz, perCycle, peak / 1e9, 100 * flops / peak);
+                perToken / 1e6, arch.layers(), arch.hidden(), arch.ffn(), avgLen,
+                pruned ? String.format(Locale.ROOT, "; last layer pruned, the whole model would be %.1f", arch.flopsPerToken(avgLen, false) / 1e6) : "",
+                paddedTokensPerSecond, flops / 1e9, cores, ghz, perCycle, peak / 1e9, 100 * flops / peak);
         // Per CPU second: what the cores did while this process had them, independent of other load.
-        double perCoreSecond = arch.flopsPerToken(avgLen) * paddedTokens / cpuSeconds;
+        double perCoreSecond = perToken * paddedTokens / cpuSeconds;
         double corePeak = peak / cores;
         System.out.printf(Locale.ROOT, "per CPU second: %.1f GFLOP in %.1f CPU s per run = %.0f%% of one core's %.0f GFLOP/s peak%n",
                 perCoreSecond / 1e9, cpuSeconds, 100 * perCoreSecond / corePeak, corePeak / 1e9);

@@ -8,9 +8,9 @@ import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.ingest.ReindexSource;
+import io.semdex.ingest.TopicOffsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -18,10 +18,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,7 +70,7 @@ final class ReindexCommand implements Callable<Integer> {
         if (file != null && !Files.exists(file)) {
             throw new IllegalArgumentException("--file " + file + " does not exist");
         }
-        Map<Integer, Long> endOffsets = bootstrap == null ? Map.of() : endOffsets(bootstrap, topic);
+        Map<Integer, Long> endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
         IngestJobConfig config = IngestJobConfig.defaults(bootstrap, index)
                 .withTopic(topic)
                 .withModelPreset(model)
@@ -106,18 +102,5 @@ final class ReindexCommand implements Callable<Integer> {
                     + " then switches to it%n", generation.name(), seconds, topic, endOffsets);
         }
         return 0;
-    }
-
-    private static Map<Integer, Long> endOffsets(String bootstrap, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<Integer, Long> offsets = new HashMap<>();
-            admin.listOffsets(request).all().get().forEach((tp, info) -> offsets.put(tp.partition(), info.offset()));
-            return offsets;
-        }
     }
 }

@@ -11,6 +11,7 @@ import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,10 +57,12 @@ public final class DjlEmbedder implements Embedder {
      * @param threads ONNX Runtime intra-op threads per model call, 0 for all cores shared by the workers
      * @param workers model calls run at once on one model instance (each worker holds a predictor);
      *     on a CPU two calls with one thread each can beat one call with two threads
+     * @param pruneLastLayer let an ONNX encoder's last layer compute only the pooled position
+     *     ({@link LastLayerPruning}); the vectors are the same, the work a layer's worth less
      */
-    public record Options(String engine, Device device, Batching batching, int threads, int workers) {
+    public record Options(String engine, Device device, Batching batching, int threads, int workers, boolean pruneLastLayer) {
 
-        public static final Options CPU = new Options("auto", Device.cpu(), Batching.CPU_DEFAULT, 0, 1);
+        public static final Options CPU = new Options("auto", Device.cpu(), Batching.CPU_DEFAULT, 0, 1, true);
 
         public Options {
             if (workers < 1 || workers > 64) {
@@ -68,7 +71,11 @@ public final class DjlEmbedder implements Embedder {
         }
 
         public Options withBatching(Batching newBatching) {
-            return new Options(engine, device, newBatching, threads, workers);
+            return new Options(engine, device, newBatching, threads, workers, pruneLastLayer);
+        }
+
+        public Options withPruneLastLayer(boolean prune) {
+            return new Options(engine, device, batching, threads, workers, prune);
         }
     }
 
@@ -90,9 +97,11 @@ public final class DjlEmbedder implements Embedder {
     private final ExecutorService workers;
     private final EmbedderInfo info;
     private final Batching batching;
+    private final boolean lastLayerPruned;
     private volatile boolean closed;
 
-    private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Options options, String engineName) {
+    private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Options options, String engineName,
+            boolean pooledRowOnly) {
         this.preset = preset;
         this.tokenizer = tokenizer;
         this.model = model;
@@ -101,7 +110,7 @@ public final class DjlEmbedder implements Embedder {
         boolean pytorch = engineName.equals("PyTorch");
         this.predictors = new ArrayBlockingQueue<>(options.workers());
         for (int i = 0; i < options.workers(); i++) {
-            var predictor = model.newPredictor(new EmbeddingTranslator(preset, tokenizer.padId(), inputNames, pytorch));
+            var predictor = model.newPredictor(new EmbeddingTranslator(preset, tokenizer.padId(), inputNames, pytorch, pooledRowOnly));
             allPredictors.add(predictor);
             predictors.add(predictor);
         }
@@ -111,6 +120,7 @@ public final class DjlEmbedder implements Embedder {
             return thread;
         });
         this.info = EmbedderInfo.of(preset, engineName, model.getNDManager().getDevice().toString());
+        this.lastLayerPruned = pooledRowOnly;
     }
 
     /** Loads the preset's model on the CPU. Takes a second or two; one instance serves many threads. */
@@ -127,10 +137,21 @@ public final class DjlEmbedder implements Embedder {
         Path modelPath = preset.files().modelPath();
         String engine = engineFor(options.engine(), modelPath);
         ModelTokenizer tokenizer = ModelTokenizer.load(preset);
+        Path pruned = null;
         try {
+            Path loadPath = modelPath;
+            if (engine.equals("OnnxRuntime") && options.pruneLastLayer()) {
+                pruned = Files.createTempFile("semdex-" + preset.id() + "-", ".onnx");
+                LastLayerPruning.Outcome outcome = LastLayerPruning.rewrite(modelPath, preset.pooling(), preset.paddingSide(), pruned);
+                LOG.info("{}: {}", preset.id(), outcome.pruned() ? outcome.description() : "every position of the last layer is computed: "
+                        + outcome.description());
+                if (outcome.pruned()) {
+                    loadPath = pruned;
+                }
+            }
             Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
                     .setTypes(NDList.class, NDList.class)
-                    .optModelPath(modelPath)
+                    .optModelPath(loadPath)
                     .optEngine(engine)
                     .optDevice(options.device())
                     .optTranslator(new NoopTranslator());
@@ -146,7 +167,7 @@ public final class DjlEmbedder implements Embedder {
                 criteria.optOption("mapLocation", "true"); // load the weights straight onto the device
             }
             ZooModel<NDList, NDList> model = criteria.build().loadModel();
-            return new DjlEmbedder(preset, tokenizer, model, options, engine);
+            return new DjlEmbedder(preset, tokenizer, model, options, engine, loadPath != modelPath);
         } catch (IOException e) {
             tokenizer.close();
             throw new UncheckedIOException("cannot load model of " + preset.id() + " from " + modelPath, e);
@@ -154,6 +175,19 @@ public final class DjlEmbedder implements Embedder {
             tokenizer.close();
             throw new IllegalStateException("cannot load model of " + preset.id() + " from " + modelPath + " with " + engine
                     + " on " + options.device() + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(pruned); // ONNX Runtime has read the whole model by now
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("cannot delete the temporary model file {}: {}", file, e.getMessage());
         }
     }
 
@@ -306,6 +340,11 @@ public final class DjlEmbedder implements Embedder {
     /** How many model calls run at once. */
     public int workers() {
         return allPredictors.size();
+    }
+
+    /** Whether the model's last layer computes only the pooled position ({@link LastLayerPruning}). */
+    public boolean lastLayerPruned() {
+        return lastLayerPruned;
     }
 
     /** The batching this embedder packs model calls with. */

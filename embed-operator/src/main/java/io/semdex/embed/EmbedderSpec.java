@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * ({@code auto|onnxruntime|pytorch}; auto follows the model file: {@code .onnx} or TorchScript
  * {@code .pt}), {@code device} ({@code cpu|cuda|cuda:N|auto}, default auto), {@code batch-size},
  * {@code batch-tokens} (defaults by the device the model lands on), {@code threads},
- * {@code workers} (model calls at once); remote (an OpenAI-compatible server, chosen by giving
+ * {@code workers} (model calls at once), {@code prune} ({@code true|false}, default true: an ONNX
+ * encoder's last layer computes only the pooled position, see {@link LastLayerPruning}); remote (an OpenAI-compatible server, chosen by giving
  * {@code url}) — {@code url}, {@code remote-model}, {@code api-key-env}, {@code timeout} (e.g.
  * {@code 30s}, {@code 500ms}), {@code retries}, {@code request-size}.
  */
@@ -42,6 +43,7 @@ public record EmbedderSpec(
         int batchTokens,
         int threads,
         int workers,
+        boolean pruneLastLayer,
         RemoteEndpoint remote)
         implements EmbedderFactory {
 
@@ -55,10 +57,10 @@ public record EmbedderSpec(
     public static final int CPU_WORKERS = 2;
 
     private static final Set<String> KEYS = Set.of("dir", "file", "dimensions", "max-tokens", "task", "padding", "engine", "device",
-            "batch-size", "batch-tokens", "threads", "workers", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
+            "batch-size", "batch-tokens", "threads", "workers", "prune", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
     private static final Set<String> REMOTE_KEYS = Set.of("url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
     private static final Set<String> LOCAL_KEYS =
-            Set.of("engine", "device", "threads", "workers", "file", "dir", "padding", "batch-size", "batch-tokens");
+            Set.of("engine", "device", "threads", "workers", "prune", "file", "dir", "padding", "batch-size", "batch-tokens");
 
     public EmbedderSpec {
         Objects.requireNonNull(text, "text");
@@ -133,6 +135,7 @@ public record EmbedderSpec(
         int batchTokens = settings.containsKey("batch-tokens") ? intSetting(settings, "batch-tokens", 1, Integer.MAX_VALUE) : 0;
         int threads = settings.containsKey("threads") ? intSetting(settings, "threads", 0, 1024) : 0;
         int workers = settings.containsKey("workers") ? intSetting(settings, "workers", 1, 64) : 0;
+        boolean prune = booleanSetting(settings, "prune", true);
 
         RemoteEndpoint endpoint = null;
         if (remote) {
@@ -144,7 +147,7 @@ public record EmbedderSpec(
                     settings.containsKey("retries") ? intSetting(settings, "retries", 0, 20) : 5,
                     settings.containsKey("request-size") ? intSetting(settings, "request-size", 1, 2048) : 64);
         }
-        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, endpoint);
+        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, prune, endpoint);
     }
 
     /** Concurrent model calls on {@code device}: what the spec sets, else {@link #CPU_WORKERS} on a CPU, one on a GPU. */
@@ -180,7 +183,7 @@ public record EmbedderSpec(
             embedder = OpenAiEmbedder.open(preset, remote);
         } else {
             Device chosen = device.resolve(slot, EmbedderSpec::visibleGpus);
-            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads, workersFor(chosen)));
+            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads, workersFor(chosen), pruneLastLayer));
         }
         EmbedderInfo info = embedder.info();
         LOG.info("Embedder for subtask {}: model {}, engine {}, device {}, {} dimensions (native {}), max {} tokens, loaded in {} ms;"
@@ -231,6 +234,18 @@ public record EmbedderSpec(
             // falls through to the message below
         }
         throw new IllegalArgumentException(key + " must be an integer in " + min + ".." + max + ", got '" + value + "'");
+    }
+
+    private static boolean booleanSetting(Map<String, String> settings, String key, boolean absent) {
+        String value = settings.get(key);
+        if (value == null) {
+            return absent;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, got '" + value + "'");
+        };
     }
 
     static Duration duration(String value) {

@@ -33,8 +33,13 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
     private final boolean wantsTokenTypes;
     private final boolean wantsPositionIds;
     private final boolean poolOnDevice;
+    private final boolean pooledRowOnly;
 
-    EmbeddingTranslator(ModelPreset preset, long padId, Set<String> inputNames, boolean poolOnDevice) {
+    /**
+     * @param poolOnDevice pool with the engine's operators where the hidden states are (PyTorch)
+     * @param pooledRowOnly the model returns only the pooled position of each row ({@link LastLayerPruning})
+     */
+    EmbeddingTranslator(ModelPreset preset, long padId, Set<String> inputNames, boolean poolOnDevice, boolean pooledRowOnly) {
         this.pooling = preset.pooling();
         this.paddingSide = preset.paddingSide();
         this.padId = padId;
@@ -42,6 +47,7 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
         this.wantsTokenTypes = inputNames.contains("token_type_ids");
         this.wantsPositionIds = inputNames.contains("position_ids");
         this.poolOnDevice = poolOnDevice;
+        this.pooledRowOnly = pooledRowOnly;
     }
 
     @Override
@@ -104,6 +110,16 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
         }
         long[][] masks = (long[][]) ctx.getAttachment(MASKS);
         float[][] vectors = new float[batch][];
+        if (pooledRowOnly) {
+            if (seqLen != 1) {
+                throw new IllegalStateException("the pruned model should return one position per row, got " + shape);
+            }
+            float[] states = hidden.toFloatArray();
+            for (int i = 0; i < batch; i++) {
+                vectors[i] = Vectors.truncateAndNormalize(java.util.Arrays.copyOfRange(states, i * dim, (i + 1) * dim), dimensions);
+            }
+            return vectors;
+        }
         if (poolOnDevice) {
             float[] pooled = poolOnDevice(hidden, masks, seqLen).toFloatArray();
             for (int i = 0; i < batch; i++) {

@@ -102,7 +102,7 @@ class DjlEmbedderTest {
         List<String> texts = List.of("法国的首都是巴黎。", "The capital of Japan is Tokyo.", "短句。", "香蕉含钾量高。",
                 "A much longer English sentence that pads the batch to many more tokens than the others do.", "x");
         List<float[]> sequential = embedder.embedDocuments(texts);
-        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(2, 4096), 1, 3);
+        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(2, 4096), 1, 3, true);
         try (DjlEmbedder parallel = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options)) {
             assertThat(parallel.workers()).isEqualTo(3);
             List<float[]> vectors = parallel.embedDocuments(texts);
@@ -115,7 +115,7 @@ class DjlEmbedderTest {
     @Test
     void closeWaitsForModelCallsInFlightAndLaterCallsFailCleanly() throws Exception {
         // Freeing the native session under a running call crashes the JVM (and this test's fork with it).
-        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(8, 4096), 1, 2);
+        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(8, 4096), 1, 2, true);
         DjlEmbedder closing = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options);
         List<String> texts = java.util.stream.IntStream.range(0, 256)
                 .mapToObj(i -> "第" + i + "段：a paragraph long enough to keep the model busy for a while, " + "词语 ".repeat(40))

@@ -21,6 +21,16 @@ class EmbedderSpecTest {
         assertThat(spec.device()).isEqualTo(DeviceChoice.AUTO);
         assertThat(spec.batchingFor(Device.cpu())).isEqualTo(Batching.CPU_DEFAULT);
         assertThat(spec.batchingFor(Device.gpu(0))).isEqualTo(Batching.GPU_DEFAULT);
+        assertThat(spec.pruneLastLayer()).isTrue();
+    }
+
+    @Test
+    void lastLayerPruningCanBeTurnedOffButNotMisspelled() {
+        assertThat(EmbedderSpec.parse("bge-small-zh-v1.5?prune=false").pruneLastLayer()).isFalse();
+        assertThat(EmbedderSpec.parse("bge-small-zh-v1.5?prune=TRUE").pruneLastLayer()).isTrue();
+        assertThatThrownBy(() -> EmbedderSpec.parse("bge-small-zh-v1.5?prune=no")).hasMessageContaining("prune must be true or false, got 'no'");
+        assertThatThrownBy(() -> EmbedderSpec.parse("bge-small-zh-v1.5?url=http://h:8000&remote-model=m&prune=false"))
+                .hasMessageContaining("does not apply to a remote server");
     }
 
     @Test

@@ -2,17 +2,12 @@ package io.semdex.ingest;
 
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +64,7 @@ public final class IngestMain {
 
     private static void reindex(StreamExecutionEnvironment env, IngestOptions options) throws Exception {
         IngestJobConfig config = options.job();
-        Map<Integer, Long> end = endOffsets(config.bootstrapServers(), config.topic());
+        Map<Integer, Long> end = TopicOffsets.end(config.bootstrapServers(), config.topic());
         Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end));
         long start = System.nanoTime();
         env.execute(options.jobName() + " " + generation.name());
@@ -78,18 +73,5 @@ public final class IngestMain {
         List<Generation> removed = layout.prune(options.keepGenerations());
         LOG.info("{} built from {} up to {} in {} ms and switched in; removed {}", generation.name(), config.topic(), end,
                 (System.nanoTime() - start) / 1_000_000, removed.stream().map(Generation::name).toList());
-    }
-
-    private static Map<Integer, Long> endOffsets(String bootstrap, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<Integer, Long> offsets = new HashMap<>();
-            admin.listOffsets(request).all().get().forEach((tp, info) -> offsets.put(tp.partition(), info.offset()));
-            return offsets;
-        }
     }
 }
