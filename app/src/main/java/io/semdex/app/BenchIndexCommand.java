@@ -1,6 +1,7 @@
 package io.semdex.app;
 
 import io.semdex.core.ContentHash;
+import io.semdex.core.DirectoryTree;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.IndexOptions;
@@ -78,11 +79,7 @@ final class BenchIndexCommand implements Callable<Integer> {
             System.out.printf("| %s | %.0f | %.1f | %.1f | %.2f | %.2f |%n", quantization, units / seconds,
                     sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.95)] / 1e6, size, merged);
         } finally {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            DirectoryTree.delete(dir);
         }
     }
 

@@ -1,14 +1,14 @@
 package io.semdex.app;
 
+import io.semdex.core.DirectoryTree;
+import io.semdex.core.Generation;
+import io.semdex.core.Handoff;
+import io.semdex.core.IndexLayout;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
-import io.semdex.core.Generation;
-import io.semdex.core.Handoff;
-import io.semdex.core.IndexLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -211,13 +211,9 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** An old job's retained checkpoints point into the old generation: a later start must not resume from them. */
     private void deleteCheckpoints(JobClient old) {
-        Path dir = checkpoints.resolve(old.getJobID().toHexString());
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // it never completed a checkpoint
+        Path dir = checkpoints.resolve(old.getJobID().toHexString()); // absent when it never completed one
+        try {
+            DirectoryTree.delete(dir);
         } catch (java.io.IOException e) {
             LOG.warn("Could not remove the old job's checkpoints in {}: {}", dir, e.getMessage());
         }

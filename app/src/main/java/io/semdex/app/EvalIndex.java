@@ -1,5 +1,6 @@
 package io.semdex.app;
 
+import io.semdex.core.DirectoryTree;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.Generation;
@@ -12,13 +13,10 @@ import io.semdex.ingest.Splitter;
 import io.semdex.ingest.TokenCounter;
 import io.semdex.sink.ShardWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +76,7 @@ final class EvalIndex {
      */
     static IndexLayout write(Path root, List<SourceDocument> corpus, List<List<Unit>> units, VectorCache cache, String modelId,
             int dimensions, String analyzer, String source) throws IOException {
-        deleteRecursively(root);
+        DirectoryTree.delete(root);
         IndexLayout layout = new IndexLayout(root);
         Generation generation = layout.create(1, new Manifest(modelId, dimensions, "cosine", analyzer, 1, Instant.now(), source, null));
         long start = System.nanoTime();
@@ -99,16 +97,5 @@ final class EvalIndex {
 
     static String documentKey(Unit unit) {
         return "d:" + unit.hash();
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.semdex.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.app.EmbeddedStack;
+import io.semdex.core.DirectoryTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,26 +12,26 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The first load of {@link StandaloneClusterIT} (same seed, same 300 documents, one warm-up
  * document first, parallelism 2, checkpoints every second, the same model) through the embedded
- * stack of {@code semdex demo}: Kafka, a Flink MiniCluster and the query service in this JVM. A
- * measurement to compare with the cluster's, not a check, so it runs only when asked:
+ * stack of {@code semdex demo}: Kafka, a Flink MiniCluster and the query service in this JVM. It
+ * checks that the published index holds exactly the workload's units, and writes the time from
+ * produced to searchable to {@code target/embedded-throughput/figures.txt}, to compare with the
+ * cluster's figures (a measurement, never asserted):
  *
  * <pre>
  * mvn -B verify -pl cluster -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dit.test=EmbeddedThroughputIT -Dfailsafe.failIfNoSpecifiedTests=false -Dsemdex.throughput=true
+ *     -Dit.test='StandaloneClusterIT,EmbeddedThroughputIT' -Dfailsafe.failIfNoSpecifiedTests=false
  * </pre>
  */
-@EnabledIfSystemProperty(named = "semdex.throughput", matches = "true")
 class EmbeddedThroughputIT {
 
     @Test
-    void firstLoadThroughTheEmbeddedStack() throws Exception {
+    void theClusterTestsFirstLoadIsPublishedExactlyThroughTheEmbeddedStack() throws Exception {
         Path work = Path.of("target/embedded-throughput").toAbsolutePath();
-        StandaloneClusterIT.deleteTree(work);
+        DirectoryTree.delete(work);
         Files.createDirectories(work);
         StandaloneClusterIT.Figures figures = new StandaloneClusterIT.Figures(work.resolve("figures.txt"));
         try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(work, "127.0.0.1", 0, StandaloneClusterIT.MODEL, 2,

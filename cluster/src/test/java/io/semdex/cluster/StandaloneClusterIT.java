@@ -3,6 +3,7 @@ package io.semdex.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.app.EmbeddedKafka;
+import io.semdex.core.DirectoryTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class StandaloneClusterIT {
         Path jobJar = Path.of(System.getProperty("semdex.job.jar")).toAbsolutePath();
         assertThat(jobJar).as("the job jar (mvn package of ingest-job)").exists();
         Path work = Path.of("target/cluster-it").toAbsolutePath();
-        deleteTree(work);
+        DirectoryTree.delete(work);
         Files.createDirectories(work);
         Path index = work.resolve("index");
         String topic = "documents";
@@ -152,16 +153,6 @@ class StandaloneClusterIT {
 
     static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    static void deleteTree(Path dir) throws Exception {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
     }
 
     /** Measured times, printed and written next to the logs. */

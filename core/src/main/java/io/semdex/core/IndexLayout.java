@@ -126,10 +126,8 @@ public final class IndexLayout {
     }
 
     private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            DirectoryTree.delete(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + dir, e);
         }
