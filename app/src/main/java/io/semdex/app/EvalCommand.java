@@ -6,7 +6,9 @@ import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
 import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
+import io.semdex.embed.Slot;
 import io.semdex.query.Fusion;
 import io.semdex.query.LiveIndex;
 import io.semdex.query.SearchRequest;
@@ -41,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "A folder in BEIR layout, or the name of one under ../shared/data/eval (esci-dev, stackfaq, xquad-en, xquad-zh).")
     String dataset;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model spec, e.g. bge-small-en-v1.5-q or 'bge-small-zh-v1.5?prune=false' (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--queries", paramLabel = "DIR",
@@ -76,7 +78,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--sweep", description = "Also print nDCG@10 of both fusions for vector weights 0, 0.1, …, 1.")
     boolean sweep;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Texts per model call when embedding the corpus (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "0",
+            description = "Texts per model call when embedding the corpus (default: the model spec's, as the pipeline embeds).")
     int batchSize;
 
     @Option(names = "--work", paramLabel = "DIR",
@@ -93,6 +96,12 @@ final class EvalCommand implements Callable<Integer> {
             return rows.stream().filter(r -> r.label().equals(label)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no row '" + label + "'")).scores();
         }
+    }
+
+    /** The vector cache of a model spec and batch size: a dynamically quantized model's vectors depend on the batch. */
+    private static String cacheName(EmbedderSpec spec, Embedder model) {
+        String batch = model instanceof DjlEmbedder djl ? Integer.toString(djl.batching().maxBatchSize()) : "remote";
+        return spec.text().replaceAll("[^A-Za-z0-9._=-]", "_") + "-b" + batch + ".bin";
     }
 
     @Override
@@ -118,14 +127,18 @@ final class EvalCommand implements Callable<Integer> {
 
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        try (Embedder model = DjlEmbedder.open(ModelPresets.get(this.model), batchSize);
-                VectorCache cache = VectorCache.open(workDir.resolve("vectors").resolve(this.model + "-b" + batchSize + ".bin"))) {
+        if (batchSize < 0) {
+            throw new IllegalArgumentException("--batch-size must be >= 1 (or 0 for the model's default), got " + batchSize);
+        }
+        EmbedderSpec spec = EmbedderSpec.parse(this.model);
+        try (Embedder model = batchSize > 0 ? DjlEmbedder.open(spec.preset(), batchSize) : spec.open(Slot.SINGLE);
+                VectorCache cache = VectorCache.open(workDir.resolve("vectors").resolve(cacheName(spec, model)))) {
             List<List<Unit>> units = EvalIndex.split(data.corpus());
             int unitCount = units.stream().mapToInt(List::size).sum();
             progress.printf("%s: %d documents → %d units, %d queries; model %s, analyzer %s (corpus language %s)%n",
                     data.name(), data.corpus().size(), unitCount, data.queries().size(), this.model, analyzerName, lang);
             EvalIndex.embed(units, model, cache);
-            IndexLayout layout = EvalIndex.write(workDir.resolve("index").resolve(safeName + "-" + this.model + "-" + analyzerName),
+            IndexLayout layout = EvalIndex.write(workDir.resolve("index").resolve(safeName + "-" + model.info().modelId() + "-" + analyzerName),
                     data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, dir.toString());
 
             Map<String, float[]> queryVectors = new LinkedHashMap<>();

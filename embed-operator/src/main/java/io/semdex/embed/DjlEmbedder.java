@@ -191,6 +191,24 @@ public final class DjlEmbedder implements Embedder {
         }
     }
 
+    /**
+     * Whether a text's vector depends on the other texts of its model call. A dynamically quantized
+     * ONNX model ({@code DynamicQuantizeLinear}) computes one int8 scale per call from all of its
+     * rows, so the same text in another batch comes out at cosine 0.98–0.99 of itself, and a
+     * document embedded in a batch no longer matches a query embedded alone.
+     */
+    public static boolean vectorsDependOnBatch(ModelPreset preset, String engine) {
+        Path modelPath = preset.files().modelPath();
+        if (!engineFor(engine, modelPath).equals("OnnxRuntime")) {
+            return false;
+        }
+        try {
+            return OnnxGraph.read(modelPath).hasOp("DynamicQuantizeLinear");
+        } catch (IOException | IllegalArgumentException e) {
+            return false; // loading the model reports what is wrong with it
+        }
+    }
+
     /** The DJL engine for a model file: ONNX Runtime for {@code .onnx}, PyTorch for TorchScript. */
     static String engineFor(String configured, Path modelPath) {
         String name = modelPath.getFileName().toString().toLowerCase(Locale.ROOT);

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * (Qwen3's query instruction), {@code padding} ({@code left|right}); in-process — {@code engine}
  * ({@code auto|onnxruntime|pytorch}; auto follows the model file: {@code .onnx} or TorchScript
  * {@code .pt}), {@code device} ({@code cpu|cuda|cuda:N|auto}, default auto), {@code batch-size},
- * {@code batch-tokens} (defaults by the device the model lands on), {@code threads},
+ * {@code batch-tokens} (defaults by the device the model lands on; one text per call for a
+ * dynamically quantized model, whose vectors would otherwise depend on their batch), {@code threads},
  * {@code workers} (model calls at once), {@code prune} ({@code true|false}, default true: an ONNX
  * encoder's last layer computes only the pooled position, see {@link LastLayerPruning}); remote (an OpenAI-compatible server, chosen by giving
  * {@code url}) — {@code url}, {@code remote-model}, {@code api-key-env}, {@code timeout} (e.g.
@@ -183,7 +184,13 @@ public record EmbedderSpec(
             embedder = OpenAiEmbedder.open(preset, remote);
         } else {
             Device chosen = device.resolve(slot, EmbedderSpec::visibleGpus);
-            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batchingFor(chosen), threads, workersFor(chosen), pruneLastLayer));
+            Batching batching = batchingFor(chosen);
+            if (batchSize == 0 && DjlEmbedder.vectorsDependOnBatch(preset, engine)) {
+                batching = new Batching(1, batching.tokenBudget());
+                LOG.info("{} is dynamically quantized: one text per model call, so that a text's vector does not depend on its"
+                        + " neighbours in a batch (set batch-size= to trade that for speed)", preset.id());
+            }
+            embedder = DjlEmbedder.open(preset, new DjlEmbedder.Options(engine, chosen, batching, threads, workersFor(chosen), pruneLastLayer));
         }
         EmbedderInfo info = embedder.info();
         LOG.info("Embedder for subtask {}: model {}, engine {}, device {}, {} dimensions (native {}), max {} tokens, loaded in {} ms;"

@@ -3,11 +3,8 @@ package io.semdex.embed;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -66,26 +63,20 @@ final class LastLayerPruning {
                     : pooling.name().toLowerCase(java.util.Locale.ROOT) + " pooling with " + padding.name().toLowerCase(java.util.Locale.ROOT)
                             + " padding reads a different position in each row");
         }
-        try (FileChannel channel = FileChannel.open(model, StandardOpenOption.READ)) {
-            if (channel.size() > Integer.MAX_VALUE) {
-                return new Outcome(false, "the model file is larger than 2 GB");
-            }
-            ByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-            OnnxGraph graph;
-            try {
-                graph = OnnxGraph.read(buffer);
-            } catch (IllegalArgumentException e) {
-                return new Outcome(false, e.getMessage());
-            }
-            Plan plan = plan(graph, position);
-            if (plan.nodes() == null) {
-                return new Outcome(false, plan.description());
-            }
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
-                graph.write(plan.nodes(), plan.reshaped(), out);
-            }
-            return new Outcome(true, plan.description());
+        OnnxGraph graph;
+        try {
+            graph = OnnxGraph.read(model);
+        } catch (IllegalArgumentException e) {
+            return new Outcome(false, e.getMessage());
         }
+        Plan plan = plan(graph, position);
+        if (plan.nodes() == null) {
+            return new Outcome(false, plan.description());
+        }
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+            graph.write(plan.nodes(), plan.reshaped(), out);
+        }
+        return new Outcome(true, plan.description());
     }
 
     /** The position every row's pooled state sits at, or null when it differs from row to row. */

@@ -3,7 +3,10 @@ package io.semdex.embed;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -192,6 +195,26 @@ final class OnnxGraph {
         } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("not a well-formed ONNX model: a field runs past its end", e);
         }
+    }
+
+    /**
+     * Reads a model file through a memory map, so its weights are never copied onto the heap.
+     *
+     * @throws IllegalArgumentException when the file is not a well-formed ONNX model or is larger
+     *     than the 2 GB a protobuf message can be
+     */
+    static OnnxGraph read(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (channel.size() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(file + " is larger than 2 GB: its weights must be in external data files");
+            }
+            return read(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())); // the map outlives the channel
+        }
+    }
+
+    /** Whether any node of the main graph runs {@code opType} (in any domain). */
+    boolean hasOp(String opType) {
+        return nodes.stream().anyMatch(node -> node.opType().equals(opType));
     }
 
     /** The main graph's nodes, in the file's (topological) order. */

@@ -153,4 +153,27 @@ class DjlEmbedderTest {
         assertThatThrownBy(() -> DjlEmbedder.open(ModelPresets.get("qwen3-embedding-0.6b?dir=/nonexistent/q3")))
                 .hasMessageContaining("model.onnx").hasMessageContaining("tokenizer.json");
     }
+
+    @Test
+    void aDynamicallyQuantizedModelEmbedsEachTextAloneSoItsVectorDoesNotDependOnItsBatch() {
+        assertThat(DjlEmbedder.vectorsDependOnBatch(ModelPresets.get("bge-small-en-v1.5-q"), "auto")).isTrue();
+        assertThat(DjlEmbedder.vectorsDependOnBatch(ModelPresets.get(ModelPresets.DEFAULT), "auto")).isFalse();
+        assertThat(DjlEmbedder.vectorsDependOnBatch(ModelPresets.get("all-minilm-l6-v2"), "auto")).isFalse();
+
+        String text = "Wireless noise-cancelling headphones with 30-hour battery life";
+        List<String> batch = List.of(text, "USB-C charging cable, 2 m, braided nylon, fast charging up to 100 W for laptops and phones",
+                "x", "Stainless steel water bottle 750 ml keeps drinks cold for 24 hours and hot for 12");
+        try (Embedder byDefault = EmbedderSpec.parse("bge-small-en-v1.5-q").open(Slot.SINGLE);
+                Embedder batched = EmbedderSpec.parse("bge-small-en-v1.5-q?batch-size=8").open(Slot.SINGLE)) {
+            assertThat(((DjlEmbedder) byDefault).batching().maxBatchSize()).isEqualTo(1);
+            assertThat(((DjlEmbedder) batched).batching().maxBatchSize()).isEqualTo(8);
+            float[] alone = byDefault.embedDocuments(List.of(text)).get(0);
+            assertThat(Vectors.dot(alone, byDefault.embedDocuments(batch).get(0))).isGreaterThan(0.999999);
+            // Why: in a shared call the int8 scale comes from every row, and the same text moves.
+            assertThat(Vectors.dot(alone, batched.embedDocuments(batch).get(0))).isLessThan(0.9999);
+        }
+        try (Embedder fp32 = EmbedderSpec.parse(ModelPresets.DEFAULT).open(Slot.SINGLE)) {
+            assertThat(((DjlEmbedder) fp32).batching()).isEqualTo(Batching.CPU_DEFAULT);
+        }
+    }
 }

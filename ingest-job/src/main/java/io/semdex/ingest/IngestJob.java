@@ -109,6 +109,13 @@ public final class IngestJob {
                     .name("export lines")
                     .uid("export-lines");
         };
+        // BATCH mode sorts each keyed input by key, then by timestamp, and the sort is not stable: records
+        // of one document with equal timestamps (Kafka's are milliseconds) could be applied out of order,
+        // a delete before the update it follows. The position in the partition (or the export) is the order.
+        records = records.assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<KafkaRecord>noWatermarks().withTimestampAssigner((record, timestamp) -> record.offset()))
+                .name("order by position")
+                .uid("order-by-position");
         pipeline(records, config, generation, Manifest.read(generation.manifestFile()), FaultInjection.NONE);
         LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
                 config.modelPreset());
