@@ -4,7 +4,6 @@ import io.semdex.core.ContentHash;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
-import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
@@ -78,10 +77,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--sweep", description = "Also print nDCG@10 of both fusions for vector weights 0, 0.1, …, 1.")
     boolean sweep;
 
-    @Option(names = "--batch-size", defaultValue = "0",
-            description = "Texts per model call when embedding the corpus (default: the model spec's, as the pipeline embeds).")
-    int batchSize;
-
     @Option(names = "--work", paramLabel = "DIR",
             description = "Keeps the index and an embedding cache here (default: semdex-eval in the system temp directory).")
     Path work;
@@ -96,12 +91,6 @@ final class EvalCommand implements Callable<Integer> {
             return rows.stream().filter(r -> r.label().equals(label)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no row '" + label + "'")).scores();
         }
-    }
-
-    /** The vector cache of a model spec and batch size: a dynamically quantized model's vectors depend on the batch. */
-    private static String cacheName(EmbedderSpec spec, Embedder model) {
-        String batch = model instanceof DjlEmbedder djl ? Integer.toString(djl.batching().maxBatchSize()) : "remote";
-        return spec.text().replaceAll("[^A-Za-z0-9._=-]", "_") + "-b" + batch + ".bin";
     }
 
     @Override
@@ -127,12 +116,9 @@ final class EvalCommand implements Callable<Integer> {
 
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        if (batchSize < 0) {
-            throw new IllegalArgumentException("--batch-size must be >= 1 (or 0 for the model's default), got " + batchSize);
-        }
         EmbedderSpec spec = EmbedderSpec.parse(this.model);
-        try (Embedder model = batchSize > 0 ? DjlEmbedder.open(spec.preset(), batchSize) : spec.open(Slot.SINGLE);
-                VectorCache cache = VectorCache.open(workDir.resolve("vectors").resolve(cacheName(spec, model)))) {
+        try (Embedder model = spec.open(Slot.SINGLE); // as the pipeline embeds: batching and all from the spec
+                VectorCache cache = EvalIndex.vectorCache(workDir, spec, model)) {
             List<List<Unit>> units = EvalIndex.split(data.corpus());
             int unitCount = units.stream().mapToInt(List::size).sum();
             progress.printf("%s: %d documents → %d units, %d queries; model %s, analyzer %s (corpus language %s)%n",

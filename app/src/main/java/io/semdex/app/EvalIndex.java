@@ -8,7 +8,9 @@ import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
+import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.Splitter;
 import io.semdex.ingest.TokenCounter;
 import io.semdex.sink.ShardWriter;
@@ -93,6 +95,15 @@ final class EvalIndex {
         layout.switchTo(generation);
         LOG.info("Indexed {} documents in {} ms (analyzer {})", corpus.size(), (System.nanoTime() - start) / 1_000_000, analyzer);
         return layout;
+    }
+
+    /**
+     * The vector cache of a model spec in {@code workDir}, named by the spec and the texts per model
+     * call, since a dynamically quantized model's vectors depend on its batch.
+     */
+    static VectorCache vectorCache(Path workDir, EmbedderSpec spec, Embedder model) throws IOException {
+        String batch = model instanceof DjlEmbedder djl ? Integer.toString(djl.batching().maxBatchSize()) : "remote";
+        return VectorCache.open(workDir.resolve("vectors").resolve(spec.text().replaceAll("[^A-Za-z0-9._=-]", "_") + "-b" + batch + ".bin"));
     }
 
     static String documentKey(Unit unit) {

@@ -3,9 +3,9 @@ package io.semdex.app;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
-import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.Slot;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
 import io.semdex.query.SearchMode;
@@ -131,13 +131,14 @@ final class SearchBench implements Callable<Integer> {
     private Path index(BeirDataset data, Path dir) throws IOException {
         String analyzer = TextAnalysis.forLanguage(data.language());
         Path workDir = work != null ? work : Path.of(System.getProperty("java.io.tmpdir"), "semdex-eval");
-        Path root = workDir.resolve("index").resolve(dir.getFileName() + "-" + model + "-" + analyzer);
+        EmbedderSpec spec = EmbedderSpec.parse(model);
+        Path root = workDir.resolve("index").resolve(dir.getFileName() + "-" + spec.preset().id() + "-" + analyzer);
         if (new IndexLayout(root).current().isPresent()) {
             System.out.println("Using the index at " + root + " (built by `semdex eval`)");
             return root;
         }
-        try (Embedder embedder = DjlEmbedder.open(ModelPresets.get(model));
-                VectorCache cache = VectorCache.open(workDir.resolve("vectors").resolve(model + "-b32.bin"))) {
+        try (Embedder embedder = spec.open(Slot.SINGLE);
+                VectorCache cache = EvalIndex.vectorCache(workDir, spec, embedder)) {
             List<List<Unit>> units = EvalIndex.split(data.corpus());
             EvalIndex.embed(units, embedder, cache);
             EvalIndex.write(root, data.corpus(), units, cache, embedder.info().modelId(), embedder.info().dimensions(), analyzer,

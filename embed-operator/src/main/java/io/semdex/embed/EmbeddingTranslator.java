@@ -115,8 +115,10 @@ final class EmbeddingTranslator implements Translator<EmbeddingTranslator.TokenB
                 throw new IllegalStateException("the pruned model should return one position per row, got " + shape);
             }
             float[] states = hidden.toFloatArray();
+            float[] row = new float[dim];
             for (int i = 0; i < batch; i++) {
-                vectors[i] = Vectors.truncateAndNormalize(java.util.Arrays.copyOfRange(states, i * dim, (i + 1) * dim), dimensions);
+                System.arraycopy(states, i * dim, row, 0, dim);
+                vectors[i] = Vectors.truncateAndNormalize(row, dimensions);
             }
             return vectors;
         }

@@ -200,11 +200,13 @@ final class LastLayerPruning {
                 OnnxGraph.intAttribute("axis", 1));
         List<OnnxGraph.Node> rewritten = new ArrayList<>(nodes.size() + 2);
         String full = layerInput;
+        boolean gathered = false;
         for (OnnxGraph.Node node : nodes) {
             if (node == query || node == residual) {
-                if (!rewritten.contains(gather)) { // before the first of the two, after the layer input
+                if (!gathered) { // before the first of the two, after the layer input
                     rewritten.add(indexNode);
                     rewritten.add(gather);
+                    gathered = true;
                 }
                 rewritten.add(node.withInputs(node.inputs().stream().map(in -> in.equals(full) ? row : in).toList()));
             } else {

@@ -54,7 +54,7 @@ final class OnnxGraph {
     private static final int TENSOR_NAME = 8;
     private static final int TENSOR_RAW_DATA = 9;
     private static final int TENSOR_DATA_LOCATION = 14;
-    private static final int TENSOR_INT64 = 7;
+    private static final int DATA_TYPE_INT64 = 7;
     private static final int DATA_LOCATION_EXTERNAL = 1;
     // SparseTensorProto: its values tensor carries the name
     private static final int SPARSE_VALUES = 1;
@@ -123,7 +123,7 @@ final class OnnxGraph {
     static byte[] int64TensorAttribute(String name, long... values) {
         Encoder tensor = new Encoder();
         tensor.varint(TENSOR_DIMS, values.length);
-        tensor.varint(TENSOR_DATA_TYPE, TENSOR_INT64);
+        tensor.varint(TENSOR_DATA_TYPE, DATA_TYPE_INT64);
         ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (long value : values) {
             raw.putLong(value);
