@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.BlockFactory;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
@@ -133,6 +134,9 @@ public final class DjlEmbedder implements Embedder {
         return open(preset, Options.CPU.withBatching(new Batching(batchSize, Batching.CPU_DEFAULT.tokenBudget())));
     }
 
+    /** The graph in the model file is the block: no Java block to build. */
+    private static final BlockFactory WHOLE_GRAPH = (model, modelPath, arguments) -> null;
+
     public static DjlEmbedder open(ModelPreset preset, Options options) {
         Path modelPath = preset.files().modelPath();
         String engine = engineFor(options.engine(), modelPath);
@@ -154,7 +158,12 @@ public final class DjlEmbedder implements Embedder {
                     .optModelPath(loadPath)
                     .optEngine(engine)
                     .optDevice(options.device())
-                    .optTranslator(new NoopTranslator());
+                    .optTranslator(new NoopTranslator())
+                    // Without a block factory DJL looks for one by loading every class of every jar in the model's
+                    // folder. A model written to the temporary folder would have it load the jars that other
+                    // libraries unpack there (Flink's RPC jar, whose Agrona classes take over SIGINT and SIGTERM
+                    // when initialised, so the process no longer stops on a signal). The model is the whole graph.
+                    .optArgument("blockFactory", WHOLE_GRAPH);
             if (engine.equals("OnnxRuntime")) {
                 // DJL reads intraOpNumThreads only when interOpNumThreads is set too.
                 int threads = options.threads() > 0 ? options.threads()
