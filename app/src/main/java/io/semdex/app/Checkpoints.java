@@ -1,5 +1,6 @@
 package io.semdex.app;
 
+import io.semdex.core.DirectoryTree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,15 +15,16 @@ final class Checkpoints {
     private Checkpoints() {}
 
     /**
-     * The newest complete checkpoint under {@code dir} ({@code <job id>/chk-N/_metadata}), across
-     * earlier runs' job ids; a checkpoint without {@code _metadata} was cut off and is skipped.
+     * The newest complete checkpoint or savepoint under {@code dir} ({@code <job id>/chk-N/_metadata},
+     * {@code <job id>/savepoint-…/_metadata}), across earlier runs' job ids; one without
+     * {@code _metadata} was cut off and is skipped.
      */
     static Optional<Path> latest(Path dir) {
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
         try (Stream<Path> metadata = Files.find(dir, 3, (p, attrs) -> p.getFileName().toString().equals("_metadata")
-                && p.getParent().getFileName().toString().startsWith("chk-"))) {
+                && isCheckpointOrSavepoint(p.getParent().getFileName().toString()))) {
             return metadata.map(Path::getParent)
                     .max(Comparator.comparing(Checkpoints::modified))
                     .map(Path::toAbsolutePath);
@@ -31,11 +33,31 @@ final class Checkpoints {
         }
     }
 
+    /** {@code chk-N} of a checkpoint, {@code savepoint-…} of the savepoint a clean stop takes. */
+    private static boolean isCheckpointOrSavepoint(String name) {
+        return name.startsWith("chk-") || name.startsWith("savepoint-");
+    }
+
     private static java.nio.file.attribute.FileTime modified(Path checkpoint) {
         try {
             return Files.getLastModifiedTime(checkpoint.resolve("_metadata"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Deletes the folders of earlier jobs under {@code dir}, all but the one that holds {@code keep}
+     * (the checkpoint the new job resumes from): each stop or restart leaves one behind.
+     */
+    static void removeAllBut(Path dir, Path keep) {
+        Path keepJob = keep.toAbsolutePath().getParent();
+        try (Stream<Path> jobs = Files.list(dir)) {
+            for (Path job : jobs.filter(Files::isDirectory).map(Path::toAbsolutePath).filter(p -> !p.equals(keepJob)).toList()) {
+                DirectoryTree.delete(job);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove old checkpoints in " + dir, e);
         }
     }
 }

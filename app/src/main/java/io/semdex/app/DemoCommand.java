@@ -15,14 +15,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code semdex demo}: the whole system in one process, with the sample knowledge base indexed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs a Kafka broker, the Flink ingest job and the query service in this process,",
-                "indexes the sample knowledge base through Kafka, and serves search until Ctrl-C."})
+                "indexes the sample knowledge base through Kafka, and serves search until Ctrl-C or SIGTERM, which stop it",
+                "cleanly: documents refused (503), searches finished, the index published, everything closed, exit 0."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "DIR",
@@ -80,12 +81,17 @@ final class DemoCommand implements Callable<Integer> {
         List<SourceDocument> docs = Files.isRegularFile(kb) ? readLines(kb) : List.of();
 
         AccessPolicy access = access();
-        EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, Duration.ofSeconds(1), access));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            stopped.countDown();
-        }, "semdex-shutdown"));
+        StopSignal stop = StopSignal.install();
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, Duration.ofSeconds(1),
+                access))) {
+            serve(stack, docs, kb, dataDir, access, start, stop);
+        }
+        System.out.println("semdex demo stopped (" + stop.received() + "); the data directory keeps the index and Kafka's log: " + dataDir);
+        return 0;
+    }
+
+    private void serve(EmbeddedStack stack, List<SourceDocument> docs, Path kb, Path dataDir, AccessPolicy access, long start,
+            StopSignal stop) throws Exception {
 
         if (docs.isEmpty()) {
             System.out.println("No knowledge base at " + kb + ": starting with an empty index.");
@@ -93,7 +99,9 @@ final class DemoCommand implements Callable<Integer> {
             try (KafkaDocumentPublisher publisher = new KafkaDocumentPublisher(stack.bootstrapServers(), stack.topic())) {
                 publisher.publish(docs);
             }
-            awaitIndexed(stack.service().index(), docs.size(), Duration.ofSeconds(120));
+            if (!awaitIndexed(stack.service().index(), docs.size(), Duration.ofSeconds(120), stop)) {
+                return; // stopped while the knowledge base was being indexed
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String url = stack.url();
@@ -108,8 +116,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  API key:  from $" + apiKeyEnv + ", needed for " + (access.keyForReads() ? "every request" : "writes"));
         }
         System.out.println("Press Ctrl-C to stop.");
-        stopped.await();
-        return 0;
+        stop.await();
     }
 
     /** One document per non-blank line; ids come from the text, so indexing the file twice changes nothing. */
@@ -125,16 +132,20 @@ final class DemoCommand implements Callable<Integer> {
         return docs;
     }
 
-    private static void awaitIndexed(LiveIndex index, int units, Duration timeout) throws Exception {
+    /** Waits for the knowledge base to be searchable; false when a stop signal came first. */
+    private static boolean awaitIndexed(LiveIndex index, int units, Duration timeout, StopSignal stop) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try (LiveIndex.Snapshot snapshot = index.acquire()) {
                 if (snapshot.units() >= units) {
-                    return;
+                    return true;
                 }
             }
-            Thread.sleep(100);
+            if (stop.await(100, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
         }
         System.out.println("Indexing is taking longer than " + timeout.toSeconds() + " s; the service is up and will catch up.");
+        return true;
     }
 }

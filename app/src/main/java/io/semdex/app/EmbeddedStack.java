@@ -30,6 +30,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,14 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Configuration flink;
     private final Path checkpoints;
     private final ScheduledExecutorService handoffs;
+    /** How long a stop waits for the job to read what Kafka holds before it takes the savepoint. */
+    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(8);
+    /** How long the savepoint may take before the job is cancelled instead (its last checkpoint then counts). */
+    private static final Duration SAVEPOINT_PATIENCE = Duration.ofSeconds(12);
+
     private volatile JobClient job;
+    /** The generation the running job took over from a reindex; null while the first job runs. */
+    private volatile Generation adopted;
 
     private EmbeddedStack(EmbeddedKafka kafka, JobClient job, QueryService service, IngestJobConfig jobConfig, Configuration flink,
             Path checkpoints) {
@@ -104,6 +112,7 @@ public final class EmbeddedStack implements AutoCloseable {
             var resumeFrom = Checkpoints.latest(checkpoints);
             resumeFrom.ifPresent(cp -> {
                 flink.set(StateRecoveryOptions.SAVEPOINT_PATH, cp.toString());
+                Checkpoints.removeAllBut(checkpoints, cp);
                 LOG.info("Resuming from checkpoint {}", cp);
             });
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(options.parallelism(), flink);
@@ -177,13 +186,17 @@ public final class EmbeddedStack implements AutoCloseable {
         JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
         String group = jobConfig.groupId() + "-" + generation.name();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            while (!caughtUp(admin, group, handoff)) {
+            while (!caughtUp(admin, group, handoff.offsets())) {
                 Thread.sleep(250);
             }
+        } catch (Exception e) {
+            cancel(catchUp); // a stop while catching up: the generation stays READY for the next start
+            throw e;
         }
         layout.switchTo(generation);
         JobClient old = job;
         job = catchUp;
+        adopted = generation;
         cancel(old);
         deleteCheckpoints(old);
         List<Generation> removed = layout.prune(2);
@@ -192,7 +205,7 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end. */
-    private boolean caughtUp(Admin admin, String group, Handoff handoff) throws Exception {
+    private boolean caughtUp(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         int partitions = admin.describeTopics(List.of(jobConfig.topic())).allTopicNames().get().get(jobConfig.topic()).partitions().size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -201,7 +214,7 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         for (var end : admin.listOffsets(latest).all().get().entrySet()) {
             OffsetAndMetadata done = committed.get(end.getKey());
-            long position = done != null ? done.offset() : handoff.offsets().getOrDefault(end.getKey().partition(), 0L);
+            long position = done != null ? done.offset() : startOffsets.getOrDefault(end.getKey().partition(), 0L);
             if (position < end.getValue().offset()) {
                 return false;
             }
@@ -219,15 +232,59 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops in order, within about 30 s: documents are refused (503) from the first moment; the job
+     * reads what Kafka holds (up to {@link #CATCH_UP_PATIENCE}) and stops with a savepoint, whose
+     * completion publishes every shard, so the index holds everything it has read and the next start
+     * resumes right after it; then the query service lets its searches finish and closes, and the
+     * broker shuts down. What the job had not read yet stays in Kafka for the next start.
+     */
     @Override
     public void close() {
-        LOG.info("Shutting down: query service, Flink job, Kafka broker");
+        long start = System.nanoTime();
+        LOG.info("Stopping: documents are refused from now on; searches go on until the index is final");
+        service.stopAccepting();
         handoffs.shutdownNow();
-        service.close();
         synchronized (this) {
+            stopJob(job);
+        }
+        service.close();
+        LOG.info("Query service stopped; shutting down the Kafka broker");
+        kafka.close();
+        LOG.info("Stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Lets the job catch up with the topic for a moment, then stops it with a savepoint (or, failing that, cancels it). */
+    private void stopJob(JobClient job) {
+        long start = System.nanoTime();
+        String group = currentGroup();
+        boolean caughtUp = false;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            long deadline = start + CATCH_UP_PATIENCE.toNanos();
+            while (!(caughtUp = caughtUp(admin, group, Map.of())) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (Exception e) {
+            LOG.warn("Could not compare the job's offsets with the topic's end: {}", e.getMessage());
+        }
+        LOG.info(caughtUp ? "The job has read every accepted document; stopping it with a savepoint"
+                : "The job is still reading; stopping it with a savepoint now, it goes on from there at the next start");
+        Path target = checkpoints.resolve(job.getJobID().toHexString());
+        try {
+            String savepoint = job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(SAVEPOINT_PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            LOG.info("Flink job stopped with savepoint {} in {} ms", savepoint, (System.nanoTime() - start) / 1_000_000);
+        } catch (Exception e) {
+            LOG.warn("Stopping the Flink job with a savepoint failed ({}); cancelling it: the next start resumes from its last"
+                    + " checkpoint", e.getMessage());
             cancel(job);
         }
-        kafka.close();
+    }
+
+    /** The consumer group whose offsets the running job commits: that of the generation it took over, if it took one over. */
+    private String currentGroup() {
+        Generation generation = adopted;
+        return generation == null ? jobConfig.groupId() : jobConfig.groupId() + "-" + generation.name();
     }
 
     private static void cancel(JobClient job) {

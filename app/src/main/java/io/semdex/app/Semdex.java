@@ -22,8 +22,7 @@ public final class Semdex {
                     throw e;
                 })
                 .execute(args);
-        if (code != 0) {
-            System.exit(code);
-        }
+        // Libraries leave threads behind (Kafka clients, Flink's MiniCluster): the command's status ends the process.
+        System.exit(code);
     }
 }

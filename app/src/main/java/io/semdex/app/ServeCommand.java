@@ -6,7 +6,6 @@ import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +15,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serves search over an index root that the ingest job writes (e.g. on a Flink cluster),",
-                "following CURRENT and the shards' published commits, until stopped."})
+                "following CURRENT and the shards' published commits, until Ctrl-C or SIGTERM (documents refused with 503,",
+                "searches in flight finished, exit 0)."})
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index root, as the job's --index.")
@@ -44,16 +44,15 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        QueryService service = QueryService.start(new QueryServiceConfig(host, port, index.toAbsolutePath(), model, bootstrap, topic,
-                refreshMillis));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "semdex-shutdown"));
-        System.out.println("semdex serve: " + index + " on http://" + host + ":" + service.address().getPort()
-                + (bootstrap == null ? " (POST /api/documents off: no --bootstrap)" : ""));
-        stopped.await();
+        StopSignal stop = StopSignal.install();
+        try (QueryService service = QueryService.start(new QueryServiceConfig(host, port, index.toAbsolutePath(), model, bootstrap, topic,
+                refreshMillis))) {
+            System.out.println("semdex serve: " + index + " on http://" + host + ":" + service.address().getPort()
+                    + (bootstrap == null ? " (POST /api/documents off: no --bootstrap)" : ""));
+            stop.await();
+            service.stopAccepting();
+        }
+        System.out.println("semdex serve stopped (" + stop.received() + ")");
         return 0;
     }
 }

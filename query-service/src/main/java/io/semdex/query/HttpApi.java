@@ -10,6 +10,8 @@ import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
 import io.semdex.embed.EmbedderInfo;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -56,6 +58,8 @@ final class HttpApi implements AutoCloseable {
     static final int MAX_STATUS_IDS = 1000;
     /** Bodies of refused requests up to this size are read and dropped before the answer (see {@link #drainBody}). */
     static final long DRAIN_LIMIT_BYTES = 64L * 1024 * 1024;
+    /** What a refused write is told to wait while the service stops: about as long as a restart takes. */
+    static final long STOPPING_RETRY_AFTER_SECONDS = 10;
 
     private final Server server;
     private final ServerConnector connector;
@@ -70,6 +74,9 @@ final class HttpApi implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final EmbedderInfo model;
     private final StaticPage page = new StaticPage();
+    /** Requests being answered now; {@link #close()} waits for them. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean stopping;
 
     /** Without an access policy, metrics or dead-letter counting: the defaults. */
     HttpApi(String host, int port, Searcher searcher, LiveIndex index, DocumentPublisher publisher, OpenAiEmbeddingsApi openAi)
@@ -127,6 +134,15 @@ final class HttpApi implements AutoCloseable {
     }
 
     private void handle(Exchange exchange) {
+        inFlight.incrementAndGet();
+        try {
+            answer(exchange);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void answer(Exchange exchange) {
         String path = Request.getPathInContext(exchange.request);
         String method = exchange.request.getMethod();
         boolean openAiPath = openAi.handles(path);
@@ -348,6 +364,10 @@ final class HttpApi implements AutoCloseable {
 
     private Object ready(Exchange exchange, String method) throws IOException {
         requireMethod(method, "GET");
+        if (stopping) {
+            send(exchange, 503, Map.of("ready", false, "reason", "stopping"));
+            return null;
+        }
         var problem = index.problem();
         if (problem.isPresent()) {
             send(exchange, 503, Map.of("ready", false, "reason", problem.get()));
@@ -488,6 +508,11 @@ final class HttpApi implements AutoCloseable {
 
     private Object documents(Exchange exchange, String method) throws IOException {
         requireMethod(method, "POST");
+        if (stopping) {
+            exchange.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(STOPPING_RETRY_AFTER_SECONDS));
+            throw new ApiException(503, "this service is stopping and takes no more documents; retry after "
+                    + STOPPING_RETRY_AFTER_SECONDS + " s (on another replica, or once it is back)");
+        }
         if (publisher == null) {
             throw new ApiException(503, "this service has no document pipeline configured (start it with Kafka)");
         }
@@ -629,8 +654,35 @@ final class HttpApi implements AutoCloseable {
         }
     }
 
+    /**
+     * The first step of a stop: documents are refused with 503 and {@code Retry-After}, and
+     * {@code /ready} says 503 so that a load balancer moves on; searches go on being answered.
+     */
+    void stopAccepting() {
+        stopping = true;
+    }
+
+    /** Refuses writes, waits up to {@code patience} for the requests being answered, then stops the server. */
+    void close(Duration patience) {
+        stopAccepting();
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            LOG.warn("Stopping the HTTP server with {} requests still being answered after {} ms", inFlight.get(), patience.toMillis());
+        }
+        close();
+    }
+
     @Override
     public void close() {
+        stopping = true;
         try {
             server.stop();
         } catch (Exception e) {

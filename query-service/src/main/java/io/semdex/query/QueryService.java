@@ -5,6 +5,7 @@ import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.Slot;
 import java.io.IOException;
+import java.time.Duration;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,9 @@ import org.slf4j.LoggerFactory;
 public final class QueryService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
+
+    /** How long a stop waits for the requests being answered: a search takes milliseconds, a big embedding call seconds. */
+    private static final Duration IN_FLIGHT_PATIENCE = Duration.ofSeconds(10);
 
     private final Embedder embedder;
     private final LiveIndex index;
@@ -63,9 +67,15 @@ public final class QueryService implements AutoCloseable {
         return index;
     }
 
+    /** First step of a stop: refuse documents (503, {@code Retry-After}) and report not ready; searches go on. */
+    public void stopAccepting() {
+        api.stopAccepting();
+    }
+
+    /** Refuses documents, lets the requests being answered finish (up to a few seconds), then closes everything. */
     @Override
     public void close() {
-        api.close();
+        api.close(IN_FLIGHT_PATIENCE);
         if (deadLetters != null) {
             deadLetters.close();
         }
