@@ -206,20 +206,24 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end. */
     private boolean caughtUp(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
+        return recordsBehind(admin, group, startOffsets) == 0;
+    }
+
+    /** Records between the group's committed offsets (or {@code startOffsets} where it has none) and the topic's end. */
+    private long recordsBehind(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         int partitions = admin.describeTopics(List.of(jobConfig.topic())).allTopicNames().get().get(jobConfig.topic()).partitions().size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
             latest.put(new TopicPartition(jobConfig.topic(), p), OffsetSpec.latest());
         }
+        long behind = 0;
         for (var end : admin.listOffsets(latest).all().get().entrySet()) {
             OffsetAndMetadata done = committed.get(end.getKey());
             long position = done != null ? done.offset() : startOffsets.getOrDefault(end.getKey().partition(), 0L);
-            if (position < end.getValue().offset()) {
-                return false;
-            }
+            behind += Math.max(0, end.getValue().offset() - position);
         }
-        return true;
+        return behind;
     }
 
     /** An old job's retained checkpoints point into the old generation: a later start must not resume from them. */
@@ -258,17 +262,21 @@ public final class EmbeddedStack implements AutoCloseable {
     private void stopJob(JobClient job) {
         long start = System.nanoTime();
         String group = currentGroup();
-        boolean caughtUp = false;
+        long behind = -1;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             long deadline = start + CATCH_UP_PATIENCE.toNanos();
-            while (!(caughtUp = caughtUp(admin, group, Map.of())) && System.nanoTime() < deadline) {
+            while ((behind = recordsBehind(admin, group, Map.of())) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
         } catch (Exception e) {
             LOG.warn("Could not compare the job's offsets with the topic's end: {}", e.getMessage());
         }
-        LOG.info(caughtUp ? "The job has read every accepted document; stopping it with a savepoint"
-                : "The job is still reading; stopping it with a savepoint now, it goes on from there at the next start");
+        if (behind == 0) {
+            LOG.info("The job has read every accepted document; stopping it with a savepoint");
+        } else {
+            LOG.info("The job is {} records behind after {} ms; stopping it with a savepoint now, it reads them at the next start",
+                    behind < 0 ? "an unknown number of" : behind, (System.nanoTime() - start) / 1_000_000);
+        }
         Path target = checkpoints.resolve(job.getJobID().toHexString());
         try {
             String savepoint = job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL)
