@@ -16,6 +16,7 @@ import io.semdex.ingest.FaultInjection;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.ingest.ParsedChange;
+import io.semdex.ingest.ReindexSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -141,6 +143,34 @@ class DeadLetterIT {
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aBoundedReindexCommitsItsDeadLettersAtTheEndAndReportsThemPerStageInItsResult() throws Exception {
+        String topic = "faults-reindex";
+        kafka.createTopics(Map.of(topic, 1, topic + ".dlq", 1));
+        List<Bad> bad = badRecords();
+        List<ProducerRecord<byte[], byte[]>> records = workload(bad, false);
+        produce(topic, records);
+        IngestJobConfig config = IngestJobConfig.defaults(kafka.bootstrapServers(), data.resolve("index-reindex"))
+                .withTopic(topic)
+                .withParallelism(2);
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.BIND_PORT, "0");
+        flink.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, flink);
+        // The real model and splitter: of the bad records only the unparsable and the unindexable one fail.
+        IngestJob.buildReindex(env, config, new ReindexSource.Topic(Map.of(0, (long) records.size())));
+        JobExecutionResult result = env.execute("reindex with dead letters");
+
+        assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.PARSE.accumulatorName())).isEqualTo(1L);
+        assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.SPLIT.accumulatorName())).isEqualTo(0L);
+        assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.EMBED.accumulatorName())).isEqualTo(0L);
+        assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.INDEX.accumulatorName())).isEqualTo(1L);
+        List<Bad> failing = bad.stream().filter(b -> b.stage().equals("parse") || b.stage().equals("index")).toList();
+        assertDeadLettersOnce(readCommitted(topic + ".dlq"), failing, topic);
     }
 
     /** A running job's accumulators reach the JobManager with the TaskManager's heartbeats. */
