@@ -170,7 +170,8 @@ class DeadLetterIT {
         assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.EMBED.accumulatorName())).isEqualTo(0L);
         assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.INDEX.accumulatorName())).isEqualTo(1L);
         List<Bad> failing = bad.stream().filter(b -> b.stage().equals("parse") || b.stage().equals("index")).toList();
-        assertDeadLettersOnce(readCommitted(topic + ".dlq"), failing, topic);
+        // The broker writes the commit markers just after the commit returns: the records become readable a moment later.
+        assertDeadLettersOnce(awaitDeadLetters(topic + ".dlq", failing.size()), failing, topic);
     }
 
     /** A running job's accumulators reach the JobManager with the TaskManager's heartbeats. */
