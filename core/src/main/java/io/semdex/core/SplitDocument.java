@@ -9,9 +9,15 @@ import java.util.Objects;
  *
  * @param updatedMillis version time of the document, 0 when unknown
  * @param units in ordinal order; empty for a delete
+ * @param origin the record this version came from, for dead-lettering; null for a delete or when unknown
  */
-public record SplitDocument(String docId, long updatedMillis, boolean deleted, List<Unit> units)
+public record SplitDocument(String docId, long updatedMillis, boolean deleted, List<Unit> units, RecordOrigin origin)
         implements Serializable {
+
+    /** A document change with no record origin (it cannot be dead-lettered with its bytes). */
+    public SplitDocument(String docId, long updatedMillis, boolean deleted, List<Unit> units) {
+        this(docId, updatedMillis, deleted, units, null);
+    }
 
     public SplitDocument {
         Objects.requireNonNull(docId, "docId");

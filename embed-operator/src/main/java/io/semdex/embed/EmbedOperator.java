@@ -1,20 +1,24 @@
 package io.semdex.embed;
 
 import io.semdex.core.ContentHash;
+import io.semdex.core.DeadLetter;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
+import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
 import io.semdex.core.Unit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -27,6 +31,9 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Flink stage that embeds documents: {@link SplitDocument} in, {@link EmbeddedDocument} out,
@@ -45,6 +52,17 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Editing one paragraph of a re-sent document costs one paragraph of model time. The counters
  * {@code semdexUnitsEmbedded} and {@code semdexUnitsReused} say how many units took which road.
  *
+ * <p>A failing model call is contained per document. A {@link #isTransient transient} failure
+ * (timeout, connection error, a remote server's 408/429/5xx) is retried with backoff and, when the
+ * retries are spent, fails the task: it is never blamed on a document. Any other failure bisects the
+ * batch by document until each failing document has failed alone; those, and documents that got a
+ * NaN or infinite vector, go to the {@link #DEAD_LETTERS} side output with stage {@code embed}
+ * (counted in the accumulator {@code semdex.dead-letters.embed}), and the others leave in arrival
+ * order. A model that fails on every input fails the task instead: every document of a bisected
+ * batch of at least {@value #MIN_BATCH_TO_JUDGE} failing alone, {@value #MAX_CONSECUTIVE_FAILURES}
+ * failing documents in a row with none succeeding, or an {@link Error} such as
+ * {@link OutOfMemoryError}.
+ *
  * <pre>{@code
  * SingleOutputStreamOperator<EmbeddedDocument> embedded =
  *         EmbedOperator.embed(split.keyBy(SplitDocument::docId), EmbedderSpec.parse("bge-small-zh-v1.5"));
@@ -54,10 +72,24 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         implements OneInputStreamOperator<SplitDocument, EmbeddedDocument>, BoundedOneInput {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(EmbedOperator.class);
+
+    /** Documents the model failed on, as dead letters with stage {@code embed}. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters-embed", TypeInformation.of(DeadLetter.class));
+
+    /** Failing documents in a row, none succeeding in between, after which the model is at fault, not the records. */
+    static final int MAX_CONSECUTIVE_FAILURES = 8;
+    /** A bisected batch of at least this many documents that all fail alone means the model fails on every input. */
+    static final int MIN_BATCH_TO_JUDGE = 3;
+    private static final int TRANSIENT_ATTEMPTS = 4;
+    private static final long TRANSIENT_BACKOFF_MILLIS = 1_000;
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     private final EmbedderFactory factory;
     private final String fingerprint;
     private final FlushPolicy flushPolicy;
+    private final int transientAttempts;
+    private final long transientBackoffMillis;
 
     private transient Embedder embedder;
     private transient TaskManagerGpus.Lease gpu;
@@ -69,6 +101,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private transient boolean timerPending;
     private transient Counter unitsEmbedded;
     private transient Counter unitsReused;
+    private transient Counter deadLettered;
+    private transient LongCounter deadLetterCount;
+    /** Documents that failed in a row, across flushes, with none succeeding in between. */
+    private transient int consecutiveFailures;
 
     /**
      * @param fingerprint what a stored vector depends on besides the text; stored vectors made under
@@ -76,12 +112,28 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * @param flushPolicy when to flush, or null for the default of the device the model opens on
      */
     public EmbedOperator(EmbedderFactory factory, String fingerprint, FlushPolicy flushPolicy) {
+        this(factory, fingerprint, flushPolicy, TRANSIENT_ATTEMPTS, TRANSIENT_BACKOFF_MILLIS);
+    }
+
+    /**
+     * @param transientAttempts model calls tried per batch while failures are transient, before the task fails
+     * @param transientBackoffMillis the wait after the first transient failure, doubled after each further one
+     */
+    EmbedOperator(EmbedderFactory factory, String fingerprint, FlushPolicy flushPolicy, int transientAttempts, long transientBackoffMillis) {
         this.factory = Objects.requireNonNull(factory, "factory");
         this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
         this.flushPolicy = flushPolicy;
+        if (transientAttempts < 1) {
+            throw new IllegalArgumentException("transientAttempts must be >= 1, got " + transientAttempts);
+        }
+        this.transientAttempts = transientAttempts;
+        this.transientBackoffMillis = transientBackoffMillis;
     }
 
-    /** Adds the embedding stage for {@code spec} after {@code documents}. */
+    /**
+     * Adds the embedding stage for {@code spec} after {@code documents}; its dead letters are
+     * {@code getSideOutput(EmbedOperator.DEAD_LETTERS)} of the returned stream.
+     */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> documents, EmbedderSpec spec) {
         return embed(documents, spec, spec.preset().fingerprint(), null);
     }
@@ -92,7 +144,17 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     }
 
     /** One document waiting for its missing vectors. */
-    private record Pending(SplitDocument doc, String[] keys, float[][] vectors, boolean hasTimestamp, long timestamp) {}
+    private record Pending(SplitDocument doc, String[] keys, float[][] vectors, boolean hasTimestamp, long timestamp) {
+
+        boolean waitsForVectors() {
+            for (float[] v : vectors) {
+                if (v == null) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     @Override
     public void open() throws Exception {
@@ -101,6 +163,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         buffer = new ArrayDeque<>();
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
         unitsReused = getMetricGroup().counter("semdexUnitsReused");
+        deadLettered = getMetricGroup().counter("semdexDeadLettered");
+        deadLetterCount = getRuntimeContext().getLongCounter(DeadLetter.Stage.EMBED.accumulatorName());
         // Every slot of a TaskManager sees all of its GPUs; each subtask leases one of its own.
         List<String> gpus = gpuIndices();
         gpu = gpus.isEmpty() ? null : TaskManagerGpus.acquire(gpus);
@@ -176,30 +240,34 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         }
     }
 
-    /** Embeds every missing unit in the buffer in one call, then emits the documents in arrival order. */
+    /**
+     * Embeds every missing unit in the buffer in one call (bisected by document when it fails), then
+     * emits the documents in arrival order and dead-letters those the model failed on.
+     */
     private void flush() throws Exception {
         if (buffer.isEmpty()) {
             return;
         }
-        Map<String, String> toEmbed = new LinkedHashMap<>();
+        List<Pending> waiting = new ArrayList<>();
         for (Pending p : buffer) {
-            for (int i = 0; i < p.keys().length; i++) {
-                if (p.vectors()[i] == null) {
-                    toEmbed.putIfAbsent(p.keys()[i], p.doc().units().get(i).embeddingInput());
-                }
+            if (p.waitsForVectors()) {
+                waiting.add(p);
             }
         }
-        Map<String, float[]> fresh = new HashMap<>(toEmbed.size() * 2);
-        if (!toEmbed.isEmpty()) {
-            List<float[]> vectors = embedder.embedDocuments(new ArrayList<>(toEmbed.values()));
-            int i = 0;
-            for (String key : toEmbed.keySet()) {
-                fresh.put(key, vectors.get(i++));
-            }
+        Map<String, float[]> fresh = new HashMap<>();
+        Map<Pending, String> failed = new IdentityHashMap<>();
+        if (!waiting.isEmpty()) {
+            embedGroup(waiting, fresh, failed);
+            judgeModel(waiting, failed);
         }
         Set<String> counted = new HashSet<>();
         while (!buffer.isEmpty()) {
             Pending p = buffer.poll();
+            String reason = failed.get(p);
+            if (reason != null) {
+                deadLetter(p, reason);
+                continue;
+            }
             int embeddedHere = 0;
             for (int i = 0; i < p.keys().length; i++) {
                 if (p.vectors()[i] == null) {
@@ -212,6 +280,170 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             complete(p, embeddedHere);
         }
         bufferedUnits = 0;
+    }
+
+    /**
+     * Embeds the missing units of {@code docs} in one call; when the call fails for a reason that is
+     * not transient, embeds each half apart, down to single documents, which are then at fault.
+     * Vectors land in {@code fresh}, documents at fault in {@code failed} with the reason.
+     */
+    private void embedGroup(List<Pending> docs, Map<String, float[]> fresh, Map<Pending, String> failed) {
+        Map<String, String> toEmbed = new LinkedHashMap<>();
+        for (Pending p : docs) {
+            for (int i = 0; i < p.keys().length; i++) {
+                if (p.vectors()[i] == null && !fresh.containsKey(p.keys()[i])) {
+                    toEmbed.putIfAbsent(p.keys()[i], p.doc().units().get(i).embeddingInput());
+                }
+            }
+        }
+        if (toEmbed.isEmpty()) {
+            return;
+        }
+        List<float[]> vectors;
+        try {
+            vectors = embedRetryingTransient(new ArrayList<>(toEmbed.values()));
+        } catch (RuntimeException e) {
+            if (isTransient(e) || isInterruption(e)) {
+                throw e;
+            }
+            if (docs.size() == 1) {
+                failed.put(docs.get(0), describe(e));
+                return;
+            }
+            int half = docs.size() / 2;
+            embedGroup(docs.subList(0, half), fresh, failed);
+            embedGroup(docs.subList(half, docs.size()), fresh, failed);
+            return;
+        }
+        Set<String> nonFinite = new HashSet<>();
+        int i = 0;
+        for (String key : toEmbed.keySet()) {
+            float[] v = vectors.get(i++);
+            if (isFinite(v)) {
+                fresh.put(key, v);
+            } else {
+                nonFinite.add(key);
+            }
+        }
+        if (nonFinite.isEmpty()) {
+            return;
+        }
+        for (Pending p : docs) {
+            for (int u = 0; u < p.keys().length; u++) {
+                if (p.vectors()[u] == null && nonFinite.contains(p.keys()[u])) {
+                    failed.putIfAbsent(p, "the model returned a vector with NaN or infinite values for unit '"
+                            + p.doc().units().get(u).unitId() + "'");
+                    break;
+                }
+            }
+        }
+    }
+
+    /** One model call, retried with exponential backoff while it fails transiently. */
+    private List<float[]> embedRetryingTransient(List<String> texts) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<float[]> vectors = embedder.embedDocuments(texts);
+                if (vectors == null || vectors.size() != texts.size()) {
+                    throw new IllegalStateException("the model returned " + (vectors == null ? 0 : vectors.size()) + " vectors for "
+                            + texts.size() + " texts");
+                }
+                return vectors;
+            } catch (RuntimeException e) {
+                if (!isTransient(e) || attempt >= transientAttempts) {
+                    throw e;
+                }
+                long wait = Math.min(MAX_BACKOFF_MILLIS, transientBackoffMillis << Math.min(attempt - 1, 20));
+                LOG.warn("Embedding {} texts failed transiently ({}); attempt {} of {} in {} ms", texts.size(), describe(e),
+                        attempt + 1, transientAttempts, wait);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting to retry an embedding call", interrupted);
+                }
+            }
+        }
+    }
+
+    /**
+     * Fails the task when the failures say the model, not the records, is at fault: every document
+     * of a bisected batch failed alone, or too many failed in a row.
+     */
+    private void judgeModel(List<Pending> waiting, Map<Pending, String> failed) {
+        if (failed.isEmpty()) {
+            consecutiveFailures = 0;
+            return;
+        }
+        if (waiting.size() >= MIN_BATCH_TO_JUDGE && failed.size() == waiting.size()) {
+            throw new IllegalStateException(String.format(
+                    "the model failed on every one of %d documents, each alone: the model is at fault, not the records; first: %s",
+                    waiting.size(), failed.get(waiting.get(0))));
+        }
+        for (Pending p : waiting) {
+            String reason = failed.get(p);
+            if (reason == null) {
+                consecutiveFailures = 0;
+            } else if (++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+                throw new IllegalStateException(String.format(
+                        "the model failed on %d documents in a row with none succeeding: the model is at fault, not the records; last: %s",
+                        consecutiveFailures, reason));
+            }
+        }
+    }
+
+    private void deadLetter(Pending p, String reason) {
+        SplitDocument doc = p.doc();
+        RecordOrigin origin = doc.origin() != null ? doc.origin() : RecordOrigin.unknown(doc.docId());
+        String message = "cannot embed '" + doc.docId() + "': " + reason;
+        deadLettered.inc();
+        deadLetterCount.add(1L);
+        LOG.warn("Dead-lettered {} at embed: {}", origin.describe(), message);
+        DeadLetter letter = new DeadLetter(origin, DeadLetter.Stage.EMBED, message);
+        output.collect(DEAD_LETTERS, p.hasTimestamp() ? new StreamRecord<>(letter, p.timestamp()) : new StreamRecord<>(letter));
+    }
+
+    /**
+     * Whether {@code failure} says nothing about the texts: a {@link TransientEmbeddingException}
+     * (a remote server's timeouts, connection errors, 408/429/5xx after its own retries), or a
+     * timeout or connection error anywhere in its causes.
+     */
+    static boolean isTransient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TransientEmbeddingException
+                    || t instanceof java.net.http.HttpTimeoutException
+                    || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.net.ConnectException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isInterruption(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return Thread.currentThread().isInterrupted();
+    }
+
+    private static boolean isFinite(float[] v) {
+        if (v == null || v.length == 0) {
+            return false;
+        }
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**
@@ -235,7 +467,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
                 keep.put(p.keys()[i], p.vectors()[i]);
             }
             storedVectors.putAll(keep);
-            out = new EmbeddedDocument(doc.docId(), doc.updatedMillis(), false, units);
+            out = new EmbeddedDocument(doc.docId(), doc.updatedMillis(), false, units, doc.origin());
         }
         unitsEmbedded.inc(embedded);
         unitsReused.inc(p.keys().length - embedded);

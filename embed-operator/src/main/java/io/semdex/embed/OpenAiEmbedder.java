@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests carry at most {@code request-size} texts, time out after {@code timeout}, and are
  * retried with exponential backoff and jitter (honouring {@code Retry-After}) on connection errors,
- * timeouts, 408, 429 and 5xx. Other 4xx answers fail at once with the server's message.
+ * timeouts, 408, 429 and 5xx; when the retries are spent, a {@link TransientEmbeddingException} says so,
+ * which the embedding operator never blames on the texts. Other 4xx answers fail at once with the
+ * server's message (an {@link IllegalStateException}: the operator then looks for the text at fault).
  *
  * <pre>{@code
  * Embedder remote = EmbedderSpec.parse(
@@ -228,7 +230,7 @@ public final class OpenAiEmbedder implements Embedder {
                 sleep(wait);
             }
         }
-        throw new IllegalStateException("the embedding server " + endpoint.baseUrl() + " failed " + (endpoint.retries() + 1)
+        throw new TransientEmbeddingException("the embedding server " + endpoint.baseUrl() + " failed " + (endpoint.retries() + 1)
                 + " attempts; last: " + lastError);
     }
 

@@ -138,6 +138,7 @@ class OpenAiEmbedderTest {
         try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(2, Duration.ofSeconds(10)))) {
             failures.addAll(List.of(502, 502, 503));
             assertThatThrownBy(() -> embedder.embedTexts(List.of("x")))
+                    .isInstanceOf(TransientEmbeddingException.class) // never blamed on the texts
                     .hasMessageContaining("failed 3 attempts").hasMessageContaining("HTTP 503: scripted failure 503");
         }
     }
@@ -147,7 +148,8 @@ class OpenAiEmbedderTest {
         try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(5, Duration.ofSeconds(10)))) {
             failures.add(400);
             embeddingRequests.set(0);
-            assertThatThrownBy(() -> embedder.embedTexts(List.of("x"))).hasMessageContaining("HTTP 400: scripted failure 400");
+            assertThatThrownBy(() -> embedder.embedTexts(List.of("x"))).hasMessageContaining("HTTP 400: scripted failure 400")
+                    .isNotInstanceOf(TransientEmbeddingException.class);
             assertThat(embeddingRequests.get()).isEqualTo(1);
         }
     }

@@ -1,5 +1,6 @@
 package io.semdex.ingest;
 
+import io.semdex.core.DeadLetter;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.Generation;
 import io.semdex.core.Handoff;
@@ -11,6 +12,8 @@ import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
 import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderFactory;
+import io.semdex.sink.IndexCheck;
 import io.semdex.sink.LuceneSink;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -33,13 +36,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The streaming job graph: Kafka → parse (bad records to the dead-letter topic) → split →
- * keyBy(document id) → embed → Lucene shard per subtask. Offsets live in Flink checkpoints, and
- * shards commit on checkpoints.
+ * The streaming job graph: Kafka → parse → split → keyBy(document id) → embed → index check →
+ * Lucene shard per subtask. Offsets live in Flink checkpoints, and shards commit on checkpoints.
+ *
+ * <p>A record that fails at parse, split, embed or index goes to the dead-letter topic through one
+ * transactional Kafka sink, committed with the checkpoints, so a read_committed reader sees each bad
+ * record once even across restarts; each stage counts its dead letters in the accumulator
+ * {@code semdex.dead-letters.<stage>} ({@link DeadLetter.Stage#accumulatorName()}).
  */
 public final class IngestJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
+    /**
+     * How long a dead-letter transaction may stay open: below the broker's default
+     * {@code transaction.max.timeout.ms} (15 minutes), which would refuse the Kafka sink's own default of one hour.
+     */
+    static final int DEAD_LETTER_TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
 
     private IngestJob() {}
 
@@ -116,7 +129,8 @@ public final class IngestJob {
                         WatermarkStrategy.<KafkaRecord>noWatermarks().withTimestampAssigner((record, timestamp) -> record.offset()))
                 .name("order by position")
                 .uid("order-by-position");
-        pipeline(records, config, generation, Manifest.read(generation.manifestFile()), FaultInjection.NONE);
+        pipeline(records, config, generation, Manifest.read(generation.manifestFile()), FaultInjection.NONE,
+                config.groupId() + "-reindex-" + generation.name());
         LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
                 config.modelPreset());
         return generation;
@@ -141,14 +155,19 @@ public final class IngestJob {
                 .build();
         DataStream<KafkaRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + config.topic())
                 .uid("kafka-source");
-        pipeline(records, config, generation, manifest, faults);
+        pipeline(records, config, generation, manifest, faults, groupId + "-" + generation.name());
         LOG.info("Ingest job: topic {} → {} ({} shards, model {}), checkpoints every {} ms",
                 config.topic(), generation.dir(), config.parallelism(), config.modelPreset(), config.checkpointInterval().toMillis());
     }
 
-    /** parse → drop stale versions → split → keyBy(document id) → embed → Lucene shard per subtask. */
+    /**
+     * parse → drop stale versions → split → keyBy(document id) → embed → index check → Lucene shard
+     * per subtask, with every stage's dead letters in one exactly-once Kafka sink.
+     *
+     * @param jobName unique per job and generation: names the dead-letter sink's Kafka transactions
+     */
     private static void pipeline(DataStream<KafkaRecord> records, IngestJobConfig config, Generation generation, Manifest manifest,
-            FaultInjection faults) {
+            FaultInjection faults, String jobName) {
         ModelPreset preset = ModelPresets.get(config.modelPreset());
         manifest.requireCompatible(preset.id(), preset.dimensions());
         if (manifest.shardCount() != config.parallelism()) {
@@ -162,37 +181,34 @@ public final class IngestJob {
                 .name("parse")
                 .uid("parse");
 
-        if (config.bootstrapServers() != null) {
-            changes.getSideOutput(ParseFunction.DEAD_LETTERS)
-                    .sinkTo(KafkaSink.<DeadLetter>builder()
-                            .setBootstrapServers(config.bootstrapServers())
-                            .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
-                            .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                            .build())
-                    .name("dead letters: " + config.deadLetterTopic())
-                    .uid("dead-letter-sink");
-        }
-
         SingleOutputStreamOperator<SplitDocument> split = changes
                 .keyBy(ParsedChange::docId)
                 .process(new VersionFilter())
                 .name("drop stale versions")
                 .uid("version-filter")
-                .map(new SplitFunction(Splitter.forModel(preset.id(), config.maxUnitTokens())))
+                .process(new SplitFunction(Splitter.forModel(preset.id(), config.maxUnitTokens()), faults))
                 .name("split")
                 .uid("split");
 
+        EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
+        EmbedderFactory embedder = faults != null ? faults.embedder(spec) : spec;
         SingleOutputStreamOperator<EmbeddedDocument> embedded = EmbedOperator
-                .embed(split.keyBy(SplitDocument::docId), EmbedderSpec.parse(config.modelPreset()))
+                .embed(split.keyBy(SplitDocument::docId), embedder, spec.preset().fingerprint(), null)
                 .name("embed: " + preset.id())
                 .uid("embed")
                 .setParallelism(config.parallelism());
 
-        if (faults != null) {
-            embedded = embedded.map(faults.beforeSink()).name("fault injection").setParallelism(config.parallelism());
+        DataStream<EmbeddedDocument> toIndex = embedded;
+        if (faults != null && faults.beforeSink() != null) {
+            toIndex = embedded.map(faults.beforeSink()).name("fault injection").setParallelism(config.parallelism());
         }
+        SingleOutputStreamOperator<EmbeddedDocument> checked = toIndex
+                .process(new IndexCheck(manifest.dimensions()))
+                .name("index check")
+                .uid("index-check")
+                .setParallelism(config.parallelism());
 
-        embedded.sinkTo(LuceneSink.builder()
+        checked.sinkTo(LuceneSink.builder()
                         .indexRoot(config.indexRoot())
                         .generation(generation.number())
                         .analyzer(config.analyzer())
@@ -201,5 +217,30 @@ public final class IngestJob {
                 .name("lucene: " + generation.name())
                 .uid("lucene-sink")
                 .setParallelism(config.parallelism());
+
+        if (config.bootstrapServers() != null) { // else (a reindex from an export) each stage has logged its dead letters
+            changes.getSideOutput(ParseFunction.DEAD_LETTERS)
+                    .union(split.getSideOutput(SplitFunction.DEAD_LETTERS),
+                            embedded.getSideOutput(EmbedOperator.DEAD_LETTERS),
+                            checked.getSideOutput(IndexCheck.DEAD_LETTERS))
+                    .sinkTo(deadLetterSink(config, jobName))
+                    .name("dead letters: " + config.deadLetterTopic())
+                    .uid("dead-letter-sink");
+        }
+    }
+
+    /**
+     * One transactional sink for every stage's dead letters: its transactions commit with the
+     * checkpoints (or at the end of a bounded run), so after a restart the records dead-lettered
+     * since the last checkpoint are aborted and written again, never doubled for read_committed readers.
+     */
+    static KafkaSink<DeadLetter> deadLetterSink(IngestJobConfig config, String jobName) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix("semdex-dlq-" + jobName)
+                .setProperty("transaction.timeout.ms", Integer.toString(DEAD_LETTER_TRANSACTION_TIMEOUT_MS))
+                .build();
     }
 }

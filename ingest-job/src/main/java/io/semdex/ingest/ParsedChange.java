@@ -1,5 +1,6 @@
 package io.semdex.ingest;
 
+import io.semdex.core.RecordOrigin;
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -7,8 +8,13 @@ import java.util.Objects;
  * A change to one document after parsing: the parsed new version, or a delete.
  *
  * @param document the parsed new version, or null for a delete (a Kafka tombstone)
+ * @param origin the record it was parsed from, kept so a later stage can dead-letter it; null for a delete
  */
-public record ParsedChange(String docId, ParsedDocument document) implements Serializable {
+public record ParsedChange(String docId, ParsedDocument document, RecordOrigin origin) implements Serializable {
+
+    public ParsedChange(String docId, ParsedDocument document) {
+        this(docId, document, null);
+    }
 
     public ParsedChange {
         Objects.requireNonNull(docId, "docId");
@@ -24,6 +30,11 @@ public record ParsedChange(String docId, ParsedDocument document) implements Ser
 
     public static ParsedChange delete(String docId) {
         return new ParsedChange(docId, null);
+    }
+
+    /** This change with the record it came from; a delete keeps none. */
+    public ParsedChange withOrigin(RecordOrigin origin) {
+        return isDelete() ? this : new ParsedChange(docId, document, origin);
     }
 
     public boolean isDelete() {

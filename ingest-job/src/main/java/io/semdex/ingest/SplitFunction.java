@@ -1,23 +1,70 @@
 package io.semdex.ingest;
 
+import io.semdex.core.DeadLetter;
+import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
-import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Splits each parsed upsert into its units; deletes pass through. */
-final class SplitFunction implements MapFunction<ParsedChange, SplitDocument> {
+/**
+ * Splits each parsed upsert into its units; deletes pass through. A document the splitter fails on
+ * goes to the {@link #DEAD_LETTERS} side output with stage {@code split} (counted in the accumulator
+ * {@code semdex.dead-letters.split}) and the job goes on; an {@link Error} still fails the task.
+ */
+final class SplitFunction extends ProcessFunction<ParsedChange, SplitDocument> {
+
+    static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters-split") {};
+    private static final Logger LOG = LoggerFactory.getLogger(SplitFunction.class);
 
     private final Splitter splitter;
+    private final FaultInjection faults;
+    private transient Counter deadLettered;
+    private transient LongCounter deadLetters;
 
     SplitFunction(Splitter splitter) {
+        this(splitter, FaultInjection.NONE);
+    }
+
+    /** @param faults tests' hook, called before each document is split; {@link FaultInjection#NONE} in production */
+    SplitFunction(Splitter splitter, FaultInjection faults) {
         this.splitter = splitter;
+        this.faults = faults;
     }
 
     @Override
-    public SplitDocument map(ParsedChange change) {
+    public void open(OpenContext openContext) {
+        deadLettered = getRuntimeContext().getMetricGroup().counter("semdexDeadLettered");
+        deadLetters = getRuntimeContext().getLongCounter(DeadLetter.Stage.SPLIT.accumulatorName());
+    }
+
+    @Override
+    public void processElement(ParsedChange change, Context ctx, Collector<SplitDocument> out) {
         if (change.isDelete()) {
-            return SplitDocument.delete(change.docId());
+            out.collect(SplitDocument.delete(change.docId()));
+            return;
         }
         ParsedDocument doc = change.document();
-        return new SplitDocument(change.docId(), doc.source().updatedMillis(), false, splitter.split(doc));
+        SplitDocument split;
+        try {
+            if (faults != null) {
+                faults.beforeSplit(change);
+            }
+            split = new SplitDocument(change.docId(), doc.source().updatedMillis(), false, splitter.split(doc), change.origin());
+        } catch (RuntimeException e) {
+            RecordOrigin origin = change.origin() != null ? change.origin() : RecordOrigin.unknown(change.docId());
+            String reason = "cannot split '" + change.docId() + "': " + (e.getMessage() != null ? e.getMessage() : e.toString());
+            deadLettered.inc();
+            deadLetters.add(1L);
+            LOG.warn("Dead-lettered {} at split: {}", origin.describe(), reason);
+            ctx.output(DEAD_LETTERS, new DeadLetter(origin, DeadLetter.Stage.SPLIT, reason));
+            return;
+        }
+        out.collect(split);
     }
 }

@@ -3,6 +3,7 @@ package io.semdex.ingest;
 import static io.semdex.ingest.BadRecords.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.semdex.core.DeadLetter;
 import io.semdex.core.Json;
 import io.semdex.core.SplitDocument;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class ParseAndSplitJobTest {
                 .fromData(records, TypeInformation.of(KafkaRecord.class))
                 .process(new ParseFunction(BadRecords.MAX_BYTES));
         CloseableIterator<DeadLetter> deadLetters = parsed.getSideOutput(ParseFunction.DEAD_LETTERS).collectAsync();
-        CloseableIterator<SplitDocument> split = parsed.map(new SplitFunction(Splitter.withDefaults())).collectAsync();
+        CloseableIterator<SplitDocument> split = parsed.process(new SplitFunction(Splitter.withDefaults())).collectAsync();
         env.execute("parse and split");
 
         List<String> reasons = new ArrayList<>();
