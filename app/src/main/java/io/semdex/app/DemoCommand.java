@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code semdex demo}: the whole system in one process, with the sample knowledge base indexed. */
@@ -44,33 +45,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "Text file to index, one line per document (default: ../shared/data/samples/knowledge-base.txt beside the install).")
     Path knowledgeBase;
 
-    @Option(names = "--api-key-env", paramLabel = "NAME", defaultValue = "SEMDEX_API_KEY",
-            description = "Environment variable holding the API key; when it is set, writes need the key (default: ${DEFAULT-VALUE}).")
-    String apiKeyEnv;
+    @Mixin
+    AccessOptions accessOptions = new AccessOptions();
 
-    @Option(names = "--key-for-reads", description = "Searches, status and metrics need the API key too (not only writes).")
-    boolean keyForReads;
-
-    @Option(names = "--cors-origin", paramLabel = "ORIGIN",
-            description = "A browser origin allowed to call the API, e.g. https://kb.example.com; repeat for more (default: none).")
-    List<String> corsOrigins = new ArrayList<>();
-
-    @Option(names = "--rate-limit", paramLabel = "N", defaultValue = "0",
-            description = "Requests per second per client address, in bursts of 2N; 429 above (default: ${DEFAULT-VALUE}, no limit).")
-    double rateLimit;
-
-    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "" + AccessPolicy.DEFAULT_MAX_BODY_BYTES,
-            description = "Largest request body; 413 above (default: ${DEFAULT-VALUE}).")
-    int maxBody;
-
-    /** The query service's access policy from the flags and the key's environment variable. */
+    /** The query service's access policy from the flags and the key's environment variable; refuses anonymous writes off loopback. */
     AccessPolicy access() {
-        String key = System.getenv(apiKeyEnv);
-        if (keyForReads && (key == null || key.isEmpty())) {
-            throw new IllegalArgumentException("--key-for-reads needs an API key in the environment variable " + apiKeyEnv);
-        }
-        return AccessPolicy.DEFAULT.withApiKey(key, keyForReads).withCorsOrigins(corsOrigins)
-                .withRateLimit(rateLimit, (int) Math.max(1, Math.ceil(rateLimit * 2))).withMaxBodyBytes(maxBody);
+        return accessOptions.policy(host, true);
     }
 
     @Override
@@ -113,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  kafka:    " + stack.bootstrapServers() + "   (./semdex produce DIR --bootstrap " + stack.bootstrapServers() + ")");
         System.out.println("  data dir: " + dataDir);
         if (access.apiKey() != null) {
-            System.out.println("  API key:  from $" + apiKeyEnv + ", needed for " + (access.keyForReads() ? "every request" : "writes"));
+            System.out.println("  API key:  from $" + accessOptions.apiKeyEnv + ", needed for " + (access.keyForReads() ? "every request" : "writes"));
         }
         System.out.println("Press Ctrl-C to stop.");
         stop.await();

@@ -10,9 +10,9 @@ import picocli.CommandLine.Command;
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Semdex {
 
-    public static void main(String[] args) {
-        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        int code = new CommandLine(new Semdex())
+    /** The command line as {@link #main} runs it: a wrong argument or setting ends in one line on stderr and exit code 2. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Semdex())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
                         // A wrong argument or setting: the message says what to change; a stack trace would not help.
@@ -20,8 +20,12 @@ public final class Semdex {
                         return 2;
                     }
                     throw e;
-                })
-                .execute(args);
+                });
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        int code = commandLine().execute(args);
         // Libraries leave threads behind (Kafka clients, Flink's MiniCluster): the command's status ends the process.
         System.exit(code);
     }

@@ -2,11 +2,13 @@ package io.semdex.app;
 
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.IngestJobConfig;
+import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,7 +28,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Embedding model for queries; must be the index's (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
+    @Option(names = "--host", defaultValue = QueryServiceConfig.DEFAULT_HOST,
+            description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 in a container, which needs an API key for writes).")
     String host;
 
     @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
@@ -42,13 +45,20 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--refresh-ms", defaultValue = "100", description = "How often to look for new commits (default: ${DEFAULT-VALUE}).")
     long refreshMillis;
 
+    @Mixin
+    AccessOptions accessOptions = new AccessOptions();
+
     @Override
     public Integer call() throws Exception {
+        // Checked before the model loads: a refused start costs nothing.
+        AccessPolicy access = accessOptions.policy(host, bootstrap != null);
         StopSignal stop = StopSignal.install();
         try (QueryService service = QueryService.start(new QueryServiceConfig(host, port, index.toAbsolutePath(), model, bootstrap, topic,
-                refreshMillis))) {
+                refreshMillis).withAccess(access))) {
             System.out.println("semdex serve: " + index + " on http://" + host + ":" + service.address().getPort()
-                    + (bootstrap == null ? " (POST /api/documents off: no --bootstrap)" : ""));
+                    + (bootstrap == null ? " (POST /api/documents off: no --bootstrap)" : "")
+                    + (access.apiKey() == null ? "" : " (API key from $" + accessOptions.apiKeyEnv + ", needed for "
+                            + (access.keyForReads() ? "every request)" : "writes)")));
             stop.await();
             service.stopAccepting();
         }

@@ -41,4 +41,24 @@ class DemoCommandTest {
         DemoCommand demo = parse("--api-key-env", "SEMDEX_TEST_KEY_THAT_IS_NOT_SET", "--key-for-reads");
         assertThatThrownBy(demo::access).hasMessageContaining("SEMDEX_TEST_KEY_THAT_IS_NOT_SET");
     }
+
+    @Test
+    void offLoopbackTheDemoRefusesAnonymousWritesUnlessTold() {
+        DemoCommand demo = parse("--host", "0.0.0.0", "--api-key-env", "SEMDEX_TEST_KEY_THAT_IS_NOT_SET");
+        assertThatThrownBy(demo::access).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SEMDEX_TEST_KEY_THAT_IS_NOT_SET").hasMessageContaining("--allow-anonymous-writes");
+        AccessPolicy open = parse("--host", "0.0.0.0", "--api-key-env", "SEMDEX_TEST_KEY_THAT_IS_NOT_SET", "--allow-anonymous-writes")
+                .access();
+        assertThat(open.apiKey()).isNull();
+    }
+
+    @Test
+    void onlyLoopbackAddressesCountAsLoopback() {
+        for (String host : new String[] {"127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]", "0:0:0:0:0:0:0:1"}) {
+            assertThat(AccessOptions.isLoopback(host)).as(host).isTrue();
+        }
+        for (String host : new String[] {"0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "kb.example.com", "128.0.0.1", "localhost.evil.com"}) {
+            assertThat(AccessOptions.isLoopback(host)).as(host).isFalse();
+        }
+    }
 }

@@ -2,9 +2,7 @@ package io.semdex.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.semdex.core.IndexFields;
-import io.semdex.core.IndexLayout;
-import io.semdex.core.PublishedCommit;
+import io.semdex.core.PublishedUnits;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -19,12 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.MultiBits;
-import org.apache.lucene.index.StoredFields;
-import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.util.Bits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,23 +122,8 @@ class DemoRestartIT {
     /** Units per document in the published commits of the live generation. */
     private static Map<String, Integer> unitsPerDocument(Path indexRoot) throws IOException {
         Map<String, Integer> units = new HashMap<>();
-        var generation = new IndexLayout(indexRoot).current().orElseThrow();
-        Path dir = generation.shardDir(0);
-        try (FSDirectory directory = FSDirectory.open(dir)) {
-            var commit = PublishedCommit.find(directory, PublishedCommit.read(dir).orElseThrow());
-            if (commit.isEmpty()) {
-                return units;
-            }
-            try (DirectoryReader reader = DirectoryReader.open(commit.get())) {
-                Bits live = MultiBits.getLiveDocs(reader);
-                StoredFields stored = reader.storedFields();
-                for (int i = 0; i < reader.maxDoc(); i++) {
-                    if (live == null || live.get(i)) {
-                        Document d = stored.document(i);
-                        units.merge(d.get(IndexFields.DOC_ID), 1, Integer::sum);
-                    }
-                }
-            }
+        for (PublishedUnits.Unit unit : PublishedUnits.read(indexRoot)) {
+            units.merge(unit.documentId(), 1, Integer::sum);
         }
         return units;
     }

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.EmbeddedDocument;
-import io.semdex.core.IndexFields;
-import io.semdex.core.IndexLayout;
-import io.semdex.core.PublishedCommit;
+import io.semdex.core.PublishedUnits;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
 import io.semdex.ingest.FaultInjection;
@@ -40,13 +38,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexCommit;
-import org.apache.lucene.index.StoredFields;
-import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.util.Bits;
-import org.apache.lucene.index.MultiBits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,40 +187,9 @@ class ExactlyOnceIT {
         }
     }
 
-    /** Every unit text per document, in ordinal order, as a reader of the published commits sees it. */
+    /** Every unit text per document, in ordinal order, as a reader of the published commits sees it; a duplicate unit fails. */
     private static Map<String, List<String>> publishedUnits(Path indexRoot) throws Exception {
-        Map<String, TreeMap<Integer, String>> units = new TreeMap<>();
-        var generation = new IndexLayout(indexRoot).current().orElseThrow();
-        for (int shard = 0; shard < 2; shard++) {
-            Path dir = generation.shardDir(shard);
-            if (PublishedCommit.read(dir).isEmpty()) {
-                continue;
-            }
-            try (FSDirectory directory = FSDirectory.open(dir)) {
-                var commit = PublishedCommit.find(directory, PublishedCommit.read(dir).getAsLong());
-                if (commit.isEmpty()) {
-                    return Map.of(); // superseded while we looked; the caller polls again
-                }
-                try (DirectoryReader reader = DirectoryReader.open(commit.get())) {
-                    Bits live = MultiBits.getLiveDocs(reader);
-                    StoredFields stored = reader.storedFields();
-                    for (int i = 0; i < reader.maxDoc(); i++) {
-                        if (live != null && !live.get(i)) {
-                            continue;
-                        }
-                        Document d = stored.document(i);
-                        String previous = units.computeIfAbsent(d.get(IndexFields.DOC_ID), k -> new TreeMap<>())
-                                .put(d.getField(IndexFields.ORDINAL).numericValue().intValue(), d.get(IndexFields.TEXT));
-                        if (previous != null) {
-                            return Map.of("duplicate unit " + d.get(IndexFields.UNIT_ID), List.of());
-                        }
-                    }
-                }
-            }
-        }
-        Map<String, List<String>> out = new TreeMap<>();
-        units.forEach((id, byOrdinal) -> out.put(id, List.copyOf(byOrdinal.values())));
-        return out;
+        return PublishedUnits.textsByDocument(PublishedUnits.read(indexRoot));
     }
 
     private static Configuration flinkConfig(Path checkpoints) throws Exception {

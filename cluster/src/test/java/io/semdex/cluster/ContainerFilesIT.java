@@ -81,9 +81,19 @@ class ContainerFilesIT {
 
         List<String> serve = command(services, "query");
         assertThat(serve.getFirst()).isEqualTo("serve");
-        new CommandLine(new Semdex()).parseArgs(serve.toArray(String[]::new));
+        CommandLine.ParseResult parsed = new CommandLine(new Semdex()).parseArgs(serve.toArray(String[]::new));
         assertThat(serve).contains("/data/index");
         assertThat((List<String>) services.get("query").get("volumes")).contains("semdex-data:/data");
+
+        // Published on every interface, serve refuses writes without a key: compose must pass the one it is given.
+        CommandLine.Model.CommandSpec serveSpec = parsed.subcommand().commandSpec();
+        assertThat(serve).doesNotContain("--allow-anonymous-writes");
+        assertThat(serveSpec.findOption("--host").<String>getValue()).isEqualTo("0.0.0.0");
+        String keyVariable = serveSpec.findOption("--api-key-env").getValue();
+        Map<String, Object> environment = (Map<String, Object>) services.get("query").get("environment");
+        assertThat(environment).as("query environment").containsKey(keyVariable);
+        assertThat((String) environment.get(keyVariable)).as("compose refuses to start without the key")
+                .startsWith("${" + keyVariable + ":?").endsWith("}");
     }
 
     /** Applies a YAML merge key ({@code <<: *flink}), which Compose honours and YAML 1.2 loaders leave as a plain key. */
