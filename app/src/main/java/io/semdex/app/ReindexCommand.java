@@ -35,13 +35,16 @@ import picocli.CommandLine.Spec;
  * empty or much smaller than the live one, then hands it over or switches to it.
  */
 @Command(name = "reindex", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Builds a new index generation from the whole topic (up to its end offsets now) or from an export",
-                "(--file: what `semdex produce` reads — a JSONL file, or a directory of JSONL / JSON / HTML / Markdown /",
-                "text files), with the same job graph in Flink BATCH mode, and prints what it read and indexed.",
-                "A running streaming job (semdex demo) then catches the new generation up from those offsets and",
-                "switches to it; with --switch the switch happens at once.",
-                "A new generation with no document, or with fewer than half the live generation's documents, is",
-                "neither switched in nor handed over (unless --allow-shrink): it is deleted and the live one stays."},
+        description = {"Builds a new index generation from the whole topic (up to its end offsets now) or from an export"
+                + " (--file: what `semdex produce` reads, through the same code: a JSONL file, or a directory of JSONL, JSON,"
+                + " HTML, Markdown and text files), with the same job graph in Flink BATCH mode, and prints what it read and"
+                + " indexed. A running streaming job (semdex demo) then catches the new generation up from those offsets and"
+                + " switches to it; with --switch the switch happens at once.",
+                "",
+                "A new generation that holds no document, or fewer than half the live generation's documents, is neither"
+                + " switched in nor handed over unless --allow-shrink is given: it is deleted, the live generation stays, and"
+                + " the command exits with 3 (empty) or 4 (shrunk).",
+                ""},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {
                 "0:the new generation was switched in or handed over",
