@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -49,7 +50,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
                 "0:the new generation was switched in or handed over",
                 "1:the job failed (the unfinished generation is deleted)",
-                "2:bad options",
+                "2:bad options, or Kafka (--bootstrap, --topic) cannot be read",
                 "3:refused: the new generation holds no document",
                 "4:refused: it holds fewer than half the live generation's documents"})
 final class ReindexCommand implements Callable<Integer> {
@@ -121,7 +122,16 @@ final class ReindexCommand implements Callable<Integer> {
         }
         IndexLayout layout = new IndexLayout(index);
         Optional<Generation> live = layout.current();
-        Map<Integer, Long> endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
+        Map<Integer, Long> endOffsets;
+        try {
+            endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
+        } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            err.println("semdex reindex: cannot read where topic '" + topic + "' ends at " + bootstrap + ": " + cause.getMessage()
+                    + " (is Kafka running there, and does the topic exist?)");
+            err.flush();
+            return EXIT_USAGE;
+        }
         IngestJobConfig config = IngestJobConfig.defaults(bootstrap, index)
                 .withTopic(topic)
                 .withModelPreset(model)
