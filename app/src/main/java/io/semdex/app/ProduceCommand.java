@@ -61,6 +61,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--exclude", paramLabel = "GLOB", description = "File names or relative paths to leave out (default: LICENSE* NOTICE* .*).")
     List<String> excludes;
 
+    @Option(names = "--beir", description = "JSON records are BEIR corpus lines ({\"_id\",\"title\",\"text\",\"metadata\"}), as `semdex reindex --beir` reads them.")
+    boolean beir;
+
     @Option(names = "--send-invalid", description = "Send records that break the input contract as they are: the ingest job dead-letters them.")
     boolean sendInvalid;
 
@@ -77,7 +80,7 @@ final class ProduceCommand implements Callable<Integer> {
         long start = System.nanoTime();
         ExportFiles.Options defaults = ExportFiles.Options.defaults();
         ExportFiles export = ExportFiles.scan(path, new ExportFiles.Options(source, baseUrl,
-                excludes == null ? defaults.excludes() : excludes, defaults.maxRecordBytes()));
+                excludes == null ? defaults.excludes() : excludes, defaults.maxRecordBytes(), beir));
         long total = export.countRecords();
         AtomicLong sent = new AtomicLong();
         List<String> failed = Collections.synchronizedList(new ArrayList<>());

@@ -1,47 +1,92 @@
 package io.semdex.app;
 
+import io.semdex.core.DirectoryTree;
 import io.semdex.core.Generation;
+import io.semdex.core.GenerationCounts;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.IndexOptions;
 import io.semdex.embed.ModelPresets;
+import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.ingest.ReindexSource;
 import io.semdex.ingest.TopicOffsets;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code semdex reindex}: builds a new generation from a bounded source, then hands it over or switches to it. */
-@Command(name = "reindex", mixinStandardHelpOptions = true,
-        description = {"Builds a new index generation from the whole topic (up to its end offsets now) or from an export,",
-                "with the same job graph in Flink BATCH mode. A running streaming job (semdex demo) then catches the",
-                "new generation up from those offsets and switches to it; with --switch the switch happens at once."})
+/**
+ * {@code semdex reindex}: builds a new generation from a bounded source, checks that it is not
+ * empty or much smaller than the live one, then hands it over or switches to it.
+ */
+@Command(name = "reindex", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Builds a new index generation from the whole topic (up to its end offsets now) or from an export"
+                + " (--file: what `semdex produce` reads, through the same code: a JSONL file, or a directory of JSONL, JSON,"
+                + " HTML, Markdown and text files), with the same job graph in Flink BATCH mode, and prints what it read and"
+                + " indexed. A running streaming job (semdex demo) then catches the new generation up from those offsets and"
+                + " switches to it; with --switch the switch happens at once.",
+                "",
+                "A new generation that holds no document, or fewer than half the live generation's documents, is neither"
+                + " switched in nor handed over unless --allow-shrink is given: it is deleted, the live generation stays, and"
+                + " the command exits with 3 (empty) or 4 (shrunk).",
+                ""},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {
+                "0:the new generation was switched in or handed over",
+                "1:the job failed (the unfinished generation is deleted)",
+                "2:bad options, or Kafka (--bootstrap, --topic) cannot be read",
+                "3:refused: the new generation holds no document",
+                "4:refused: it holds fewer than half the live generation's documents"})
 final class ReindexCommand implements Callable<Integer> {
+
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_EMPTY = 3;
+    static final int EXIT_SHRINK = 4;
+    /** Prefix of the job's accumulators counting dead-lettered records, one per stage. */
+    static final String DEAD_LETTERS = "semdex.dead-letters.";
+    private static final List<String> STAGES = List.of("parse", "split", "embed", "index");
 
     @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index root (e.g. the demo's DATA/index).")
     Path index;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers: needed to reindex the topic,"
+            + " to hand over to a running job, and to send dead letters to their topic.")
     String bootstrap;
 
     @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--file", paramLabel = "PATH", description = "Reindex from a JSON-lines export (file or directory) instead of the topic.")
+    @Option(names = "--file", paramLabel = "PATH", description = "Reindex from an export instead of the topic: a JSONL file, or a"
+            + " directory of JSONL / JSON / HTML / Markdown / text files, read exactly as `semdex produce` reads it.")
     Path file;
 
-    @Option(names = "--beir", description = "The export is a BEIR corpus ({\"_id\",\"title\",\"text\",\"metadata\"} lines).")
+    @Option(names = "--beir", description = "JSON records of the export are BEIR corpus lines ({\"_id\",\"title\",\"text\",\"metadata\"}).")
     boolean beir;
+
+    @Option(names = "--source", description = "With --file: the 'source' of file documents (default: the name of the directory read).")
+    String source;
+
+    @Option(names = "--base-url", paramLabel = "URL", description = "With --file: gives file documents a url: URL + their path relative to PATH.")
+    String baseUrl;
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "With --file: file names or relative paths to leave out (default: LICENSE* NOTICE* .*).")
+    List<String> excludes;
 
     @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
     String model;
@@ -55,29 +100,57 @@ final class ReindexCommand implements Callable<Integer> {
     @Option(names = "--switch", description = "Switch CURRENT to the new generation as soon as it is built (no streaming job to hand over to).")
     boolean switchNow;
 
+    @Option(names = "--allow-shrink", description = "Switch in (or hand over) a new generation even when it holds no document or"
+            + " fewer than half the live generation's documents.")
+    boolean allowShrink;
+
     @Option(names = "--keep", defaultValue = "2", description = "Generations to keep on disk after a switch, the live one included (default: ${DEFAULT-VALUE}).")
     int keep;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        if (file == null && bootstrap == null) {
-            throw new IllegalArgumentException("give --bootstrap to reindex from the topic, or --file to reindex from an export");
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String problem = problem();
+        if (problem != null) {
+            err.println("semdex reindex: " + problem);
+            err.flush();
+            return EXIT_USAGE;
         }
-        if (!switchNow && bootstrap == null) {
-            throw new IllegalArgumentException("without --switch the new generation is handed to the running streaming job, which"
-                    + " replays the topic from the offsets at the start of this reindex: give --bootstrap so they can be recorded");
+        IndexLayout layout = new IndexLayout(index);
+        Optional<Generation> live = layout.current();
+        Map<Integer, Long> endOffsets;
+        try {
+            endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
+        } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            err.println("semdex reindex: cannot read where topic '" + topic + "' ends at " + bootstrap + ": " + cause.getMessage()
+                    + " (is Kafka running there, and does the topic exist?)");
+            err.flush();
+            return EXIT_USAGE;
         }
-        if (file != null && !Files.exists(file)) {
-            throw new IllegalArgumentException("--file " + file + " does not exist");
-        }
-        Map<Integer, Long> endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
         IngestJobConfig config = IngestJobConfig.defaults(bootstrap, index)
                 .withTopic(topic)
                 .withModelPreset(model)
                 .withParallelism(parallelism)
                 .withIndexOptions(IndexOptions.DEFAULT.withQuantization(quantization));
-        ReindexSource source = file != null ? new ReindexSource.Export(file.toAbsolutePath().toString(), beir)
-                : new ReindexSource.Topic(endOffsets);
+        int filesRead = 0;
+        int filesSkipped = 0;
+        ReindexSource reindexSource;
+        if (file != null) {
+            ExportFiles.Options defaults = ExportFiles.Options.defaults();
+            ExportFiles.Options options = new ExportFiles.Options(source, baseUrl, excludes == null ? defaults.excludes() : excludes,
+                    defaults.maxRecordBytes(), beir);
+            ExportFiles export = ExportFiles.scan(file, options);
+            filesRead = export.files().size();
+            filesSkipped = export.skipped().size();
+            reindexSource = new ReindexSource.Export(file.toAbsolutePath().toString(), options);
+        } else {
+            reindexSource = new ReindexSource.Topic(endOffsets);
+        }
 
         Configuration flink = new Configuration();
         flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -85,22 +158,123 @@ final class ReindexCommand implements Callable<Integer> {
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, parallelism));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
         long start = System.nanoTime();
-        Generation generation = IngestJob.buildReindex(env, config, source);
-        System.err.printf("Building %s from %s ...%n", generation.name(), file != null ? file : "topic " + topic + " up to " + endOffsets);
-        env.execute("semdex reindex " + generation.name());
+        Generation generation = IngestJob.buildReindex(env, config, reindexSource);
+        err.printf("Building %s from %s ...%n", generation.name(), file != null ? file : "topic " + topic + " up to " + endOffsets);
+        err.flush();
+        JobExecutionResult result;
+        GenerationCounts built;
+        try {
+            result = env.execute("semdex reindex " + generation.name());
+            built = GenerationCounts.of(generation);
+        } catch (Exception | Error e) {
+            DirectoryTree.delete(generation.dir()); // half a generation is of no use to anyone; the live one is untouched
+            throw e;
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
+        Optional<GenerationCounts> liveCounts = live.isPresent() ? Optional.of(GenerationCounts.of(live.get())) : Optional.empty();
 
-        IndexLayout layout = new IndexLayout(index);
+        out.printf("Reindexed %s into %s in %.1f s%n", file != null ? file : "topic " + topic, generation.name(), seconds);
+        Map<String, Long> accumulators = longs(result.getAllAccumulatorResults());
+        if (file != null) {
+            out.printf("  files read        %d (%d skipped: not document files, or excluded)%n", filesRead, filesSkipped);
+            out.printf("  records read      %d (%d break the input contract)%n", accumulators.getOrDefault(ReindexSource.RECORDS_READ, 0L),
+                    accumulators.getOrDefault(ReindexSource.RECORDS_INVALID, 0L));
+        } else {
+            out.printf("  records read      %d (the topic's offsets up to %s)%n",
+                    endOffsets.values().stream().mapToLong(Long::longValue).sum(), endOffsets);
+        }
+        out.printf("  documents         %d%s%n", built.documents(),
+                live.map(g -> " (live " + g.name() + ": " + liveCounts.get().documents() + ")").orElse(" (no live generation)"));
+        out.printf("  units             %d%s%n", built.units(),
+                live.map(g -> " (live " + g.name() + ": " + liveCounts.get().units() + ")").orElse(""));
+        Map<String, Long> deadLetters = new TreeMap<>();
+        STAGES.forEach(stage -> deadLetters.put(stage, 0L));
+        accumulators.forEach((name, value) -> {
+            if (name.startsWith(DEAD_LETTERS)) {
+                deadLetters.put(name.substring(DEAD_LETTERS.length()), value);
+            }
+        });
+        StringBuilder byStage = new StringBuilder();
+        STAGES.forEach(stage -> byStage.append(byStage.isEmpty() ? "" : ", ").append(stage).append(' ').append(deadLetters.get(stage)));
+        deadLetters.forEach((stage, count) -> {
+            if (!STAGES.contains(stage)) {
+                byStage.append(", ").append(stage).append(' ').append(count);
+            }
+        });
+        out.printf("  dead-lettered     %d (%s)%n", deadLetters.values().stream().mapToLong(Long::longValue).sum(), byStage);
+        out.flush();
+
+        String refusal = refusal(built, live, liveCounts);
+        if (refusal != null) {
+            DirectoryTree.delete(generation.dir());
+            err.printf("semdex reindex: refused: %s; %s deleted, %s (--allow-shrink to %s anyway)%n", refusal, generation.name(),
+                    live.map(g -> "CURRENT stays " + g.name()).orElse("CURRENT stays unset"), switchNow ? "switch" : "hand over");
+            err.flush();
+            return built.documents() == 0 ? EXIT_EMPTY : EXIT_SHRINK;
+        }
         if (switchNow) {
             layout.switchTo(generation);
             List<Generation> removed = layout.prune(keep);
-            System.out.printf("%s built in %.1f s and switched in; removed %s%n", generation.name(), seconds,
-                    removed.stream().map(Generation::name).toList());
+            out.printf("%s switched in; removed %s%n", generation.name(), removed.stream().map(Generation::name).toList());
         } else {
             new Handoff(topic, endOffsets).write(generation);
-            System.out.printf("%s built in %.1f s and marked READY: the running streaming job replays %s from %s into it,"
-                    + " then switches to it%n", generation.name(), seconds, topic, endOffsets);
+            out.printf("%s marked READY: the running streaming job replays %s from %s into it, then switches to it%n",
+                    generation.name(), topic, endOffsets);
         }
+        out.flush();
         return 0;
+    }
+
+    /** What is wrong with the options, or null; said before anything is built. */
+    private String problem() {
+        if (file == null && bootstrap == null) {
+            return "give --bootstrap to reindex from the topic, or --file to reindex from an export";
+        }
+        if (!switchNow && bootstrap == null) {
+            return "without --switch the new generation is handed to the running streaming job, which replays the topic from"
+                    + " the offsets at the start of this reindex: give --bootstrap so they can be recorded, or --switch";
+        }
+        if (file != null && !Files.exists(file)) {
+            return "--file " + file + ": no such file or directory";
+        }
+        if (file == null && (beir || source != null || baseUrl != null || excludes != null)) {
+            return "--beir, --source, --base-url and --exclude describe an export: give --file too";
+        }
+        if (Files.exists(index) && !Files.isDirectory(index)) {
+            return "--index " + index + " is a file, not a directory";
+        }
+        if (parallelism < 1) {
+            return "--parallelism must be >= 1, got " + parallelism;
+        }
+        if (keep < 1) {
+            return "--keep must be >= 1, got " + keep;
+        }
+        return null;
+    }
+
+    /** Why the new generation must not replace the live one, or null when it may. */
+    private String refusal(GenerationCounts built, Optional<Generation> live, Optional<GenerationCounts> liveCounts) {
+        if (allowShrink) {
+            return null;
+        }
+        if (built.documents() == 0) {
+            return "the new generation holds no document" + (file != null ? " (read from " + file + ")" : "");
+        }
+        long liveDocuments = liveCounts.map(GenerationCounts::documents).orElse(0L);
+        if (built.documents() * 2 < liveDocuments) {
+            return String.format("the new generation holds %d documents, fewer than half of the %d in live %s", built.documents(),
+                    liveDocuments, live.orElseThrow().name());
+        }
+        return null;
+    }
+
+    private static Map<String, Long> longs(Map<String, Object> accumulators) {
+        Map<String, Long> values = new TreeMap<>();
+        accumulators.forEach((name, value) -> {
+            if (value instanceof Number n) {
+                values.put(name, n.longValue());
+            }
+        });
+        return values;
     }
 }

@@ -3,15 +3,22 @@ package io.semdex.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.Generation;
+import io.semdex.core.GenerationCounts;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Json;
 import io.semdex.embed.ModelPresets;
+import io.semdex.ingest.ExportFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,12 +44,105 @@ import picocli.CommandLine;
  * Zero-downtime reindex: while clients search without pause and new documents keep arriving, a
  * reindex builds gen-2 from the topic, the running stack replays what arrived meanwhile into it
  * and switches. No request may fail or come back empty, and nothing produced during the reindex
- * may be missing from gen-2.
+ * may be missing from gen-2. A reindex from an export directory indexes what producing that
+ * directory indexes, and one that would empty or shrink the index is refused.
  */
 class ReindexIT {
 
+    private static final Path DOCS = Path.of(System.getProperty("semdex.shared.data", "../../shared/data")).resolve("docs");
+
     @TempDir
     Path data;
+
+    @Test
+    void aReindexFromAnExportDirectoryIndexesWhatProducingItDoesAndAnEmptyOrShrunkenOneIsRefused() throws Exception {
+        Path export = subsetOfDocs(data.resolve("export"), 20);
+        long valid = validRecords(export);
+        assertThat(valid).isGreaterThanOrEqualTo(8);
+        Path index = data.resolve("index");
+        IndexLayout layout = new IndexLayout(index);
+        GenerationCounts produced;
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+                Duration.ofMillis(500)))) {
+            Run produce = run("produce", export.toString(), "--bootstrap", stack.bootstrapServers(), "--topic", stack.topic());
+            assertThat(produce.exit()).as(produce.out()).isZero();
+            Generation live = layout.current().orElseThrow();
+            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+            while (GenerationCounts.of(live).documents() < valid && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            produced = GenerationCounts.of(live);
+        }
+        assertThat(produced.documents()).isEqualTo(valid);
+
+        Run reindex = run("reindex", "--index", index.toString(), "--file", export.toString(), "--switch", "--keep", "9");
+        assertThat(reindex.exit()).as(reindex.err()).isZero();
+        assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
+        assertThat(GenerationCounts.of(layout.current().orElseThrow())).isEqualTo(produced);
+        assertThat(reindex.out()).contains("records read      " + valid + " (0 break the input contract)",
+                "documents         " + produced.documents() + " (live gen-1: " + produced.documents() + ")",
+                "units             " + produced.units() + " (live gen-1: " + produced.units() + ")",
+                "dead-lettered     0 (parse 0, split 0, embed 0, index 0)", "gen-2 switched in");
+
+        Path empty = Files.createDirectories(data.resolve("empty"));
+        Files.writeString(empty.resolve("LICENSE"), "not a document");
+        Run refusedEmpty = run("reindex", "--index", index.toString(), "--file", empty.toString(), "--switch");
+        assertThat(refusedEmpty.exit()).as(refusedEmpty.err()).isEqualTo(ReindexCommand.EXIT_EMPTY);
+        assertThat(refusedEmpty.err()).contains("refused: the new generation holds no document", "gen-3 deleted, CURRENT stays gen-2");
+        assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
+        assertThat(layout.generation(3).dir()).doesNotExist();
+        assertThat(GenerationCounts.of(layout.current().orElseThrow())).isEqualTo(produced);
+
+        Path one = Files.createDirectories(data.resolve("one"));
+        try (Stream<Path> files = Files.list(export.resolve("activemq-faq"))) {
+            Path first = files.sorted().findFirst().orElseThrow();
+            Files.copy(first, one.resolve(first.getFileName()));
+        }
+        Run refusedShrink = run("reindex", "--index", index.toString(), "--file", one.toString(), "--switch");
+        assertThat(refusedShrink.exit()).as(refusedShrink.err()).isEqualTo(ReindexCommand.EXIT_SHRINK);
+        assertThat(refusedShrink.err()).contains("refused: the new generation holds 1 documents, fewer than half of the "
+                + produced.documents() + " in live gen-2");
+        assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
+        assertThat(GenerationCounts.of(layout.current().orElseThrow())).isEqualTo(produced);
+
+        Run allowed = run("reindex", "--index", index.toString(), "--file", one.toString(), "--switch", "--allow-shrink");
+        assertThat(allowed.exit()).as(allowed.err()).isZero();
+        assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-3");
+        assertThat(GenerationCounts.of(layout.current().orElseThrow()).documents()).isEqualTo(1);
+    }
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new Semdex()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** Every {@code step}-th file of the real exports (HTML and Markdown, nested folders, the licence file), paths kept. */
+    private static Path subsetOfDocs(Path target, int step) throws IOException {
+        Path root = target.resolve("docs");
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(DOCS)) {
+            all = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (int i = 0; i < all.size(); i++) {
+            Path file = all.get(i);
+            if (i % step == 0 || file.getFileName().toString().startsWith("LICENSE")) {
+                Path copy = root.resolve(DOCS.relativize(file).toString());
+                Files.createDirectories(copy.getParent());
+                Files.copy(file, copy);
+            }
+        }
+        return root;
+    }
+
+    private static long validRecords(Path export) throws IOException {
+        long[] valid = {0};
+        ExportFiles.scan(export, ExportFiles.Options.defaults()).read(record -> valid[0] += record.valid() ? 1 : 0);
+        return valid[0];
+    }
 
     @Test
     void theServiceSwitchesToTheReindexedGenerationWithoutAFailedOrEmptyRequestAndLosesNoUpdate() throws Exception {

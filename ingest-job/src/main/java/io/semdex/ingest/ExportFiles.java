@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -48,8 +49,11 @@ public final class ExportFiles {
      * @param source the {@code source} of file documents; null for the name of the directory read
      * @param baseUrl prefix of the relative path that makes a file document's {@code url}; null for none
      * @param excludes glob patterns of file names (or relative paths) not to read
+     * @param beir JSON records are BEIR corpus lines ({@code {"_id", "title", "text", "metadata"}}),
+     *     rewritten into the input contract before they are checked
      */
-    public record Options(String source, String baseUrl, List<String> excludes, int maxRecordBytes) {
+    public record Options(String source, String baseUrl, List<String> excludes, int maxRecordBytes, boolean beir)
+            implements Serializable {
 
         public Options {
             excludes = excludes == null ? List.of() : List.copyOf(excludes);
@@ -58,9 +62,17 @@ public final class ExportFiles {
             }
         }
 
+        public Options(String source, String baseUrl, List<String> excludes, int maxRecordBytes) {
+            this(source, baseUrl, excludes, maxRecordBytes, false);
+        }
+
         /** License and notice files sit beside exports but are not documents. */
         public static Options defaults() {
             return new Options(null, null, List.of("LICENSE*", "NOTICE*", ".*"), DocumentJson.DEFAULT_MAX_BYTES);
+        }
+
+        public Options withBeir(boolean beir) {
+            return new Options(source, baseUrl, excludes, maxRecordBytes, beir);
         }
     }
 
@@ -96,10 +108,7 @@ public final class ExportFiles {
 
     /** Lists the files under {@code path} (or {@code path} itself) in a stable order. */
     public static ExportFiles scan(Path path, Options options) throws IOException {
-        Path root = path.toAbsolutePath().normalize();
-        if (!Files.exists(root)) {
-            throw new IllegalArgumentException("no such file or directory: " + path);
-        }
+        Path root = requireExists(path);
         List<PathMatcher> excludes = options.excludes().stream()
                 .map(glob -> FileSystems.getDefault().getPathMatcher("glob:" + glob)).toList();
         List<Path> files = new ArrayList<>();
@@ -125,6 +134,23 @@ public final class ExportFiles {
             }
         }
         return new ExportFiles(root, options, files, skipped);
+    }
+
+    /**
+     * Reads files of the export at {@code path} one at a time with {@link #read(Path, RecordSink)},
+     * without listing them again: each file of a {@link #scan} can be read where it is needed (a
+     * reindex job's subtasks) and gets the same ids, origins and checks as a whole-export read.
+     */
+    public static ExportFiles reader(Path path, Options options) {
+        return new ExportFiles(requireExists(path), options, List.of(), List.of());
+    }
+
+    private static Path requireExists(Path path) {
+        Path root = path.toAbsolutePath().normalize();
+        if (!Files.exists(root)) {
+            throw new IllegalArgumentException("no such file or directory: " + path);
+        }
+        return root;
     }
 
     public List<Path> files() {
@@ -164,34 +190,39 @@ public final class ExportFiles {
     /** Hands every record to {@code sink}, in file order and line order. */
     public void read(RecordSink sink) throws IOException {
         for (Path file : files) {
-            String kind = Objects.requireNonNullElse(kind(file), "document");
-            String name = name(file);
-            switch (kind) {
-                case "jsonl" -> {
-                    try (InputStream in = Files.newInputStream(file)) {
-                        LineReader lines = new LineReader(in);
-                        int number = 0;
-                        for (byte[] line = lines.next(); line != null; line = lines.next()) {
-                            number++;
-                            if (!isBlank(line)) {
-                                sink.accept(jsonRecord(name + ":" + number, line));
-                            }
+            read(file, sink);
+        }
+    }
+
+    /** Hands every record of {@code file}, one of the export's {@link #files()}, to {@code sink} in line order. */
+    public void read(Path file, RecordSink sink) throws IOException {
+        String kind = Objects.requireNonNullElse(kind(file), "document");
+        String name = name(file);
+        switch (kind) {
+            case "jsonl" -> {
+                try (InputStream in = Files.newInputStream(file)) {
+                    LineReader lines = new LineReader(in);
+                    int number = 0;
+                    for (byte[] line = lines.next(); line != null; line = lines.next()) {
+                        number++;
+                        if (!isBlank(line)) {
+                            sink.accept(jsonRecord(name + ":" + number, line));
                         }
                     }
                 }
-                case "json" -> {
-                    byte[] bytes = Files.readAllBytes(file);
-                    JsonNode node = tryJson(bytes);
-                    if (node != null && node.isArray()) {
-                        for (int i = 0; i < node.size(); i++) {
-                            sink.accept(jsonRecord(name + "[" + i + "]", Json.MAPPER.writeValueAsBytes(node.get(i))));
-                        }
-                    } else {
-                        sink.accept(jsonRecord(name, bytes));
-                    }
-                }
-                default -> sink.accept(fileRecord(file, name));
             }
+            case "json" -> {
+                byte[] bytes = Files.readAllBytes(file);
+                JsonNode node = tryJson(bytes);
+                if (node != null && node.isArray()) {
+                    for (int i = 0; i < node.size(); i++) {
+                        sink.accept(jsonRecord(name + "[" + i + "]", Json.MAPPER.writeValueAsBytes(node.get(i))));
+                    }
+                } else {
+                    sink.accept(jsonRecord(name, bytes));
+                }
+            }
+            default -> sink.accept(fileRecord(file, name));
         }
     }
 
@@ -211,9 +242,9 @@ public final class ExportFiles {
     /** A line of JSONL (or a JSON file): the id is derived from where it was read when the line has none. */
     private Record jsonRecord(String origin, byte[] raw) {
         byte[] key = null;
-        byte[] value = raw;
+        byte[] value = options.beir() ? fromBeir(raw) : raw;
         try {
-            JsonNode node = Json.MAPPER.readTree(decode(raw, StandardCharsets.UTF_8));
+            JsonNode node = Json.MAPPER.readTree(decode(value, StandardCharsets.UTF_8));
             if (node instanceof ObjectNode object) {
                 JsonNode id = object.get("id");
                 if (id == null || id.isNull() || id.isTextual() && id.asText().isBlank()) {
@@ -228,6 +259,35 @@ public final class ExportFiles {
             // left as read: the contract check below says what is wrong
         }
         return check(origin, key, value);
+    }
+
+    /** A BEIR corpus line in the input contract; anything that is not one is left as it is, for the contract check. */
+    static byte[] fromBeir(byte[] raw) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(decode(raw, StandardCharsets.UTF_8));
+            if (!(node instanceof ObjectNode in) || !in.path("_id").isTextual()) {
+                return raw;
+            }
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("id", in.get("_id").asText());
+            if (in.path("title").isTextual() && !in.get("title").asText().isBlank()) {
+                out.put("title", in.get("title").asText());
+            }
+            if (in.path("text").isTextual()) {
+                out.put("body", in.get("text").asText());
+            }
+            if (in.path("metadata").isObject()) {
+                ObjectNode fields = out.putObject("fields");
+                in.get("metadata").properties().forEach(e -> {
+                    if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                        fields.set(e.getKey(), e.getValue());
+                    }
+                });
+            }
+            return Json.MAPPER.writeValueAsBytes(out);
+        } catch (JsonProcessingException | CharacterCodingException e) {
+            return raw;
+        }
     }
 
     private Record fileRecord(Path file, String name) throws IOException {

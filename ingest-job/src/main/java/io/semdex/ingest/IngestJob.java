@@ -15,13 +15,14 @@ import io.semdex.embed.ModelPresets;
 import io.semdex.embed.EmbedderFactory;
 import io.semdex.sink.IndexCheck;
 import io.semdex.sink.LuceneSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -114,13 +115,22 @@ public final class IngestJob {
                                 .build(), WatermarkStrategy.noWatermarks(), "kafka: " + config.topic() + " (bounded)")
                         .uid("kafka-source");
             }
-            case ReindexSource.Export e -> env.fromSource(FileSource.forRecordStreamFormat(new TextLineInputFormat(),
-                                    new org.apache.flink.core.fs.Path(Path.of(e.path()).toAbsolutePath().toUri())).build(),
-                            WatermarkStrategy.noWatermarks(), "export: " + e.path())
-                    .uid("export-source")
-                    .map(new ExportLine(e.path(), e.beir()))
-                    .name("export lines")
-                    .uid("export-lines");
+            case ReindexSource.Export e -> {
+                // The files are listed here, once, and read by number in the subtasks with the code that `semdex produce` uses.
+                List<String> files;
+                try {
+                    files = ExportFiles.scan(Path.of(e.path()), e.options()).files().stream().map(Path::toString).toList();
+                } catch (IOException ex) {
+                    throw new UncheckedIOException("cannot list " + e.path(), ex);
+                }
+                // A sequence source cannot be empty: an export without files gets the number 0, which reads nothing.
+                yield env.fromSequence(0, Math.max(0, files.size() - 1))
+                        .name("export: " + e.path() + " (" + files.size() + " files)")
+                        .uid("export-files")
+                        .flatMap(new ExportRecords(e.path(), e.options(), files))
+                        .name("export records")
+                        .uid("export-records");
+            }
         };
         // BATCH mode sorts each keyed input by key, then by timestamp, and the sort is not stable: records
         // of one document with equal timestamps (Kafka's are milliseconds) could be applied out of order,

@@ -2,9 +2,15 @@ package io.semdex.ingest;
 
 import java.io.Serializable;
 import java.util.Map;
+import java.util.Objects;
 
 /** Where a bounded reindex reads its documents. */
 public sealed interface ReindexSource extends Serializable {
+
+    /** Accumulator of an export reindex: records read from the export. */
+    String RECORDS_READ = ExportRecords.RECORDS_READ;
+    /** Accumulator of an export reindex: records read that break the input contract. */
+    String RECORDS_INVALID = ExportRecords.RECORDS_INVALID;
 
     /** The input topic from its beginning up to {@code endOffsets} (partition → offset, exclusive). */
     record Topic(Map<Integer, Long> endOffsets) implements ReindexSource {
@@ -14,10 +20,16 @@ public sealed interface ReindexSource extends Serializable {
     }
 
     /**
-     * JSON lines: one document per line in the input contract, or, with {@code beir}, a BEIR
-     * corpus ({@code {"_id", "title", "text", "metadata"}}).
+     * An export, read exactly as {@code semdex produce} reads it ({@link ExportFiles}): a JSONL
+     * file, or a directory of JSONL, JSON, HTML, Markdown and text files; with
+     * {@link ExportFiles.Options#beir()}, JSON records are BEIR corpus lines.
      *
      * @param path a file or a directory of files
      */
-    record Export(String path, boolean beir) implements ReindexSource {}
+    record Export(String path, ExportFiles.Options options) implements ReindexSource {
+        public Export {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(options, "options");
+        }
+    }
 }

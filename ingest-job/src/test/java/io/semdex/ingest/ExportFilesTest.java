@@ -88,6 +88,49 @@ class ExportFilesTest {
         assertThat(html.source()).isEqualTo("docs");
     }
 
+    @Test
+    void aReaderGivesEachFileTheRecordsOfAWholeExportRead() throws Exception {
+        Path export = Files.createDirectories(tmp.resolve("kb"));
+        Files.writeString(Files.createDirectories(export.resolve("a")).resolve("one.html"), "<h1>One</h1><p>First.</p>");
+        Files.writeString(export.resolve("two.md"), "# Two\n\nSecond.");
+        Files.writeString(export.resolve("lines.jsonl"), "{\"body\":\"no id\"}\n{\"id\":\"x\",\"body\":\n");
+        ExportFiles scanned = ExportFiles.scan(export, ExportFiles.Options.defaults());
+        List<ExportFiles.Record> whole = new ArrayList<>();
+        scanned.read(whole::add);
+        ExportFiles reader = ExportFiles.reader(export, ExportFiles.Options.defaults());
+        List<ExportFiles.Record> byFile = new ArrayList<>();
+        for (Path file : scanned.files()) {
+            reader.read(file, byFile::add);
+        }
+        assertThat(byFile).hasSize(4);
+        for (int i = 0; i < whole.size(); i++) {
+            assertThat(byFile.get(i).origin()).isEqualTo(whole.get(i).origin());
+            assertThat(byFile.get(i).key()).isEqualTo(whole.get(i).key());
+            assertThat(byFile.get(i).value()).isEqualTo(whole.get(i).value());
+            assertThat(byFile.get(i).error()).isEqualTo(whole.get(i).error());
+        }
+    }
+
+    @Test
+    void beirCorpusLinesAreRewrittenIntoTheInputContract() throws Exception {
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, "{\"_id\":\"d1\",\"title\":\"T\",\"text\":\"Body text.\",\"metadata\":{\"brand\":\"Acme\",\"x\":null}}\n"
+                + "{\"_id\":\"d2\",\"title\":\"\",\"text\":\"Only text.\"}\n");
+        List<ExportFiles.Record> records = new ArrayList<>();
+        ExportFiles.scan(corpus, ExportFiles.Options.defaults().withBeir(true)).read(records::add);
+        assertThat(records).allMatch(ExportFiles.Record::valid);
+        SourceDocument first = document(records.get(0));
+        assertThat(first.id()).isEqualTo("d1");
+        assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("d1");
+        assertThat(first.title()).isEqualTo("T");
+        assertThat(first.body()).isEqualTo("Body text.");
+        assertThat(first.fields()).containsOnlyKeys("brand");
+        assertThat(document(records.get(1)).title()).isNull();
+        List<ExportFiles.Record> plain = new ArrayList<>();
+        ExportFiles.scan(corpus, ExportFiles.Options.defaults()).read(plain::add);
+        assertThat(plain).noneMatch(ExportFiles.Record::valid);
+    }
+
     private static SourceDocument document(ExportFiles.Record record) {
         return DocumentJson.parseRecord(record.key(), record.value(), DocumentJson.DEFAULT_MAX_BYTES).document();
     }
