@@ -100,6 +100,8 @@ class GracefulStopIT {
         assertThat(exited).as("%s exits within %s of SIGTERM; log:%n%s", what, STOP_LIMIT, tail(log)).isTrue();
         assertThat(process.exitValue()).as("exit status of %s; log:%n%s", what, tail(log)).isZero();
         System.out.printf("%s: SIGTERM to exit 0 in %d ms%n", what, millis);
+        Files.readAllLines(log).stream().filter(l -> l.contains("EmbeddedStack") && (l.contains("behind") || l.contains("read every")
+                || l.contains("Stopped in"))).forEach(l -> System.out.println("  " + l));
     }
 
     private List<String> postDocuments(int port, String prefix, int count) throws Exception {
