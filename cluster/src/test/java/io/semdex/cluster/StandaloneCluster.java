@@ -38,6 +38,7 @@ final class StandaloneCluster implements AutoCloseable {
     private final int restPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Process> processes = new LinkedHashMap<>();
+    private int stops;
 
     /**
      * Writes {@code conf/config.yaml} under {@code work}: loopback addresses, free ports, small
@@ -135,11 +136,29 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
+     * Runs {@code semdex-flink run -d -s SAVEPOINT JAR ARGS} as process {@code name}: the job resumed
+     * from a savepoint. Returns the job id it printed.
+     */
+    String submitFromSavepoint(String name, String savepointPath, Path jobJar, List<String> args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("-s", savepointPath));
+        all.add(jobJar.toString());
+        all.addAll(args);
+        return runCli(name, true, all);
+    }
+
+    /**
      * Runs {@code semdex-flink run [-d] JAR ARGS} as process {@code name}; attached, it returns when
      * the job has finished. Returns the job id.
      */
     String run(String name, boolean detached, Path jobJar, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(detached ? List.of("run", "-d", jobJar.toString()) : List.of("run", jobJar.toString()));
+        List<String> all = new ArrayList<>(List.of(jobJar.toString()));
+        all.addAll(args);
+        return runCli(name, detached, all);
+    }
+
+    /** {@code semdex-flink run [-d] ARGS}; returns the job id it printed. */
+    private String runCli(String name, boolean detached, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(detached ? List.of("run", "-d") : List.of("run"));
         command.addAll(args);
         Process client = start(name, Map.of(), command.toArray(String[]::new));
         if (!client.waitFor(300, TimeUnit.SECONDS)) {
@@ -153,6 +172,35 @@ final class StandaloneCluster implements AutoCloseable {
         }
         return m.group(1);
     }
+
+    /**
+     * Runs {@code semdex-flink stop --savepointPath DIR JOB_ID} (Flink's CLI front end) as process
+     * {@code client-stop-N}, waits until the job is FINISHED, and returns the savepoint path the CLI
+     * printed ({@code Savepoint completed. Path: …}) together with the lines the CLI printed.
+     */
+    Stopped stopWithSavepoint(String jobId, String savepointDir) throws Exception {
+        String name = "client-stop-" + (++stops);
+        Process client = start(name, Map.of(), "stop", "--savepointPath", savepointDir, jobId);
+        if (!client.waitFor(300, TimeUnit.SECONDS)) {
+            client.destroyForcibly();
+            throw new IllegalStateException("flink stop did not return within 300 s; see " + logFile(name));
+        }
+        String out = Files.readString(logFile(name));
+        Matcher m = Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(out);
+        if (client.exitValue() != 0 || !m.find()) {
+            throw new IllegalStateException("flink stop failed (exit " + client.exitValue() + "):\n" + out);
+        }
+        awaitUntil(Duration.ofSeconds(120), "job " + jobId + " FINISHED", () -> "FINISHED".equals(state(jobId)));
+        // What the CLI prints itself; its log lines (timestamped), stack traces and JVM warnings are left out.
+        List<String> cliLines = out.lines()
+                .filter(line -> !line.isBlank() && !line.matches("\\d{2}:\\d{2}:\\d{2},\\d{3} .*")
+                        && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("WARNING") && !line.startsWith("java."))
+                .toList();
+        return new Stopped(m.group(1), cliLines);
+    }
+
+    /** A stopped job: the savepoint path as the CLI printed it and the lines the CLI printed. */
+    record Stopped(String savepointPath, List<String> cliOutput) {}
 
     /** Whether the job is RUNNING with every vertex RUNNING. */
     boolean allRunning(String jobId) throws Exception {

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
  * JVM processes (one slot and one discovered GPU each), a KRaft broker in this JVM, the job
  * submitted with Flink's CLI front end. While changes stream in, one TaskManager is killed with
  * SIGKILL and a replacement started; the job must restore its checkpoint and the published index
- * must end exactly right: every live document once, at its latest version, deletes applied.
+ * must end exactly right: every live document once, at its latest version, deletes applied. Then
+ * the job is stopped with a savepoint ({@code semdex-flink stop --savepointPath}) and resubmitted
+ * from it ({@code run -d -s}); documents produced meanwhile must be indexed once, nothing twice.
+ * Last, a batch reindex rebuilds the topic into {@code gen-2}.
  *
  * <p>Logs of every process go to {@code target/cluster-it/logs/}; the measured times to
  * {@code target/cluster-it/figures.txt}.
@@ -33,6 +36,7 @@ class StandaloneClusterIT {
     static final int FIRST_LOAD = 300;
     static final int CHANGES = 300;
     static final int NEW_DURING_CHANGES = 60;
+    static final int NEW_AFTER_RESTART = 20;
     static final long SEED = 42;
     /** The model on the CPU: the TaskManagers' GPUs are discovered (and logged per slot), but there is no CUDA here. */
     static final String MODEL = "bge-small-zh-v1.5?device=cpu";
@@ -58,9 +62,10 @@ class StandaloneClusterIT {
             cluster.awaitTaskManagers(2, Duration.ofSeconds(120));
 
             long submitted = System.nanoTime();
-            String jobId = cluster.submit(jobJar, List.of("--bootstrap", kafka.bootstrapServers(), "--topic", topic,
+            List<String> jobArgs = List.of("--bootstrap", kafka.bootstrapServers(), "--topic", topic,
                     "--index", index.toString(), "--parallelism", "2", "--checkpoint-interval", "1s",
-                    "--checkpoints", work.resolve("checkpoints").toUri().toString(), "--model", MODEL));
+                    "--checkpoints", work.resolve("checkpoints").toUri().toString(), "--model", MODEL);
+            String jobId = cluster.submit(jobJar, jobArgs);
             StandaloneCluster.awaitUntil(Duration.ofSeconds(180), "job " + jobId + " RUNNING", () -> cluster.allRunning(jobId));
             figures.add("submit to RUNNING (flink run -d, all subtasks running, models loaded)", millisSince(submitted));
 
@@ -112,8 +117,31 @@ class StandaloneClusterIT {
             assertThat(Files.readString(cluster.logFile("taskmanager-3"))).as("slot GPU wiring on the replacement")
                     .contains("Flink GPU resource of the slot: [0]");
 
+            // Stop with a savepoint through the CLI (docs/cluster.md), restart from it, and index what came meanwhile.
+            long stopStart = System.nanoTime();
+            StandaloneCluster.Stopped stopped = cluster.stopWithSavepoint(jobId, work.resolve("savepoints").toUri().toString());
+            figures.add("stop with savepoint (semdex-flink stop --savepointPath, CLI start to job FINISHED)", millisSince(stopStart));
+            stopped.cliOutput().forEach(line -> System.out.println("[semdex-flink stop] " + line));
+            Path savepoint = Path.of(java.net.URI.create(stopped.savepointPath()));
+            assertThat(savepoint.resolve("_metadata")).as("the savepoint's metadata").isRegularFile();
+            assertThat(PublishedIndex.units(index)).as("published index after the stop").isEqualTo(workload.expectedUnits());
+
+            List<ProducerRecord<byte[], byte[]>> afterStop = workload.load("resumed", NEW_AFTER_RESTART);
+            Map<String, List<String>> wantResumed = workload.expectedUnits();
+            // Produced while the job is stopped: they wait in Kafka and must be indexed after the restart.
+            try (KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
+                send(producer, afterStop);
+            }
+            long restartStart = System.nanoTime();
+            String resumedId = cluster.submitFromSavepoint("client-resume", stopped.savepointPath(), jobJar, jobArgs);
+            Map<String, List<String>> resumed = PublishedIndex.awaitEqual(index, wantResumed, 300_000);
+            figures.add("restart from the savepoint (semdex-flink run -d -s) to " + NEW_AFTER_RESTART
+                    + " new documents searchable", millisSince(restartStart));
+            assertThat(resumed).as("published index after the restart: every document once, the new ones included")
+                    .isEqualTo(wantResumed);
+
             // Batch mode: stop the streaming job, rebuild the whole topic into gen-2 (attached run), switch to it.
-            cluster.cancelAndWait(jobId);
+            cluster.cancelAndWait(resumedId);
             long batchStart = System.nanoTime();
             cluster.run("client-batch", false, jobJar, List.of("--mode", "batch", "--bootstrap", kafka.bootstrapServers(),
                     "--topic", topic, "--index", index.toString(), "--parallelism", "2", "--model", MODEL));
