@@ -1,5 +1,6 @@
 package io.semdex.core;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.util.OptionalLong;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 
 /**
  * Which Lucene commit of a shard readers may see. The writer tags every commit with a sequence
@@ -71,6 +73,56 @@ public final class PublishedCommit {
             }
         }
         return Optional.empty();
+    }
+
+    /** What a caller reads from a published commit. */
+    @FunctionalInterface
+    public interface CommitReader<T> {
+        T read(DirectoryReader reader) throws IOException;
+    }
+
+    /** How often {@link #readPublished} opens the newest published commit again before it gives up. */
+    static final int MAX_ATTEMPTS = 50;
+
+    /**
+     * Runs {@code reader} on the shard's published commit; empty when nothing is published (or the
+     * shard is gone). A writer publishes a newer commit and deletes older ones while readers run: when
+     * the published commit disappears while it is being opened, the newest published one is opened again.
+     *
+     * @throws IOException when the shard cannot be read, or its published commit kept disappearing
+     *     {@value #MAX_ATTEMPTS} times in a row
+     */
+    public static <T> Optional<T> readPublished(Path shardDir, CommitReader<T> reader) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            OptionalLong published = read(shardDir);
+            if (published.isEmpty() || !Files.isDirectory(shardDir)) {
+                return Optional.empty();
+            }
+            try (Directory directory = FSDirectory.open(shardDir)) {
+                Optional<IndexCommit> commit = find(directory, published.getAsLong());
+                if (commit.isPresent()) {
+                    try (DirectoryReader open = DirectoryReader.open(commit.get())) {
+                        return Optional.of(reader.read(open));
+                    }
+                }
+                last = null; // superseded before we listed the commits: PUBLISHED names a newer one by now
+            } catch (NoSuchFileException | FileNotFoundException e) { // IndexNotFoundException is a FileNotFoundException
+                last = e; // deleted while we opened it
+            }
+            try {
+                Thread.sleep(Math.min(100, 5L << Math.min(attempt, 5)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading " + shardDir, e);
+            }
+        }
+        IOException failure = new IOException("the published commit of " + shardDir + " changed under " + MAX_ATTEMPTS
+                + " reads in a row");
+        if (last != null) {
+            failure.addSuppressed(last);
+        }
+        throw failure;
     }
 
     /** User data tagging a commit with {@code sequence}. */
