@@ -2,6 +2,7 @@ package io.semdex.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
+import io.semdex.core.Percentiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -123,19 +124,12 @@ final class AbuseRun {
             found += foundBySearch(id, accepted.get(id)) ? 1 : 0;
         }
 
-        long[] all = latencies.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+        Percentiles nanos = Percentiles.of(latencies.stream().flatMapToLong(java.util.Arrays::stream).toArray());
         Map<Integer, Long> statuses = new TreeMap<>();
         byStatus.forEach((k, v) -> statuses.put(k, v.get()));
-        return new Report(all.length, statuses, unexpected.get(), List.copyOf(unexpectedSamples), percentile(all, 0.50),
-                percentile(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6, before, after, ids.size(), searchable,
-                sample.size(), found, seconds, indexedAfter);
-    }
-
-    private static double percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] / 1e6;
+        return new Report(nanos.count(), statuses, unexpected.get(), List.copyOf(unexpectedSamples), nanos.at(50) / 1e6,
+                nanos.at(99) / 1e6, nanos.max() / 1e6, before, after, ids.size(), searchable, sample.size(), found, seconds,
+                indexedAfter);
     }
 
     /** One request, picked at random: about half good, half bad. */

@@ -5,13 +5,13 @@ import io.semdex.core.DirectoryTree;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.IndexOptions;
+import io.semdex.core.Percentiles;
 import io.semdex.core.PublishedCommit;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
 import io.semdex.sink.ShardWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
@@ -54,7 +54,7 @@ final class BenchIndexCommand implements Callable<Integer> {
     private void run(String quantization) throws Exception {
         Path dir = Files.createTempDirectory("semdex-bench-index-");
         Random random = new Random(42);
-        List<Long> commits = new ArrayList<>();
+        Percentiles commitNanos = new Percentiles();
         long start = System.nanoTime();
         try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, IndexOptions.DEFAULT.withQuantization(quantization),
                 OptionalLong.empty())) {
@@ -66,7 +66,7 @@ final class BenchIndexCommand implements Callable<Integer> {
                 if ((i + 1) % commitEvery == 0) {
                     long c = System.nanoTime();
                     PublishedCommit.write(dir, shard.commit().orElseThrow());
-                    commits.add(System.nanoTime() - c);
+                    commitNanos.record(System.nanoTime() - c);
                 }
             }
             shard.commitAndPublish();
@@ -75,9 +75,8 @@ final class BenchIndexCommand implements Callable<Integer> {
             shard.forceMerge();
             shard.commitAndPublish();
             double merged = sizeMb(dir) * 1000.0 / units;
-            long[] sorted = commits.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf("| %s | %.0f | %.1f | %.1f | %.2f | %.2f |%n", quantization, units / seconds,
-                    sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.95)] / 1e6, size, merged);
+                    commitNanos.at(50) / 1e6, commitNanos.at(95) / 1e6, size, merged);
         } finally {
             DirectoryTree.delete(dir);
         }

@@ -1,6 +1,7 @@
 package io.semdex.app;
 
 import io.semdex.core.IndexLayout;
+import io.semdex.core.Percentiles;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
 import io.semdex.embed.Embedder;
@@ -69,18 +70,15 @@ final class SearchBench implements Callable<Integer> {
     Path work;
 
     /** One measured cell. */
-    record Cell(String mode, boolean embedding, int clients, int requests, int errors, double seconds, double[] sortedMillis) {
+    record Cell(String mode, boolean embedding, int clients, int requests, int errors, double seconds, Percentiles nanos) {
 
         double qps() {
             return requests / seconds;
         }
 
+        /** Milliseconds at {@code p} as {@link Percentiles} defines it; NaN for a cell where every request failed. */
         double percentile(double p) {
-            if (sortedMillis.length == 0) {
-                return Double.NaN;
-            }
-            int rank = (int) Math.ceil(p / 100 * sortedMillis.length);
-            return sortedMillis[Math.max(0, rank - 1)];
+            return nanos.count() == 0 ? Double.NaN : nanos.at(p) / 1e6;
         }
     }
 
@@ -188,8 +186,8 @@ final class SearchBench implements Callable<Integer> {
         for (Thread t : threads) {
             t.join();
         }
-        double[] millis = perClient.stream().flatMapToLong(Arrays::stream).mapToDouble(ns -> ns / 1e6).sorted().toArray();
-        return new Cell(mode, embedding, clients, millis.length, errors.get(), seconds, millis);
+        Percentiles nanos = Percentiles.of(perClient.stream().flatMapToLong(Arrays::stream).toArray());
+        return new Cell(mode, embedding, clients, (int) nanos.count(), errors.get(), seconds, nanos);
     }
 
     private static boolean send(HttpClient http, String url) {

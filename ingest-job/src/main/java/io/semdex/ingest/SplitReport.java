@@ -1,9 +1,8 @@
 package io.semdex.ingest;
 
 import io.semdex.core.InvalidDocumentException;
+import io.semdex.core.Percentiles;
 import io.semdex.core.Unit;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,7 +25,7 @@ public final class SplitReport {
     private final Consumer<List<Unit>> units;
     private int documents;
     private int deletes;
-    private final List<Integer> unitTokens = new ArrayList<>();
+    private final Percentiles unitTokens = new Percentiles();
     private final Map<String, Integer> deadLetters = new TreeMap<>();
 
     /** @param units sees the units of each document, e.g. to print them; may be null */
@@ -52,7 +51,7 @@ public final class SplitReport {
         documents++;
         List<Unit> split = splitter.split(change.document());
         for (Unit unit : split) {
-            unitTokens.add(splitter.tokens().count(unit.text()));
+            unitTokens.record(splitter.tokens().count(unit.text()));
         }
         if (units != null) {
             units.accept(split);
@@ -68,7 +67,7 @@ public final class SplitReport {
     }
 
     public int units() {
-        return unitTokens.size();
+        return (int) unitTokens.count();
     }
 
     public int deadLettered() {
@@ -80,19 +79,13 @@ public final class SplitReport {
         return Map.copyOf(deadLetters);
     }
 
-    /** The unit length in tokens at {@code percentile} (0–100, nearest rank); 0 when there are no units. */
+    /** The unit length in tokens at {@code percentile} (0–100) as {@link Percentiles} defines it; 0 when there are no units. */
     public int tokensAt(double percentile) {
-        if (unitTokens.isEmpty()) {
-            return 0;
-        }
-        int[] sorted = unitTokens.stream().mapToInt(Integer::intValue).toArray();
-        Arrays.sort(sorted);
-        int rank = (int) Math.ceil(percentile / 100.0 * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        return (int) unitTokens.at(percentile);
     }
 
     public int maxTokens() {
-        return tokensAt(100);
+        return (int) unitTokens.max();
     }
 
     /** "malformed JSON: Unexpected end…" → "malformed JSON"; "record key 'a' and 'id' 'b' differ" → "record key '…' and 'id' '…' differ". */
