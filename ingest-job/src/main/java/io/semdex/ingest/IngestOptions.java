@@ -15,11 +15,19 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import org.apache.flink.util.TimeUtils;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The options of the job's main class ({@link IngestMain}), from {@code --key value} arguments
- * and, with {@code --config FILE}, a properties file of the same keys (arguments win). Every
- * value is checked here, and a bad one is reported with its key.
+ * (read by picocli, like the {@code semdex} command) and, with {@code --config FILE}, a properties
+ * file of the same keys (arguments win). Every value is checked here, and a bad one is reported
+ * with its key.
  *
  * <pre>
  * flink run -d semdex-ingest-job-job.jar --bootstrap kafka:9092 --index /data/index --parallelism 2
@@ -54,38 +62,61 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         return keys;
     }
 
-    /** The options, one per line, for a usage message. */
+    /**
+     * The job jar's command line: every key of {@link #KEYS} as a {@code --key VALUE} option (or
+     * {@code --key=VALUE}), and {@code -h}/{@code --help}. Values stay strings here; {@link #from(ParseResult)}
+     * checks them, so a bad one is reported with its key whether it came from the arguments or {@code --config}.
+     */
+    static CommandLine commandLine() {
+        CommandSpec spec = CommandSpec.create().name("flink run semdex-ingest-job-*-job.jar");
+        spec.usageMessage()
+                .description("Indexes the documents of a Kafka topic into a semdex index (see docs/cluster.md).")
+                .footer("", "Every option may also be a key=value line of the --config file; arguments win.");
+        KEYS.forEach((key, meaning) -> spec.addOption(OptionSpec.builder("--" + key)
+                .paramLabel(key.toUpperCase(Locale.ROOT).replace('-', '_'))
+                .type(String.class)
+                .description(meaning)
+                .build()));
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help and exit.").build());
+        return new CommandLine(spec)
+                .setExpandAtFiles(false) // a value such as an index path may start with '@'
+                .setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as before picocli
+    }
+
+    /** The usage message that {@code --help} prints. */
     public static String usage() {
-        StringBuilder out = new StringBuilder("Options (--key value, or key=value lines in --config FILE):\n");
-        KEYS.forEach((key, meaning) -> out.append(String.format("  --%-20s %s%n", key, meaning)));
-        return out.toString();
+        return commandLine().getUsageMessage();
     }
 
     /**
-     * Parses {@code --key value} arguments (Flink's {@code ParameterTool} convention).
+     * Parses {@code --key value} / {@code --key=value} arguments.
      *
      * @throws IllegalArgumentException naming the bad key and what it accepts
      */
     public static IngestOptions parse(String... args) {
+        return from(parseArgs(args));
+    }
+
+    /**
+     * The arguments as picocli reads them.
+     *
+     * @throws IllegalArgumentException for an unknown option, a missing value or a stray argument
+     */
+    static ParseResult parseArgs(String... args) {
+        try {
+            return commandLine().parseArgs(args);
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(message(e), e);
+        }
+    }
+
+    /** The arguments (over the {@code --config} file's keys) as options; {@code --help} is not looked at here. */
+    static IngestOptions from(ParseResult parsed) {
         Map<String, String> values = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new IllegalArgumentException("expected --key value, got '" + arg + "'\n" + usage());
+        for (OptionSpec option : parsed.matchedOptions()) {
+            if (!option.usageHelp()) {
+                values.put(option.longestName().substring(2), option.getValue());
             }
-            String key = arg.substring(2);
-            int eq = key.indexOf('=');
-            String value;
-            if (eq > 0) {
-                value = key.substring(eq + 1);
-                key = key.substring(0, eq);
-            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                value = args[++i];
-            } else {
-                throw new IllegalArgumentException("--" + key + " needs a value");
-            }
-            requireKnown(key, "argument");
-            values.put(key, value);
         }
         Map<String, String> merged = new LinkedHashMap<>();
         if (values.containsKey("config")) {
@@ -95,10 +126,21 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         return from(merged);
     }
 
-    private static void requireKnown(String key, String where) {
-        if (!KEYS.containsKey(key)) {
-            throw new IllegalArgumentException("unknown " + where + " --" + key + "; known: " + String.join(", ", new TreeSet<>(KEYS.keySet())));
+    /** Picocli's complaint in the words of the rest of this class: the key, and what it accepts. */
+    private static String message(ParameterException e) {
+        String known = String.join(", ", new TreeSet<>(KEYS.keySet()));
+        if (e instanceof UnmatchedArgumentException unmatched && unmatched.isUnknownOption()) {
+            String name = unmatched.getUnmatched().getFirst();
+            int eq = name.indexOf('=');
+            return "unknown argument " + (eq > 0 ? name.substring(0, eq) : name) + "; known: " + known;
         }
+        if (e instanceof UnmatchedArgumentException unmatched) {
+            return "expected --key value, got '" + unmatched.getUnmatched().getFirst() + "'";
+        }
+        if (e instanceof MissingParameterException missing && missing.getMissing().getFirst() instanceof OptionSpec option) {
+            return option.longestName() + " needs a value";
+        }
+        return e.getMessage();
     }
 
     private static Map<String, String> readConfig(Path file) {

@@ -3,6 +3,8 @@ package io.semdex.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,10 +58,63 @@ class IngestOptionsTest {
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoints", "relative/dir"))).hasMessageContaining("--checkpoints");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--paralelism", "2"))).hasMessageContaining("unknown argument --paralelism");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--topic"))).hasMessageContaining("--topic needs a value");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--topic", "--mode", "batch"))).hasMessageContaining("--topic needs a value");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "stray"))).hasMessageContaining("expected --key value, got 'stray'");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--paralelism=2"))).hasMessage(
+                "unknown argument --paralelism; known: bootstrap, checkpoint-interval, checkpoints, config, dlq-topic, group-id, index,"
+                        + " job-name, keep, max-unit-tokens, mode, model, parallelism, quantization, topic");
         Path file = dir.resolve("bad.properties");
         Files.writeString(file, "bootstrap=k:9092\nindx=/i\n");
         assertThatThrownBy(() -> IngestOptions.parse("--config", file.toString())).hasMessageContaining("unknown key 'indx'");
         assertThatThrownBy(() -> IngestOptions.parse("--config", dir.resolve("none").toString())).hasMessageContaining("is not a file");
+    }
+
+    @Test
+    void helpPrintsEveryOptionAndExitsZero() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        IngestMain.Request request = IngestMain.read(new String[] {"--help"}, new PrintWriter(out), new PrintWriter(err));
+        assertThat(request.options()).isNull();
+        assertThat(request.exitCode()).isZero();
+        assertThat(err.toString()).isEmpty();
+        for (String key : IngestOptions.KEYS.keySet()) {
+            assertThat(out.toString()).contains("--" + key);
+        }
+        assertThat(out.toString()).contains("-h, --help").contains("(required)");
+        assertThat(IngestMain.read(new String[] {"--bootstrap", "k:9092", "-h"}, new PrintWriter(out), new PrintWriter(err)).exitCode()).isZero();
+    }
+
+    @Test
+    void anUnknownOptionIsOneLineWithAHintAndExitCodeTwo() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        IngestMain.Request request = IngestMain.read(new String[] {"--bootstrap", "k:9092", "--index", "/i", "--paralelism", "2"},
+                new PrintWriter(out), new PrintWriter(err));
+        assertThat(request.options()).isNull();
+        assertThat(request.exitCode()).isEqualTo(2);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "semdex ingest job: unknown argument --paralelism; known: bootstrap, checkpoint-interval, checkpoints, config, dlq-topic,"
+                        + " group-id, index, job-name, keep, max-unit-tokens, mode, model, parallelism, quantization, topic",
+                "Run with --help for the options.");
+    }
+
+    @Test
+    void aBadValueIsOneLineNamingTheKeyAndExitCodeTwo() {
+        StringWriter err = new StringWriter();
+        IngestMain.Request request = IngestMain.read(new String[] {"--bootstrap", "k:9092", "--index", "/i", "--mode=micro"},
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertThat(request.exitCode()).isEqualTo(2);
+        assertThat(err.toString().lines().toList()).containsExactly(
+                "semdex ingest job: --mode must be stream or batch, got 'micro'", "Run with --help for the options.");
+    }
+
+    @Test
+    void goodArgumentsGiveTheOptions() {
+        IngestMain.Request request = IngestMain.read(new String[] {"--bootstrap", "k:9092", "--index", "/i", "--parallelism=2", "--parallelism", "3"},
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        assertThat(request.exitCode()).isZero();
+        assertThat(request.options().job().parallelism()).as("the last of a repeated option wins").isEqualTo(3);
     }
 
     @Test

@@ -591,23 +591,6 @@ final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static Map<String, String> queryParams(Exchange exchange) {
-        Fields fields;
-        try {
-            fields = Request.extractQueryParameters(exchange.request, StandardCharsets.UTF_8);
-        } catch (RuntimeException e) {
-            throw new ApiException(400, "malformed query string: " + e.getMessage());
-        }
-        Map<String, String> params = new LinkedHashMap<>();
-        for (Fields.Field field : fields) {
-            if (field.getValues().size() > 1) {
-                throw new ApiException(400, "parameter '" + field.getName() + "' is given more than once");
-            }
-            params.put(field.getName(), field.getValue());
-        }
-        return params;
-    }
-
     private static int intParam(String name, String value, int fallback) {
         if (value == null) {
             return fallback;
