@@ -48,6 +48,9 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     AccessOptions accessOptions = new AccessOptions();
 
+    /** Where produce, reindex and serve look for this demo besides DATA/kafka.address. */
+    Path wellKnownAddress = DemoAddress.wellKnownFile();
+
     /** The query service's access policy from the flags and the key's environment variable; refuses anonymous writes off loopback. */
     AccessPolicy access() {
         return accessOptions.policy(host, true);
@@ -63,7 +66,8 @@ final class DemoCommand implements Callable<Integer> {
         AccessPolicy access = access();
         StopSignal stop = StopSignal.install();
         try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, Duration.ofSeconds(1),
-                access))) {
+                access));
+                DemoAddress.Registration address = DemoAddress.register(stack.bootstrapServers(), dataDir, wellKnownAddress)) {
             serve(stack, docs, kb, dataDir, access, start, stop);
         }
         System.out.println("semdex demo stopped (" + stop.received() + "); the data directory keeps the index and Kafka's log: " + dataDir);
@@ -90,7 +94,8 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  search:   curl '" + url + "/api/search?q=哪种水果维生素C多&k=3'");
         System.out.println("  add:      curl -X POST " + url + "/api/documents -H 'Content-Type: application/json' \\");
         System.out.println("              -d '{\"id\":\"note-1\",\"body\":\"The office closes at 6 pm on Fridays.\"}'");
-        System.out.println("  kafka:    " + stack.bootstrapServers() + "   (./semdex produce DIR --bootstrap " + stack.bootstrapServers() + ")");
+        System.out.println("  kafka:    " + stack.bootstrapServers() + "   (./semdex produce DIR finds it: recorded in " + DemoAddress.fileIn(dataDir)
+                + " and " + wellKnownAddress + ")");
         System.out.println("  data dir: " + dataDir);
         if (access.apiKey() != null) {
             System.out.println("  API key:  from $" + accessOptions.apiKeyEnv + ", needed for " + (access.keyForReads() ? "every request" : "writes"));

@@ -45,9 +45,15 @@ final class ProduceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", description = "A JSONL file, or a directory of document files.")
     Path path;
 
-    @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}; `semdex demo` prints its own).")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers (default: the running local demo's, from --data DIR or the file it records itself in).")
     String bootstrap;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Without --bootstrap: the data directory of the `semdex demo --data DIR` to send to.")
+    Path data;
+
+    /** Where a running demo records its address; a field so tests can point it elsewhere. */
+    Path wellKnownAddress = DemoAddress.wellKnownFile();
 
     @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
     String topic;
@@ -78,6 +84,12 @@ final class ProduceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
+        if (bootstrap == null && !dryRun) {
+            bootstrap = localDemo(err);
+            if (bootstrap == null) {
+                return 2;
+            }
+        }
         ExportFiles.Options defaults = ExportFiles.Options.defaults();
         ExportFiles export = ExportFiles.scan(path, new ExportFiles.Options(source, baseUrl,
                 excludes == null ? defaults.excludes() : excludes, defaults.maxRecordBytes(), beir));
@@ -124,7 +136,7 @@ final class ProduceCommand implements Callable<Integer> {
 
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf("%s %d records from %s %s topic '%s' at %s in %.1f s%n", dryRun ? "Checked" : "Produced", total,
-                path, dryRun ? "for" : "to", topic, bootstrap, seconds);
+                path, dryRun ? "for" : "to", topic, bootstrap != null ? bootstrap : "(none: dry run)", seconds);
         out.printf("  sent     %d%s%n", sent.get(), dryRun ? " (dry run: would be sent)" : "");
         out.printf("  skipped  %d%n", export.skipped().size());
         for (ExportFiles.Skipped s : export.skipped().subList(0, Math.min(MAX_REASONS_SHOWN, export.skipped().size()))) {
@@ -143,6 +155,19 @@ final class ProduceCommand implements Callable<Integer> {
         }
         out.flush();
         return failed.isEmpty() ? 0 : 1;
+    }
+
+    /** The running local demo's Kafka (from --data, else the well-known file), said on stderr; null, also said, when there is none. */
+    private String localDemo(PrintWriter err) {
+        Path file = data != null ? DemoAddress.fileIn(data) : wellKnownAddress;
+        var found = DemoAddress.running(file, "semdex produce", err);
+        if (found.isPresent()) {
+            return DemoAddress.announce(found.get(), "semdex produce", err);
+        }
+        err.println("semdex produce: no running local demo" + (data != null ? " in " + data : "")
+                + ": pass --bootstrap HOST:PORT, or start `semdex demo" + (data != null ? " --data " + data : "") + "`");
+        err.flush();
+        return null;
     }
 
     /** Why the topic cannot be written to, or null when it exists: asked up front so the answer is quick and clear. */

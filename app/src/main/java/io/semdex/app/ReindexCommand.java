@@ -66,7 +66,9 @@ final class ReindexCommand implements Callable<Integer> {
     Path index;
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers: needed to reindex the topic,"
-            + " to hand over to a running job, and to send dead letters to their topic.")
+            + " to hand over to a running job, and to send dead letters to their topic (default, where needed: the running local"
+            + " demo's, recorded beside its index as DATA/kafka.address, or, with --switch, in the file the last demo started"
+            + " records itself in).")
     String bootstrap;
 
     @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
@@ -110,10 +112,19 @@ final class ReindexCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Where a running demo records its address; a field so tests can point it elsewhere. */
+    Path wellKnownAddress = DemoAddress.wellKnownFile();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (bootstrap == null && (file == null || !switchNow)) {
+            bootstrap = localDemo(err);
+            if (bootstrap == null) {
+                return EXIT_USAGE;
+            }
+        }
         String problem = problem();
         if (problem != null) {
             err.println("semdex reindex: " + problem);
@@ -223,6 +234,28 @@ final class ReindexCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The running local demo's Kafka, said on stderr; null, also said, when there is none. The demo
+     * whose data directory holds the index comes first; the last demo started counts only for a
+     * reindex that switches at once, as a hand-off needs the job that writes this very index.
+     */
+    private String localDemo(PrintWriter err) {
+        Path indexRoot = index.toAbsolutePath().normalize();
+        Path beside = indexRoot.getParent() == null ? null : DemoAddress.fileIn(indexRoot.getParent());
+        var found = beside == null ? Optional.<DemoAddress.Lookup>empty() : DemoAddress.running(beside, "semdex reindex", err);
+        if (found.isEmpty() && switchNow) {
+            found = DemoAddress.running(wellKnownAddress, "semdex reindex", err);
+        }
+        if (found.isPresent()) {
+            return DemoAddress.announce(found.get(), "semdex reindex", err);
+        }
+        err.println("semdex reindex: no --bootstrap and no running local demo (looked in " + beside
+                + (switchNow ? " and " + wellKnownAddress : "") + "): pass --bootstrap HOST:PORT, start `semdex demo`,"
+                + " or reindex an export with --file and --switch");
+        err.flush();
+        return null;
     }
 
     /** What is wrong with the options, or null; said before anything is built. */

@@ -5,11 +5,14 @@ import io.semdex.ingest.IngestJobConfig;
 import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code semdex serve}: the query service alone, over an index that a Flink job writes (a shared
@@ -21,8 +24,12 @@ import picocli.CommandLine.Option;
                 "searches in flight finished, exit 0)."})
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index root, as the job's --index.")
+    @Option(names = "--index", paramLabel = "DIR", description = "Index root, as the job's --index (default with --data: DATA/index).")
     Path index;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "A `semdex demo --data DIR` directory: serves DIR/index and, without"
+            + " --bootstrap and while that demo runs, takes its Kafka for POST /api/documents.")
+    Path data;
 
     @Option(names = "--model", defaultValue = ModelPresets.DEFAULT,
             description = "Embedding model for queries; must be the index's (default: ${DEFAULT-VALUE}).")
@@ -36,7 +43,7 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Kafka for POST /api/documents; without it that endpoint is off.")
+            description = "Kafka for POST /api/documents; without it (and without a running demo's --data) that endpoint is off.")
     String bootstrap;
 
     @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
@@ -48,15 +55,33 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     AccessOptions accessOptions = new AccessOptions();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (index == null && data == null) {
+            err.println("semdex serve: give --index DIR (the index root), or --data DIR (a demo's data directory)");
+            err.flush();
+            return 2;
+        }
+        if (index == null) {
+            index = data.resolve("index");
+        }
+        // Only an explicit --data finds a demo: a plain `serve` stays read-only whatever runs beside it.
+        if (bootstrap == null && data != null) {
+            bootstrap = DemoAddress.running(DemoAddress.fileIn(data), "semdex serve", err)
+                    .map(found -> DemoAddress.announce(found, "semdex serve", err)).orElse(null);
+        }
         // Checked before the model loads: a refused start costs nothing.
         AccessPolicy access = accessOptions.policy(host, bootstrap != null);
         StopSignal stop = StopSignal.install();
         try (QueryService service = QueryService.start(new QueryServiceConfig(host, port, index.toAbsolutePath(), model, bootstrap, topic,
                 refreshMillis).withAccess(access))) {
             System.out.println("semdex serve: " + index + " on http://" + host + ":" + service.address().getPort()
-                    + (bootstrap == null ? " (POST /api/documents off: no --bootstrap)" : "")
+                    + (bootstrap == null ? " (POST /api/documents off: no --bootstrap"
+                            + (data != null ? ", no running demo in " + data : "") + ")" : "")
                     + (access.apiKey() == null ? "" : " (API key from $" + accessOptions.apiKeyEnv + ", needed for "
                             + (access.keyForReads() ? "every request)" : "writes)")));
             stop.await();

@@ -37,7 +37,7 @@ class ProduceCommandIT {
     @BeforeAll
     void startKafka() {
         kafka = EmbeddedKafka.start(tmp.resolve("kafka"));
-        kafka.createTopics(Map.of("docs-a", 1, "docs-b", 1));
+        kafka.createTopics(Map.of("docs-a", 1, "docs-b", 1, "docs-c", 1, "docs-d", 1));
     }
 
     @AfterAll
@@ -100,6 +100,54 @@ class ProduceCommandIT {
         Run run = produce(file.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "no-such-topic");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("Cannot produce to topic 'no-such-topic'", "does the topic exist?");
+    }
+
+    @Test
+    void withoutBootstrapItTakesTheRunningDemosKafkaFromItsDataDirectoryAndSaysSo() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("demo-data"));
+        new DemoAddress(kafka.bootstrapServers(), ProcessHandle.current().pid(), data.toString()).write(DemoAddress.fileIn(data));
+        Path file = Files.writeString(tmp.resolve("found.md"), "# Found\n\nthe demo's broker");
+
+        Run run = produce(file.toString(), "--data", data.toString(), "--topic", "docs-c");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("semdex produce: using the local demo's Kafka at " + kafka.bootstrapServers() + " (from "
+                + DemoAddress.fileIn(data) + ")");
+        assertThat(run.out()).contains("at " + kafka.bootstrapServers(), "sent     1");
+        assertThat(consume("docs-c", 1)).containsOnlyKeys("found.md");
+    }
+
+    @Test
+    void withoutBootstrapOrDataItTakesTheWellKnownFileAndIgnoresAStaleOne() throws Exception {
+        Path wellKnown = tmp.resolve("cache/demo.address");
+        String before = System.setProperty(DemoAddress.WELL_KNOWN_PROPERTY, wellKnown.toString());
+        try {
+            Path file = Files.writeString(tmp.resolve("known.md"), "# Known\n\nfrom the well-known file");
+            Run none = produce(file.toString(), "--topic", "docs-d");
+            assertThat(none.exitCode()).isEqualTo(2);
+            assertThat(none.err().strip()).isEqualTo("semdex produce: no running local demo: pass --bootstrap HOST:PORT, or start `semdex demo`");
+
+            Process exited = new ProcessBuilder("true").start();
+            exited.waitFor();
+            new DemoAddress(kafka.bootstrapServers(), exited.pid(), tmp.toString()).write(wellKnown);
+            Run stale = produce(file.toString(), "--topic", "docs-d");
+            assertThat(stale.exitCode()).isEqualTo(2);
+            assertThat(stale.err()).contains("ignoring " + wellKnown + ": the demo that wrote it (pid " + exited.pid() + ") is not running",
+                    "no running local demo");
+
+            new DemoAddress(kafka.bootstrapServers(), ProcessHandle.current().pid(), tmp.toString()).write(wellKnown);
+            Run run = produce(file.toString(), "--topic", "docs-d");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.err()).contains("semdex produce: using the local demo's Kafka at " + kafka.bootstrapServers() + " (from "
+                    + wellKnown + ")");
+            assertThat(consume("docs-d", 1)).containsOnlyKeys("known.md");
+        } finally {
+            if (before == null) {
+                System.clearProperty(DemoAddress.WELL_KNOWN_PROPERTY);
+            } else {
+                System.setProperty(DemoAddress.WELL_KNOWN_PROPERTY, before);
+            }
+        }
     }
 
     private Map<String, SourceDocument> consume(String topic, int expected) {

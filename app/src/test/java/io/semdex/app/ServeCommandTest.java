@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,25 @@ class ServeCommandTest {
         AccessOptions options = new AccessOptions();
         new CommandLine(options).parseArgs("--api-key-env", "SEMDEX_TEST_KEY_THAT_IS_NOT_SET");
         assertThat(options.policy("0.0.0.0", false).apiKey()).isNull(); // serve without --bootstrap: POST /api/documents is off
+    }
+
+    @Test
+    void withoutIndexOrDataServeSaysWhatToGive() {
+        Run run = serve("--api-key-env", "SEMDEX_TEST_KEY_THAT_IS_NOT_SET");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().strip()).isEqualTo("semdex serve: give --index DIR (the index root), or --data DIR (a demo's data directory)");
+    }
+
+    @Test
+    void withTheDataOfARunningDemoServeTakesItsKafkaSoWritesOffLoopbackNeedAKey() throws Exception {
+        try (ServerSocket broker = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String bootstrap = "127.0.0.1:" + broker.getLocalPort();
+            new DemoAddress(bootstrap, ProcessHandle.current().pid(), index.toString()).write(DemoAddress.fileIn(index));
+            Run run = serve("--data", index.toString(), "--host", "0.0.0.0", "--api-key-env", "SEMDEX_TEST_KEY_THAT_IS_NOT_SET");
+            assertThat(run.exitCode()).isEqualTo(2); // refused before the model loads: the write endpoint is on
+            assertThat(run.err()).contains("semdex serve: using the local demo's Kafka at " + bootstrap + " (from "
+                    + DemoAddress.fileIn(index) + ")", "--allow-anonymous-writes");
+        }
     }
 
     @Test
