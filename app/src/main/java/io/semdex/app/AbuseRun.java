@@ -357,7 +357,7 @@ final class AbuseRun {
         try {
             String text = getJson("/metrics");
             return new Memory(metric(text, "process_resident_memory_bytes "), metric(text, "jvm_memory_used_bytes{area=\"heap\"} "),
-                    metric(text, "jvm_memory_used_after_gc_bytes "));
+                    metricSum(text, "jvm_memory_pool_collection_used_bytes{"));
         } catch (IOException | InterruptedException e) {
             return new Memory(0, 0, 0);
         }
@@ -370,6 +370,17 @@ final class AbuseRun {
             }
         }
         return 0;
+    }
+
+    /** The sum of every series of one metric, such as a per-pool gauge: {@code prefix} ends with its {@code {}. */
+    private static long metricSum(String text, String prefix) {
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(prefix)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).strip());
+            }
+        }
+        return (long) sum;
     }
 
     private static String enc(String s) {

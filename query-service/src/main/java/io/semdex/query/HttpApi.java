@@ -10,6 +10,7 @@ import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
 import io.semdex.embed.EmbedderInfo;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.io.InputStream;
@@ -97,6 +98,7 @@ final class HttpApi implements AutoCloseable {
         this.indexStatus = new IndexStatus(index);
         this.deadLetters = deadLetters;
         this.model = searcher.embedderInfo();
+        metrics.watch(indexStatus::stats, deadLetters == null ? OptionalLong::empty : deadLetters::count, model.modelId());
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
         this.server = new Server(threads);
@@ -220,7 +222,7 @@ final class HttpApi implements AutoCloseable {
             long retryAfter = rateLimiter.acquire(Request.getRemoteAddr(exchange.request));
             if (retryAfter > 0) {
                 exchange.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfter));
-                throw new ApiException(429, "too many requests from this client: at most " + Histogram.number(access.requestsPerSecond())
+                throw new ApiException(429, "too many requests from this client: at most " + BigDecimal.valueOf(access.requestsPerSecond()).stripTrailingZeros().toPlainString()
                         + " per second (bursts of " + access.burst() + "); retry after " + retryAfter + " s");
             }
         }
@@ -319,8 +321,7 @@ final class HttpApi implements AutoCloseable {
 
     private Object metrics(Exchange exchange, String method) {
         requireMethod(method, "GET");
-        String text = metrics.scrape(indexStatus.stats(), deadLetters == null ? OptionalLong.empty() : deadLetters.count(),
-                model.modelId());
+        String text = metrics.scrape();
         exchange.response.setStatus(200);
         exchange.response.getHeaders().put(HttpHeader.CONTENT_TYPE, Metrics.CONTENT_TYPE);
         exchange.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");

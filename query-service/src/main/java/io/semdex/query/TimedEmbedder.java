@@ -1,5 +1,6 @@
 package io.semdex.query;
 
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
 import io.semdex.embed.ModelPreset;
@@ -10,9 +11,9 @@ import java.util.function.Supplier;
 final class TimedEmbedder implements Embedder {
 
     private final Embedder delegate;
-    private final Histogram seconds;
+    private final DistributionDataPoint seconds;
 
-    TimedEmbedder(Embedder delegate, Histogram seconds) {
+    TimedEmbedder(Embedder delegate, DistributionDataPoint seconds) {
         this.delegate = delegate;
         this.seconds = seconds;
     }
@@ -22,7 +23,7 @@ final class TimedEmbedder implements Embedder {
         try {
             return call.get();
         } finally {
-            seconds.observeNanos(System.nanoTime() - start);
+            seconds.observe((System.nanoTime() - start) / 1e9);
         }
     }
 
