@@ -132,7 +132,13 @@ record DemoAddress(String bootstrap, long pid, String dataDir) {
         DemoAddress address = new DemoAddress(bootstrap, ProcessHandle.current().pid(), dataDir.toAbsolutePath().toString());
         Path own = fileIn(dataDir);
         address.write(own);
-        address.write(wellKnown);
+        try {
+            address.write(wellKnown);
+        } catch (IOException e) {
+            // A read-only home must not stop the demo: commands then need --bootstrap or --data.
+            System.err.println("semdex demo: cannot record the Kafka address in " + wellKnown + " (" + e.getMessage()
+                    + "); other commands find this demo with --data " + dataDir);
+        }
         return new Registration(address, own, wellKnown);
     }
 
