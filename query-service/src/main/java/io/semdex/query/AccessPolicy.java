@@ -91,9 +91,12 @@ public record AccessPolicy(String apiKey, boolean keyForReads, List<String> cors
         return path.equals("/api/documents") && !method.equals("GET");
     }
 
-    /** Liveness and the page's static files hold no data: a browser must be able to load the page to type a key into it. */
+    /**
+     * Liveness, the API's contract and the page's static files hold no data: a browser must be able
+     * to load the page to type a key into it, and a client generator to read the contract.
+     */
     static boolean isPublic(String path) {
-        return path.equals("/health") || path.equals("/") || path.equals("/index.html") || path.startsWith("/static/");
+        return path.equals("/health") || path.equals("/openapi.json") || path.equals("/") || path.equals("/index.html") || path.startsWith("/static/");
     }
 
     boolean allowsOrigin(String origin) {

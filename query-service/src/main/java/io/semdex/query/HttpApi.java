@@ -61,6 +61,9 @@ final class HttpApi implements AutoCloseable {
     static final long DRAIN_LIMIT_BYTES = 64L * 1024 * 1024;
     /** What a refused write is told to wait while the service stops: about as long as a restart takes. */
     static final long STOPPING_RETRY_AFTER_SECONDS = 10;
+    /** Where the OpenAPI document lives in the jar (and, under src/main/resources, in the repository). */
+    static final String OPENAPI_RESOURCE = "/openapi.json";
+    private static final byte[] OPENAPI = readOpenApi();
 
     private final Server server;
     private final ServerConnector connector;
@@ -131,6 +134,17 @@ final class HttpApi implements AutoCloseable {
         }
     }
 
+    private static byte[] readOpenApi() {
+        try (InputStream in = HttpApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     InetSocketAddress address() {
         return new InetSocketAddress(connector.getHost(), connector.getLocalPort());
     }
@@ -173,8 +187,9 @@ final class HttpApi implements AutoCloseable {
                     case "/api/documents" -> method.equals("GET") ? indexedDocuments(exchange) : documents(exchange, method);
                     case "/api/status" -> requireMethod(method, "GET") ? status() : null;
                     case "/metrics" -> metrics(exchange, method);
+                    case "/openapi.json" -> openApi(exchange, method);
                     default -> throw new ApiException(404, "no such endpoint: " + path
-                            + " (try /, /api/search, /api/documents, /api/status, /metrics, /health, /ready, /v1/embeddings)");
+                            + " (try /, /api/search, /api/documents, /api/status, /metrics, /health, /ready, /v1/embeddings, /openapi.json)");
                 };
                 if (body != null) {
                     send(exchange, 200, body);
@@ -317,6 +332,17 @@ final class HttpApi implements AutoCloseable {
         body.put("limits", limits);
         body.put("apiKey", Map.of("writes", access.apiKey() != null, "reads", access.keyForReads()));
         return body;
+    }
+
+    /** {@code GET /openapi.json}: the API's contract, as kept in the repository and checked against real answers by a test. */
+    private Object openApi(Exchange exchange, String method) {
+        requireMethod(method, "GET");
+        exchange.response.setStatus(200);
+        exchange.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+        exchange.response.getHeaders().put("X-Content-Type-Options", "nosniff");
+        metrics.answered("/openapi.json", 200);
+        exchange.response.write(true, ByteBuffer.wrap(OPENAPI), exchange.callback);
+        return null;
     }
 
     private Object metrics(Exchange exchange, String method) {

@@ -28,7 +28,7 @@ final class Metrics {
     static final double[] SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     /** Endpoints counted by name; every other path is {@code other}. */
     static final List<String> ENDPOINTS = List.of("/api/search", "/api/documents", "/api/status", "/v1/embeddings", "/v1/models",
-            "/health", "/ready", "/metrics", "/");
+            "/health", "/ready", "/metrics", "/openapi.json", "/");
 
     private static final PrometheusTextFormatWriter WRITER = PrometheusTextFormatWriter.create();
     static final String CONTENT_TYPE = WRITER.getContentType();
