@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,24 +26,9 @@ class HttpApiStopTest {
 
     private static Embedder embedder;
     private static LiveIndex index;
-    private static final List<SourceDocument> published = new CopyOnWriteArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** Keeps what it is given: the HTTP contract is under test here, not Kafka. */
-    private static final DocumentPublisher RECORDING = new DocumentPublisher() {
-        @Override
-        public void publish(List<SourceDocument> documents) {
-            published.addAll(documents);
-        }
-
-        @Override
-        public String destination() {
-            return "memory";
-        }
-
-        @Override
-        public void close() {}
-    };
+    private static final RecordingPublisher RECORDING = new RecordingPublisher();
 
     @BeforeAll
     static void start() {
@@ -71,7 +55,7 @@ class HttpApiStopTest {
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue(Long.toString(HttpApi.STOPPING_RETRY_AFTER_SECONDS));
             assertThat(refused.body()).contains("stopping");
-            assertThat(published).extracting(SourceDocument::id).containsExactly("before");
+            assertThat(RECORDING.published()).extracting(SourceDocument::id).containsExactly("before");
 
             assertThat(get(api, "/api/search?q=office&mode=keyword").statusCode()).isEqualTo(200);
             assertThat(get(api, "/health").statusCode()).isEqualTo(200);

@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,26 +61,11 @@ class OpenApiContractTest {
     private static Embedder embedder;
     private static final List<LiveIndex> indexes = new ArrayList<>();
     private static final List<HttpApi> apis = new ArrayList<>();
-    private static final List<SourceDocument> published = new CopyOnWriteArrayList<>();
     /** "path status" pairs this test has checked against the document. */
     private static final Set<String> covered = new TreeSet<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** Keeps what it is given: the HTTP contract is under test here, not Kafka. */
-    private static final DocumentPublisher RECORDING = new DocumentPublisher() {
-        @Override
-        public void publish(List<SourceDocument> documents) {
-            published.addAll(documents);
-        }
-
-        @Override
-        public String destination() {
-            return "memory";
-        }
-
-        @Override
-        public void close() {}
-    };
+    private static final RecordingPublisher RECORDING = new RecordingPublisher();
 
     @BeforeAll
     static void start() throws Exception {
