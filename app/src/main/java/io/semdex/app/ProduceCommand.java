@@ -24,6 +24,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -58,17 +59,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--source", description = "The 'source' of file documents (default: the name of the directory read).")
-    String source;
-
-    @Option(names = "--base-url", paramLabel = "URL", description = "Gives file documents a url: URL + their path relative to PATH.")
-    String baseUrl;
-
-    @Option(names = "--exclude", paramLabel = "GLOB", description = "File names or relative paths to leave out (default: LICENSE* NOTICE* .*).")
-    List<String> excludes;
-
-    @Option(names = "--beir", description = "JSON records are BEIR corpus lines ({\"_id\",\"title\",\"text\",\"metadata\"}), as `semdex reindex --beir` reads them.")
-    boolean beir;
+    @Mixin
+    ExportOptions exportOptions = new ExportOptions();
 
     @Option(names = "--send-invalid", description = "Send records that break the input contract as they are: the ingest job dead-letters them.")
     boolean sendInvalid;
@@ -90,9 +82,7 @@ final class ProduceCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        ExportFiles.Options defaults = ExportFiles.Options.defaults();
-        ExportFiles export = ExportFiles.scan(path, new ExportFiles.Options(source, baseUrl,
-                excludes == null ? defaults.excludes() : excludes, defaults.maxRecordBytes(), beir));
+        ExportFiles export = ExportFiles.scan(path, exportOptions.toOptions());
         long total = export.countRecords();
         AtomicLong sent = new AtomicLong();
         List<String> failed = Collections.synchronizedList(new ArrayList<>());

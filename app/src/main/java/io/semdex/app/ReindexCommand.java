@@ -28,6 +28,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -78,17 +79,9 @@ final class ReindexCommand implements Callable<Integer> {
             + " directory of JSONL / JSON / HTML / Markdown / text files, read exactly as `semdex produce` reads it.")
     Path file;
 
-    @Option(names = "--beir", description = "JSON records of the export are BEIR corpus lines ({\"_id\",\"title\",\"text\",\"metadata\"}).")
-    boolean beir;
-
-    @Option(names = "--source", description = "With --file: the 'source' of file documents (default: the name of the directory read).")
-    String source;
-
-    @Option(names = "--base-url", paramLabel = "URL", description = "With --file: gives file documents a url: URL + their path relative to PATH.")
-    String baseUrl;
-
-    @Option(names = "--exclude", paramLabel = "GLOB", description = "With --file: file names or relative paths to leave out (default: LICENSE* NOTICE* .*).")
-    List<String> excludes;
+    /** With --file: how the export is read, exactly as `semdex produce` reads it. */
+    @Mixin
+    ExportOptions exportOptions = new ExportOptions();
 
     @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
     String model;
@@ -152,9 +145,7 @@ final class ReindexCommand implements Callable<Integer> {
         int filesSkipped = 0;
         ReindexSource reindexSource;
         if (file != null) {
-            ExportFiles.Options defaults = ExportFiles.Options.defaults();
-            ExportFiles.Options options = new ExportFiles.Options(source, baseUrl, excludes == null ? defaults.excludes() : excludes,
-                    defaults.maxRecordBytes(), beir);
+            ExportFiles.Options options = exportOptions.toOptions();
             ExportFiles export = ExportFiles.scan(file, options);
             filesRead = export.files().size();
             filesSkipped = export.skipped().size();
@@ -270,7 +261,7 @@ final class ReindexCommand implements Callable<Integer> {
         if (file != null && !Files.exists(file)) {
             return "--file " + file + ": no such file or directory";
         }
-        if (file == null && (beir || source != null || baseUrl != null || excludes != null)) {
+        if (file == null && exportOptions.given()) {
             return "--beir, --source, --base-url and --exclude describe an export: give --file too";
         }
         if (Files.exists(index) && !Files.isDirectory(index)) {
