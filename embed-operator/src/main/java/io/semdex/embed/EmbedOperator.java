@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * that arrived before a barrier leaves before it, and the buffer needs no state of its own.
  *
  * <p>Unchanged units are not embedded again: keyed state holds, per document, the vector of each
- * unit under its content hash and the model's {@link ModelPreset#fingerprint() fingerprint}.
+ * unit under its content hash and the model's {@link EmbedderSpec#fingerprint() fingerprint}.
  * Editing one paragraph of a re-sent document costs one paragraph of model time. The counters
  * {@code semdexUnitsEmbedded} and {@code semdexUnitsReused} say how many units took which road.
  *
@@ -108,7 +108,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     /**
      * @param fingerprint what a stored vector depends on besides the text; stored vectors made under
-     *     another fingerprint (another model, dimension count, prefix) are never reused
+     *     another fingerprint (another model file, server, dimension count, prefix) are never reused
      * @param flushPolicy when to flush, or null for the default of the device the model opens on
      */
     public EmbedOperator(EmbedderFactory factory, String fingerprint, FlushPolicy flushPolicy) {
@@ -135,7 +135,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * {@code getSideOutput(EmbedOperator.DEAD_LETTERS)} of the returned stream.
      */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> documents, EmbedderSpec spec) {
-        return embed(documents, spec, spec.preset().fingerprint(), null);
+        return embed(documents, spec, spec.fingerprint(), null);
     }
 
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(
