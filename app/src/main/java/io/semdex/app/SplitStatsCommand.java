@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.semdex.core.DocumentJson;
 import io.semdex.core.Json;
 import io.semdex.core.Unit;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.RecordParser;
@@ -42,7 +43,7 @@ final class SplitStatsCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "" + Splitter.DEFAULT_MAX_TOKENS, description = "Unit budget in tokens (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Model preset whose tokenizer measures units (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Model spec whose tokenizer measures units, as given to the job (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--corrupt-every", paramLabel = "N", defaultValue = "0",
@@ -58,7 +59,7 @@ final class SplitStatsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--corrupt-every must be >= 0, got " + corruptEvery);
         }
         PrintStream out = System.out;
-        Splitter splitter = Splitter.forModel(model, maxTokens);
+        Splitter splitter = Splitter.forModel(EmbedderSpec.parse(model), maxTokens);
         RecordParser parser = new RecordParser(DocumentJson.DEFAULT_MAX_BYTES);
         out.printf("Units measured with the %s tokenizer, budget %d tokens%n", model, splitter.maxTokens());
         out.printf("%-28s %6s %7s %6s %6s %6s %6s %8s%n", "PATH", "docs", "units", "u/doc", "p50", "p95", "max", "dead-let");

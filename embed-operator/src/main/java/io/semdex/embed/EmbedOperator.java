@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * that arrived before a barrier leaves before it, and the buffer needs no state of its own.
  *
  * <p>Unchanged units are not embedded again: keyed state holds, per document, the vector of each
- * unit under its content hash and the model's {@link ModelPreset#fingerprint() fingerprint}.
+ * unit under its content hash and the model's {@link EmbedderSpec#fingerprint() fingerprint}.
  * Editing one paragraph of a re-sent document costs one paragraph of model time. The counters
  * {@code semdexUnitsEmbedded} and {@code semdexUnitsReused} say how many units took which road.
  *
@@ -86,12 +86,15 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     private final EmbedderFactory factory;
+    /** As given, or null to take the spec's in {@link #open()}. */
     private final String fingerprint;
     private final FlushPolicy flushPolicy;
     private final int transientAttempts;
     private final long transientBackoffMillis;
 
     private transient Embedder embedder;
+    /** The fingerprint in force: the one given, or the spec's, read where the model file is. */
+    private transient String modelFingerprint;
     private transient TaskManagerGpus.Lease gpu;
     private transient FlushPolicy policy;
     private transient MapState<String, float[]> storedVectors;
@@ -108,7 +111,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     /**
      * @param fingerprint what a stored vector depends on besides the text; stored vectors made under
-     *     another fingerprint (another model, dimension count, prefix) are never reused
+     *     another fingerprint (another model file, server, dimension count, prefix) are never reused.
+     *     Null when {@code factory} is an {@link EmbedderSpec}: its {@link EmbedderSpec#fingerprint()}
+     *     is then taken in the task, where the model file is (a cluster's client may not have it)
      * @param flushPolicy when to flush, or null for the default of the device the model opens on
      */
     public EmbedOperator(EmbedderFactory factory, String fingerprint, FlushPolicy flushPolicy) {
@@ -121,7 +126,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      */
     EmbedOperator(EmbedderFactory factory, String fingerprint, FlushPolicy flushPolicy, int transientAttempts, long transientBackoffMillis) {
         this.factory = Objects.requireNonNull(factory, "factory");
-        this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
+        if (fingerprint == null && !(factory instanceof EmbedderSpec)) {
+            throw new IllegalArgumentException("a fingerprint is needed for a " + factory.getClass().getSimpleName()
+                    + "; only an EmbedderSpec fingerprints its model itself");
+        }
+        this.fingerprint = fingerprint;
         this.flushPolicy = flushPolicy;
         if (transientAttempts < 1) {
             throw new IllegalArgumentException("transientAttempts must be >= 1, got " + transientAttempts);
@@ -135,7 +144,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * {@code getSideOutput(EmbedOperator.DEAD_LETTERS)} of the returned stream.
      */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> documents, EmbedderSpec spec) {
-        return embed(documents, spec, spec.preset().fingerprint(), null);
+        return embed(documents, spec, null, null); // the spec fingerprints its model file in the task
     }
 
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(
@@ -159,6 +168,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     @Override
     public void open() throws Exception {
         super.open();
+        modelFingerprint = fingerprint != null ? fingerprint : ((EmbedderSpec) factory).fingerprint();
         storedVectors = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vectors", String.class, float[].class));
         buffer = new ArrayDeque<>();
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
@@ -218,7 +228,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     /** Hashes exactly what the model would read, so any change to the text or its context re-embeds. */
     private String reuseKey(Unit unit) {
-        return ContentHash.of(fingerprint, unit.embeddingInput());
+        return ContentHash.of(modelFingerprint, unit.embeddingInput());
     }
 
     private void scheduleTimeout() {

@@ -2,12 +2,21 @@ package io.semdex.embed;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
+import io.semdex.core.ContentHash;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +42,14 @@ import org.slf4j.LoggerFactory;
  * {@code workers} (model calls at once), {@code prune} ({@code true|false}, default true: an ONNX
  * encoder's last layer computes only the pooled position, see {@link LastLayerPruning}); remote (an OpenAI-compatible server, chosen by giving
  * {@code url}) — {@code url}, {@code remote-model}, {@code api-key-env}, {@code timeout} (e.g.
- * {@code 30s}, {@code 500ms}), {@code retries}, {@code request-size}.
+ * {@code 30s}, {@code 500ms}), {@code retries}, {@code request-size}, {@code tokenizer} (a local
+ * {@code tokenizer.json} of the served model, for exact token counts when splitting).
+ *
+ * <p>The same spec string goes to every place that needs the model or its tokenizer: the ingest
+ * job's splitter ({@link #tokenizerFiles()}), its embedder, the query service's embedder and the
+ * index manifest. {@link #fingerprint()} identifies what a stored vector was made with.
+ *
+ * @param remoteTokenizer the {@code tokenizer=} path of a remote spec, or null
  */
 public record EmbedderSpec(
         String text,
@@ -45,7 +61,8 @@ public record EmbedderSpec(
         int threads,
         int workers,
         boolean pruneLastLayer,
-        RemoteEndpoint remote)
+        RemoteEndpoint remote,
+        String remoteTokenizer)
         implements EmbedderFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbedderSpec.class);
@@ -58,8 +75,9 @@ public record EmbedderSpec(
     public static final int CPU_WORKERS = 2;
 
     private static final Set<String> KEYS = Set.of("dir", "file", "dimensions", "max-tokens", "task", "padding", "engine", "device",
-            "batch-size", "batch-tokens", "threads", "workers", "prune", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
-    private static final Set<String> REMOTE_KEYS = Set.of("url", "remote-model", "api-key-env", "timeout", "retries", "request-size");
+            "batch-size", "batch-tokens", "threads", "workers", "prune", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size", "tokenizer");
+    private static final Set<String> REMOTE_KEYS =
+            Set.of("url", "remote-model", "api-key-env", "timeout", "retries", "request-size", "tokenizer");
     private static final Set<String> LOCAL_KEYS =
             Set.of("engine", "device", "threads", "workers", "prune", "file", "dir", "padding", "batch-size", "batch-tokens");
 
@@ -148,7 +166,11 @@ public record EmbedderSpec(
                     settings.containsKey("retries") ? intSetting(settings, "retries", 0, 20) : 5,
                     settings.containsKey("request-size") ? intSetting(settings, "request-size", 1, 2048) : 64);
         }
-        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, prune, endpoint);
+        String remoteTokenizer = settings.get("tokenizer");
+        if (remoteTokenizer != null && remoteTokenizer.isBlank()) {
+            throw new IllegalArgumentException("tokenizer= must name a tokenizer.json file, in '" + spec + "'");
+        }
+        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, prune, endpoint, remoteTokenizer);
     }
 
     /** Concurrent model calls on {@code device}: what the spec sets, else {@link #CPU_WORKERS} on a CPU, one on a GPU. */
@@ -163,6 +185,68 @@ public record EmbedderSpec(
     public Batching batchingFor(Device chosen) {
         Batching defaults = chosen.isGpu() ? Batching.GPU_DEFAULT : Batching.CPU_DEFAULT;
         return new Batching(batchSize > 0 ? batchSize : defaults.maxBatchSize(), batchTokens > 0 ? batchTokens : defaults.tokenBudget());
+    }
+
+    /**
+     * Where the tokenizer that counts the model's tokens is: the model's own files (the bundled
+     * ones, or {@code dir=}), or for a remote spec its {@code tokenizer=} file; empty for a remote
+     * spec without one, whose token counts can only be estimated.
+     */
+    public Optional<ModelFiles> tokenizerFiles() {
+        if (remote == null) {
+            return Optional.of(preset.files());
+        }
+        if (remoteTokenizer == null) {
+            return Optional.empty();
+        }
+        Path file = Path.of(remoteTokenizer).toAbsolutePath().normalize();
+        Path parent = file.getParent();
+        return Optional.of(new ModelFiles(null, file.getFileName().toString(), parent == null ? "/" : parent.toString()));
+    }
+
+    /**
+     * Identifies what a stored vector depends on besides its text: the preset's
+     * {@link ModelPreset#fingerprint() settings}, plus, for a local model, the model file's identity
+     * (its size and a SHA-256 of its first and last 64 KiB, so another checkpoint in the same
+     * {@code dir=} never reuses old vectors), or for a remote one the server URL and model name.
+     * Reads the model file: call it once, where the job is built.
+     *
+     * @throws IllegalStateException when the local model file is missing or unreadable
+     */
+    public String fingerprint() {
+        if (remote != null) {
+            return ContentHash.of(preset.fingerprint(), "remote", remote.baseUrl(), remote.model());
+        }
+        return ContentHash.of(preset.fingerprint(), "file", fileIdentity(preset.files().modelPath()));
+    }
+
+    /** Size plus a SHA-256 of the first and last 64 KiB: cheap on multi-gigabyte checkpoints, and any re-export changes it. */
+    static String fileIdentity(Path file) {
+        final int edge = 64 * 1024;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            digest(channel, 0, (int) Math.min(edge, size), sha);
+            if (size > edge) {
+                long tail = Math.max(edge, size - edge);
+                digest(channel, tail, (int) (size - tail), sha);
+            }
+            return size + ":" + HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read model file " + file + " to fingerprint its vectors: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
+    private static void digest(FileChannel channel, long position, int length, MessageDigest sha) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("file shrank while being read");
+            }
+        }
+        sha.update(buffer.flip());
     }
 
     /** Whether the model runs on a remote OpenAI-compatible server. */

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbedderSpecTest {
 
@@ -109,5 +112,46 @@ class EmbedderSpecTest {
         assertThat(qwen.fingerprint()).isEqualTo(ModelPresets.get("qwen3-embedding-0.6b?dir=/elsewhere").fingerprint());
         assertThat(qwen.fingerprint()).isNotEqualTo(qwen.withDimensions(256).fingerprint());
         assertThat(qwen.fingerprint()).isNotEqualTo(ModelPresets.get("qwen3-embedding-4b").fingerprint());
+    }
+
+    @Test
+    void theStoredVectorFingerprintFollowsTheModelFileNotJustThePreset(@TempDir Path temp) throws Exception {
+        Path first = Files.createDirectories(temp.resolve("a"));
+        Path second = Files.createDirectories(temp.resolve("b"));
+        byte[] weights = new byte[300 * 1024];
+        new java.util.Random(7).nextBytes(weights);
+        Files.write(first.resolve("model.onnx"), weights);
+        weights[weights.length - 1] ^= 1; // same size, one byte in the last 64 KiB differs
+        Files.write(second.resolve("model.onnx"), weights);
+        String a = EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + first).fingerprint();
+
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + first).fingerprint()).as("stable for the same file").isEqualTo(a);
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + second).fingerprint()).as("another checkpoint").isNotEqualTo(a);
+        Files.write(second.resolve("model.onnx"), Arrays.copyOf(weights, weights.length + 1));
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + second).fingerprint()).isNotEqualTo(a);
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + first + "&dimensions=256").fingerprint())
+                .as("the preset's settings still count").isNotEqualTo(a);
+        assertThatThrownBy(() -> EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + temp.resolve("none")).fingerprint())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("none");
+    }
+
+    @Test
+    void aRemoteFingerprintNamesTheServerAndItsModel() {
+        String remote = EmbedderSpec.parse("qwen3-embedding-0.6b?url=http://h:1/v1&remote-model=q").fingerprint();
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?url=http://h:1&remote-model=q&tokenizer=/t.json").fingerprint())
+                .isEqualTo(remote);
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?url=http://h:2/v1&remote-model=q").fingerprint()).isNotEqualTo(remote);
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?url=http://h:1/v1&remote-model=q2").fingerprint()).isNotEqualTo(remote);
+    }
+
+    @Test
+    void theTokenizerOfASpecIsInItsFiles() {
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=/models/q").tokenizerFiles().orElseThrow().directory())
+                .isEqualTo("/models/q");
+        ModelFiles remote = EmbedderSpec.parse("qwen3-embedding-0.6b?url=http://h:1&remote-model=q&tokenizer=/tok/q3.json")
+                .tokenizerFiles().orElseThrow();
+        assertThat(Path.of(remote.directory()).resolve(remote.tokenizer())).isEqualTo(Path.of("/tok/q3.json"));
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b?url=http://h:1&remote-model=q").tokenizerFiles()).isEmpty();
+        assertThatThrownBy(() -> EmbedderSpec.parse("qwen3-embedding-0.6b?tokenizer=/t.json")).hasMessageContaining("add url=");
     }
 }

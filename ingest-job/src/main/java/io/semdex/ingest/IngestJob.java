@@ -178,7 +178,9 @@ public final class IngestJob {
      */
     private static void pipeline(DataStream<KafkaRecord> records, IngestJobConfig config, Generation generation, Manifest manifest,
             FaultInjection faults, String jobName) {
-        ModelPreset preset = ModelPresets.get(config.modelPreset());
+        // One spec for the splitter's tokenizer, the embedder and the stored vectors' fingerprint.
+        EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
+        ModelPreset preset = spec.preset();
         manifest.requireCompatible(preset.id(), preset.dimensions());
         if (manifest.shardCount() != config.parallelism()) {
             throw new IllegalStateException(String.format(
@@ -196,14 +198,14 @@ public final class IngestJob {
                 .process(new VersionFilter())
                 .name("drop stale versions")
                 .uid("version-filter")
-                .process(new SplitFunction(Splitter.forModel(preset.id(), config.maxUnitTokens()), faults))
+                .process(new SplitFunction(Splitter.forModel(spec, config.maxUnitTokens()), faults))
                 .name("split")
                 .uid("split");
 
-        EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
         EmbedderFactory embedder = faults != null ? faults.embedder(spec) : spec;
         SingleOutputStreamOperator<EmbeddedDocument> embedded = EmbedOperator
-                .embed(split.keyBy(SplitDocument::docId), embedder, spec.preset().fingerprint(), null)
+                // The spec fingerprints its model file in the embed task, where the file is; a test's stand-in gets it here.
+                .embed(split.keyBy(SplitDocument::docId), embedder, embedder == spec ? null : spec.fingerprint(), null)
                 .name("embed: " + preset.id())
                 .uid("embed")
                 .setParallelism(config.parallelism());

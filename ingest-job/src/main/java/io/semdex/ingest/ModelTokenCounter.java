@@ -2,32 +2,57 @@ package io.semdex.ingest;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
-import io.semdex.embed.ModelPreset;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.ModelFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Counts tokens with a model preset's own tokenizer ({@code tokenizer.json}), so a unit budget of
- * 200 tokens means 200 of the tokens the embedder sees. Special tokens ([CLS], [SEP]) and the
- * preset's passage prefix are not counted: they are the same for every unit. Only the tokenizer is
- * loaded, never the model.
+ * Counts tokens with a model's own tokenizer ({@code tokenizer.json}), so a unit budget of 200
+ * tokens means 200 of the tokens the embedder sees. Special tokens ([CLS], [SEP]) and the preset's
+ * passage prefix are not counted: they are the same for every unit. Only the tokenizer is loaded,
+ * never the model, and only in the task that counts: the files travel as names.
  */
 public final class ModelTokenCounter implements TokenCounter {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ModelTokenCounter.class);
+
     /**
-     * One tokenizer per preset and JVM, shared by every split subtask: the native tokenizer is
-     * immutable once built and safe to call from several threads.
+     * One tokenizer per tokenizer file and JVM, shared by every split subtask: the native tokenizer
+     * is immutable once built and safe to call from several threads.
      */
-    private static final Map<String, HuggingFaceTokenizer> TOKENIZERS = new ConcurrentHashMap<>();
+    private static final Map<ModelFiles, HuggingFaceTokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
-    private final String presetId;
+    private final String model;
+    private final ModelFiles files;
 
-    public ModelTokenCounter(String presetId) {
-        ModelPresets.get(presetId); // an unknown preset fails here, not in a task
-        this.presetId = presetId;
+    /**
+     * @param model what the counts are for, in messages
+     * @param files where the tokenizer is; only {@link ModelFiles#tokenizerPath()} is read
+     */
+    public ModelTokenCounter(String model, ModelFiles files) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.files = Objects.requireNonNull(files, "files");
+    }
+
+    /**
+     * The counter for a spec: its tokenizer where it has one, else (a remote spec without
+     * {@code tokenizer=}) {@link TokenCounter#conservative()}, said once in the log.
+     */
+    static TokenCounter forSpec(EmbedderSpec spec) {
+        return spec.tokenizerFiles()
+                .<TokenCounter>map(files -> new ModelTokenCounter(spec.preset().id(), files))
+                .orElseGet(() -> {
+                    LOG.info("Model {} runs on a remote server and its spec names no tokenizer=: units are measured with a"
+                            + " conservative estimate (max of characters and UTF-8 bytes / 2), so they come out shorter than"
+                            + " the budget; add tokenizer=PATH/tokenizer.json for exact counts", spec.preset().id());
+                    return TokenCounter.conservative();
+                });
     }
 
     @Override
@@ -35,7 +60,7 @@ public final class ModelTokenCounter implements TokenCounter {
         if (text.isEmpty()) {
             return 0;
         }
-        HuggingFaceTokenizer tokenizer = TOKENIZERS.computeIfAbsent(presetId, ModelTokenCounter::load);
+        HuggingFaceTokenizer tokenizer = TOKENIZERS.computeIfAbsent(files, this::load);
         // Only the ids are needed: HuggingFaceTokenizer#encode also copies tokens, character spans
         // and masks across JNI, about a quarter of the time of a count on the real exports.
         long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, false);
@@ -46,22 +71,22 @@ public final class ModelTokenCounter implements TokenCounter {
         }
     }
 
-    public String presetId() {
-        return presetId;
+    /** Where the tokenizer is read from. */
+    public ModelFiles files() {
+        return files;
     }
 
-    private static HuggingFaceTokenizer load(String presetId) {
-        ModelPreset preset = ModelPresets.get(presetId);
+    private HuggingFaceTokenizer load(ModelFiles tokenizerFiles) {
         try {
             // No truncation: a count must see the whole text, however long.
             return HuggingFaceTokenizer.builder()
-                    .optTokenizerPath(preset.files().tokenizerPath())
+                    .optTokenizerPath(tokenizerFiles.tokenizerPath())
                     .optAddSpecialTokens(false)
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load the tokenizer of " + presetId, e);
+            throw new UncheckedIOException("cannot load the tokenizer of " + model + " from " + tokenizerFiles.tokenizerPath(), e);
         }
     }
 }

@@ -3,8 +3,8 @@ package io.semdex.ingest;
 import io.semdex.core.ContentHash;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
-import io.semdex.embed.ModelPresets;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -81,10 +81,20 @@ public final class Splitter implements Serializable {
      * where the model's input (less room for the title and headings) is shorter than asked for.
      */
     public static Splitter forModel(String presetId, int maxTokens) {
-        ModelPreset preset = ModelPresets.get(presetId);
+        return forModel(EmbedderSpec.parse(presetId), maxTokens);
+    }
+
+    /**
+     * Splits for a model spec, the one the job embeds with: tokens are counted with the tokenizer
+     * in the spec's files ({@code dir=}, or a remote spec's {@code tokenizer=}; else
+     * {@link TokenCounter#conservative()}), and the budget is lowered where the model's input
+     * (less room for the title and headings) is shorter than asked for.
+     */
+    public static Splitter forModel(EmbedderSpec spec, int maxTokens) {
+        ModelPreset preset = spec.preset();
         int room = Math.max(8, preset.maxTokens() - 2 - CONTEXT_RESERVE);
         int budget = Math.min(maxTokens, room);
-        return new Splitter(budget, Math.max(budget, room), TokenCounter.forModel(presetId));
+        return new Splitter(budget, Math.max(budget, room), TokenCounter.forSpec(spec));
     }
 
     public int maxTokens() {

@@ -1,6 +1,8 @@
 package io.semdex.ingest;
 
+import io.semdex.embed.EmbedderSpec;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 
 /** Measures text in tokens, the unit of a model's input budget. */
 @FunctionalInterface
@@ -8,9 +10,33 @@ public interface TokenCounter extends Serializable {
 
     int count(String text);
 
-    /** The tokens of a model preset's own tokenizer: what the job splits with. */
+    /** The tokens of a model preset's own tokenizer, from its default files. */
     static TokenCounter forModel(String presetId) {
-        return new ModelTokenCounter(presetId);
+        return forSpec(EmbedderSpec.parse(presetId));
+    }
+
+    /**
+     * The tokens of the spec's model, counted with the tokenizer in its files ({@code dir=}, or a
+     * remote spec's {@code tokenizer=}): what the job splits with. A remote spec without a
+     * tokenizer gets {@link #conservative()}, and the log says so once.
+     */
+    static TokenCounter forSpec(EmbedderSpec spec) {
+        return ModelTokenCounter.forSpec(spec);
+    }
+
+    /**
+     * A tokenizer-free count that is meant never to fall below a real one: the larger of one token
+     * per character and one per two UTF-8 bytes. Byte-level BPE tokenizers (Qwen3, GPT-style) give
+     * a digit or a symbol a token of its own and a CJK character (three bytes) one or at most about
+     * 1.5 tokens, and ordinary words several characters per token; so units stay within the model's
+     * input at the price of being up to about four times shorter than needed for English prose.
+     */
+    static TokenCounter conservative() {
+        return text -> {
+            int chars = text.codePointCount(0, text.length());
+            int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+            return Math.max(chars, (bytes + 1) / 2);
+        };
     }
 
     /**
