@@ -31,6 +31,14 @@ public record DeadLetter(RecordOrigin origin, Stage stage, String reason) implem
     /** Prefix of the per-stage dead-letter accumulators of a job's result. */
     public static final String ACCUMULATOR_PREFIX = "semdex.dead-letters.";
 
+    /**
+     * The dead letter of a change to {@code docId} that failed at {@code stage}; a change built in
+     * this process rather than read from Kafka has no origin and gets {@link RecordOrigin#unknown}.
+     */
+    public static DeadLetter of(RecordOrigin origin, String docId, Stage stage, String reason) {
+        return new DeadLetter(origin != null ? origin : RecordOrigin.unknown(docId), stage, reason);
+    }
+
     public DeadLetter {
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(stage, "stage");

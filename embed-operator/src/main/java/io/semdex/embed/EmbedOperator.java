@@ -4,7 +4,6 @@ import io.semdex.core.ContentHash;
 import io.semdex.core.DeadLetter;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
-import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
 import io.semdex.core.Unit;
 import java.util.ArrayDeque;
@@ -404,12 +403,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     private void deadLetter(Pending p, String reason) {
         SplitDocument doc = p.doc();
-        RecordOrigin origin = doc.origin() != null ? doc.origin() : RecordOrigin.unknown(doc.docId());
-        String message = "cannot embed '" + doc.docId() + "': " + reason;
+        DeadLetter letter = DeadLetter.of(doc.origin(), doc.docId(), DeadLetter.Stage.EMBED, "cannot embed '" + doc.docId() + "': " + reason);
         deadLettered.inc();
         deadLetterCount.add(1L);
-        LOG.warn("Dead-lettered {} at embed: {}", origin.describe(), message);
-        DeadLetter letter = new DeadLetter(origin, DeadLetter.Stage.EMBED, message);
+        LOG.warn("Dead-lettered {} at embed: {}", letter.origin().describe(), letter.reason());
         output.collect(DEAD_LETTERS, p.hasTimestamp() ? new StreamRecord<>(letter, p.timestamp()) : new StreamRecord<>(letter));
     }
 

@@ -3,12 +3,10 @@ package io.semdex.embed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.semdex.core.ContentHash;
 import io.semdex.core.DeadLetter;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
-import io.semdex.core.Unit;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,14 +104,10 @@ class EmbedOperatorFaultsTest {
         return new KeyedOneInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, Types.STRING);
     }
 
+    /** {@link EmbedOperatorTest#doc} as read from Kafka: with an origin, so that a dead letter carries its bytes. */
     static SplitDocument doc(String id, String... paragraphs) {
-        List<Unit> units = new ArrayList<>();
-        for (int i = 0; i < paragraphs.length; i++) {
-            units.add(new Unit(Unit.idOf(id, i), id, i, paragraphs[i], List.of(), null, null, null, null, null,
-                    ContentHash.of(paragraphs[i])));
-        }
         byte[] value = ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
-        return new SplitDocument(id, 0, false, units,
+        return new SplitDocument(id, 0, false, EmbedOperatorTest.doc(id, paragraphs).units(),
                 new RecordOrigin(id.getBytes(StandardCharsets.UTF_8), value, "documents", 0, id.hashCode() & 0xffff));
     }
 

@@ -1,7 +1,6 @@
 package io.semdex.ingest;
 
 import io.semdex.core.DeadLetter;
-import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -57,12 +56,12 @@ final class SplitFunction extends ProcessFunction<ParsedChange, SplitDocument> {
             }
             split = new SplitDocument(change.docId(), doc.source().updatedMillis(), false, splitter.split(doc), change.origin());
         } catch (RuntimeException e) {
-            RecordOrigin origin = change.origin() != null ? change.origin() : RecordOrigin.unknown(change.docId());
-            String reason = "cannot split '" + change.docId() + "': " + (e.getMessage() != null ? e.getMessage() : e.toString());
+            DeadLetter letter = DeadLetter.of(change.origin(), change.docId(), DeadLetter.Stage.SPLIT,
+                    "cannot split '" + change.docId() + "': " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             deadLettered.inc();
             deadLetters.add(1L);
-            LOG.warn("Dead-lettered {} at split: {}", origin.describe(), reason);
-            ctx.output(DEAD_LETTERS, new DeadLetter(origin, DeadLetter.Stage.SPLIT, reason));
+            LOG.warn("Dead-lettered {} at split: {}", letter.origin().describe(), letter.reason());
+            ctx.output(DEAD_LETTERS, letter);
             return;
         }
         out.collect(split);

@@ -3,7 +3,6 @@ package io.semdex.sink;
 import io.semdex.core.DeadLetter;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
-import io.semdex.core.RecordOrigin;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -70,12 +69,12 @@ public final class IndexCheck extends ProcessFunction<EmbeddedDocument, Embedded
         if (!doc.deleted()) {
             String problem = problem(doc, dimensions);
             if (problem != null) {
-                RecordOrigin origin = doc.origin() != null ? doc.origin() : RecordOrigin.unknown(doc.docId());
-                String reason = "cannot index '" + doc.docId() + "': " + problem;
+                DeadLetter letter = DeadLetter.of(doc.origin(), doc.docId(), DeadLetter.Stage.INDEX,
+                        "cannot index '" + doc.docId() + "': " + problem);
                 deadLettered.inc();
                 deadLetterCount.add(1L);
-                LOG.warn("Dead-lettered {} at index: {}", origin.describe(), reason);
-                ctx.output(DEAD_LETTERS, new DeadLetter(origin, DeadLetter.Stage.INDEX, reason));
+                LOG.warn("Dead-lettered {} at index: {}", letter.origin().describe(), letter.reason());
+                ctx.output(DEAD_LETTERS, letter);
                 return;
             }
         }
