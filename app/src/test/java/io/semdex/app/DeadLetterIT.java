@@ -17,6 +17,7 @@ import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.ingest.ParsedChange;
 import io.semdex.ingest.ReindexSource;
+import io.semdex.ingest.TopicOffsets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +163,8 @@ class DeadLetterIT {
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, flink);
         // The real model and splitter: of the bad records only the unparsable and the unindexable one fail.
-        IngestJob.buildReindex(env, config, new ReindexSource.Topic(Map.of(0, (long) records.size())));
+        // Up to the topic's real end: a bounded source waits for its end offset, whatever was produced.
+        IngestJob.buildReindex(env, config, new ReindexSource.Topic(TopicOffsets.end(kafka.bootstrapServers(), topic)));
         JobExecutionResult result = env.execute("reindex with dead letters");
 
         assertThat(result.<Long>getAccumulatorResult(DeadLetter.Stage.PARSE.accumulatorName())).isEqualTo(1L);
@@ -342,14 +344,14 @@ class DeadLetterIT {
         return ids;
     }
 
-    private static void produce(String topic, List<ProducerRecord<byte[], byte[]>> records) {
+    private static void produce(String topic, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (ProducerRecord<byte[], byte[]> r : records) {
-                producer.send(new ProducerRecord<>(topic, r.key(), r.value()));
+                producer.send(new ProducerRecord<>(topic, r.key(), r.value())).get(30, TimeUnit.SECONDS); // acknowledged, in order
             }
         }
     }
