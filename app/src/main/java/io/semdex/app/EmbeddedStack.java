@@ -4,6 +4,8 @@ import io.semdex.core.DirectoryTree;
 import io.semdex.core.Generation;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
+import io.semdex.core.Manifest;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.query.AccessPolicy;
@@ -46,7 +48,8 @@ public final class EmbeddedStack implements AutoCloseable {
 
     private final EmbeddedKafka kafka;
     private final QueryService service;
-    private final IngestJobConfig jobConfig;
+    /** What the running job embeds with and how many shards it writes; a handoff to a generation of another model changes it. */
+    private volatile IngestJobConfig jobConfig;
     private final Configuration flink;
     private final Path checkpoints;
     private final ScheduledExecutorService handoffs;
@@ -94,16 +97,16 @@ public final class EmbeddedStack implements AutoCloseable {
         EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"));
         JobClient job = null;
         try {
-            IngestJobConfig jobConfig = IngestJobConfig.defaults(kafka.bootstrapServers(), data.resolve("index"))
+            IngestJobConfig jobConfig = liveGenerationOf(IngestJobConfig.defaults(kafka.bootstrapServers(), data.resolve("index"))
                     .withModelPreset(options.modelPreset())
                     .withParallelism(options.parallelism())
-                    .withCheckpointInterval(options.checkpointInterval());
-            kafka.createTopics(Map.of(jobConfig.topic(), Math.max(2, options.parallelism()), jobConfig.deadLetterTopic(), 1));
+                    .withCheckpointInterval(options.checkpointInterval()));
+            kafka.createTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism()), jobConfig.deadLetterTopic(), 1));
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
             flink.set(RestOptions.BIND_PORT, "0");
-            flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, options.parallelism()));
+            flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, jobConfig.parallelism()));
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             Path checkpoints = data.resolve("checkpoints");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
@@ -115,13 +118,13 @@ public final class EmbeddedStack implements AutoCloseable {
                 Checkpoints.removeAllBut(checkpoints, cp);
                 LOG.info("Resuming from checkpoint {}", cp);
             });
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(options.parallelism(), flink);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(jobConfig.parallelism(), flink);
             IngestJob.build(env, jobConfig);
             job = env.executeAsync("semdex ingest");
             LOG.info("Flink job {} submitted to the embedded MiniCluster", job.getJobID());
 
             QueryService service = QueryService.start(new QueryServiceConfig(options.host(), options.port(),
-                    jobConfig.indexRoot(), options.modelPreset(), kafka.bootstrapServers(), jobConfig.topic(), 100)
+                    jobConfig.indexRoot(), jobConfig.modelPreset(), kafka.bootstrapServers(), jobConfig.topic(), 100)
                     .withAccess(options.access()));
             return new EmbeddedStack(kafka, job, service, jobConfig, flink, checkpoints);
         } catch (Exception | Error e) {
@@ -131,6 +134,28 @@ public final class EmbeddedStack implements AutoCloseable {
             kafka.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code config}, or, when the index's live generation was built with another model or shard
+     * count (a reindex switched models), the configuration that generation's manifest describes: the
+     * index decides what its job embeds with, so a restart after a model switch goes on with the new model.
+     */
+    private static IngestJobConfig liveGenerationOf(IngestJobConfig config) {
+        Optional<Generation> live = new IndexLayout(config.indexRoot()).current();
+        if (live.isEmpty()) {
+            return config;
+        }
+        Manifest manifest = Manifest.read(live.get().manifestFile());
+        EmbedderSpec asked = EmbedderSpec.parse(config.modelPreset());
+        if (manifest.sameModel(asked.preset().id(), asked.preset().dimensions()) && manifest.shardCount() == config.parallelism()) {
+            return config;
+        }
+        LOG.warn("The live generation {} was built with model '{}' ({} dimensions) in {} shards, not '{}' with parallelism {}:"
+                        + " running with the generation's (semdex reindex --model switches models)",
+                live.get().name(), manifest.modelSpecOrId(), manifest.dimensions(), manifest.shardCount(), config.modelPreset(),
+                config.parallelism());
+        return config.following(manifest);
     }
 
     public String bootstrapServers() {
@@ -180,9 +205,14 @@ public final class EmbeddedStack implements AutoCloseable {
 
     private void adopt(IndexLayout layout, Generation generation, Handoff handoff) throws Exception {
         long start = System.nanoTime();
-        LOG.info("{} is ready: replaying {} from {} into it before switching", generation.name(), jobConfig.topic(), handoff.offsets());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(jobConfig.parallelism(), flink);
-        IngestJob.buildCatchUp(env, jobConfig, generation, handoff);
+        // The new generation may have another model, dimension count and shard count: its manifest says which.
+        IngestJobConfig next = jobConfig.following(Manifest.read(generation.manifestFile()));
+        LOG.info("{} is ready: replaying {} from {} into it before switching (model {}, {} shards)", generation.name(), jobConfig.topic(),
+                handoff.offsets(), next.modelPreset(), next.parallelism());
+        Configuration settings = new Configuration(flink);
+        settings.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, next.parallelism()));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(next.parallelism(), settings);
+        IngestJob.buildCatchUp(env, next, generation, handoff);
         JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
         String group = jobConfig.groupId() + "-" + generation.name();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -196,6 +226,7 @@ public final class EmbeddedStack implements AutoCloseable {
         layout.switchTo(generation);
         JobClient old = job;
         job = catchUp;
+        jobConfig = next;
         adopted = generation;
         cancel(old);
         deleteCheckpoints(old);

@@ -6,6 +6,7 @@ import io.semdex.core.GenerationCounts;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.IndexOptions;
+import io.semdex.core.Manifest;
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.IngestJob;
@@ -83,7 +84,10 @@ final class ReindexCommand implements Callable<Integer> {
     @Mixin
     ExportOptions exportOptions = new ExportOptions();
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "SPEC", description = "Embedding model spec of the new generation (default: the live"
+            + " generation's, else " + ModelPresets.DEFAULT + "). Another model than the live one is a model switch: the running"
+            + " job catches the new generation up with it, and the query service swaps its query model together with the"
+            + " generation.")
     String model;
 
     @Option(names = "--parallelism", defaultValue = "1", description = "Shards of the new generation (default: ${DEFAULT-VALUE}).")
@@ -135,6 +139,9 @@ final class ReindexCommand implements Callable<Integer> {
                     + " (is Kafka running there, and does the topic exist?)");
             err.flush();
             return EXIT_USAGE;
+        }
+        if (model == null) {
+            model = live.map(g -> Manifest.read(g.manifestFile()).modelSpecOrId()).orElse(ModelPresets.DEFAULT);
         }
         IngestJobConfig config = IngestJobConfig.defaults(bootstrap, index)
                 .withTopic(topic)

@@ -32,7 +32,8 @@ final class ServeCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--model", defaultValue = ModelPresets.DEFAULT,
-            description = "Embedding model for queries; must be the index's (default: ${DEFAULT-VALUE}).")
+            description = "Embedding model for queries (default: ${DEFAULT-VALUE}); a generation built with another model is"
+                    + " searched with that one, opened from the spec its manifest records.")
     String model;
 
     @Option(names = "--host", defaultValue = QueryServiceConfig.DEFAULT_HOST,

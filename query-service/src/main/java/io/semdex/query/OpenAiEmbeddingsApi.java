@@ -49,11 +49,22 @@ final class OpenAiEmbeddingsApi {
     static final int MAX_INPUTS = 2048;
     private static final Set<String> FIELDS = Set.of("input", "model", "encoding_format", "dimensions", "user", "input_type");
 
-    private final Embedder embedder;
+    /** The one model served; null when it follows {@link #index}. */
+    private final Embedder fixed;
+    /** Whose live generation's query model is served: after a model switch, the new one. */
+    private final LiveIndex index;
     private final long created = System.currentTimeMillis() / 1000;
 
+    /** Serves this one model. */
     OpenAiEmbeddingsApi(Embedder embedder) {
-        this.embedder = embedder;
+        this.fixed = embedder;
+        this.index = null;
+    }
+
+    /** Serves the query model of the index's live generation ({@link LiveIndex.Snapshot#embedder()}), held for each request. */
+    OpenAiEmbeddingsApi(LiveIndex index) {
+        this.fixed = null;
+        this.index = index;
     }
 
     /** Whether this class answers {@code path}. */
@@ -89,21 +100,23 @@ final class OpenAiEmbeddingsApi {
     void handle(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
-        try {
+        // The snapshot holds the model open until the answer is made, even when a switch retires it meanwhile.
+        try (LiveIndex.Snapshot snapshot = index == null ? null : index.acquire()) {
+            Embedder embedder = fixed != null ? fixed : snapshot.embedder();
             Object body;
             if (path.equals("/v1/embeddings")) {
                 requireMethod(method, "POST", path);
-                body = embeddings(readJson(request));
+                body = embeddings(embedder, readJson(request));
             } else if (path.equals("/v1/models")) {
                 requireMethod(method, "GET", path);
-                body = Map.of("object", "list", "data", List.of(model()));
+                body = Map.of("object", "list", "data", List.of(model(embedder)));
             } else if (path.startsWith("/v1/models/")) {
                 requireMethod(method, "GET", path);
                 String id = path.substring("/v1/models/".length());
                 if (!id.equals(embedder.info().modelId())) {
-                    throw modelNotFound(id);
+                    throw modelNotFound(id, embedder);
                 }
-                body = model();
+                body = model(embedder);
             } else {
                 throw new OpenAiError(404, "Unknown request URL: " + method + " " + path
                         + ". This server has POST /v1/embeddings and GET /v1/models.", null, "unknown_url");
@@ -118,7 +131,7 @@ final class OpenAiEmbeddingsApi {
         }
     }
 
-    private Map<String, Object> model() {
+    private Map<String, Object> model(Embedder embedder) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("id", embedder.info().modelId());
         model.put("object", "model");
@@ -127,7 +140,7 @@ final class OpenAiEmbeddingsApi {
         return model;
     }
 
-    private Map<String, Object> embeddings(JsonNode body) {
+    private Map<String, Object> embeddings(Embedder embedder, JsonNode body) {
         if (!body.isObject()) {
             throw new OpenAiError(400, "The request body must be a JSON object like {\"model\": \"…\", \"input\": [\"…\"]}.", null, null);
         }
@@ -143,7 +156,7 @@ final class OpenAiEmbeddingsApi {
             throw new OpenAiError(400, "You must provide a model parameter (this server serves '" + info.modelId() + "').", "model", null);
         }
         if (!model.asText().equals(info.modelId())) {
-            throw modelNotFound(model.asText());
+            throw modelNotFound(model.asText(), embedder);
         }
         String format = text(body, "encoding_format", "float");
         if (!format.equals("float") && !format.equals("base64")) {
@@ -305,7 +318,7 @@ final class OpenAiEmbeddingsApi {
         return node.asText();
     }
 
-    private OpenAiError modelNotFound(String id) {
+    private static OpenAiError modelNotFound(String id, Embedder embedder) {
         return new OpenAiError(404, "The model '" + id + "' does not exist on this server; it serves '" + embedder.info().modelId() + "'.",
                 "model", "model_not_found");
     }

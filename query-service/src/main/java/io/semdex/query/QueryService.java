@@ -10,7 +10,11 @@ import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The query service, wired by hand: embedder, live index, searcher, publisher and the HTTP API. */
+/**
+ * The query service, wired by hand: embedder, live index, searcher, publisher and the HTTP API. The
+ * configured model embeds queries for generations built with it; a generation built with another
+ * model is searched with that model, opened from its manifest's spec (see {@link LiveIndex}).
+ */
 public final class QueryService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
@@ -34,16 +38,24 @@ public final class QueryService implements AutoCloseable {
 
     public static QueryService start(QueryServiceConfig config) throws IOException {
         Metrics metrics = new Metrics();
-        Embedder embedder = new TimedEmbedder(EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE), metrics.embed);
-        LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
+        QueryModels models = spec -> openQueryEmbedder(spec, metrics);
+        Embedder embedder = models.open(config.modelPreset());
+        LiveIndex index;
+        try {
+            index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder, models, config.refreshMillis());
+        } catch (RuntimeException e) {
+            embedder.close();
+            throw e;
+        }
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
                 : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
         DeadLetters deadLetters = config.bootstrapServers() == null ? null
                 : new DeadLetters(config.bootstrapServers(), config.deadLetterTopic());
         HttpApi api;
         try {
-            api = new HttpApi(config.host(), config.port(), new Searcher(index, embedder, config.queryCache()), index, publisher,
-                    new OpenAiEmbeddingsApi(embedder), config.access(), metrics, deadLetters);
+            // Queries and /v1/embeddings use the live generation's model: after a model switch, the new one.
+            api = new HttpApi(config.host(), config.port(), new Searcher(index, config.queryCache()), index, publisher,
+                    new OpenAiEmbeddingsApi(index), config.access(), metrics, deadLetters);
         } catch (IOException | RuntimeException e) {
             if (deadLetters != null) {
                 deadLetters.close();
@@ -57,6 +69,14 @@ public final class QueryService implements AutoCloseable {
         }
         LOG.info("Query service listening on http://{}:{} ({})", config.host(), api.address().getPort(), config.access());
         return new QueryService(embedder, index, publisher, api, deadLetters);
+    }
+
+    /**
+     * The one place the query service opens a model: its own at start, and the model of a
+     * generation built with another one when that goes live (a model switch).
+     */
+    private static Embedder openQueryEmbedder(String spec, Metrics metrics) {
+        return new TimedEmbedder(EmbedderSpec.parse(spec).open(Slot.SINGLE), metrics.embed);
     }
 
     public InetSocketAddress address() {

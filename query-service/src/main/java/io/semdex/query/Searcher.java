@@ -5,6 +5,7 @@ import io.semdex.core.IndexFields;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
 import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderInfo;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,51 +57,71 @@ public final class Searcher {
             Set.of(IndexFields.UNIT_ID, IndexFields.DOC_ID, IndexFields.TITLE, IndexFields.TEXT, IndexFields.URL);
 
     private final LiveIndex index;
-    private final Embedder embedder;
-    private final Band.Cutoffs bands;
+    /** Embeds every query, whatever the generation; null to embed with each snapshot's own query model. */
+    private final Embedder fixed;
     private final QueryVectorCache queryVectors;
     private final Map<String, Analyzer> analyzers = new ConcurrentHashMap<>();
+
+    /** Embeds each query with the query model of the generation it searches ({@link LiveIndex.Snapshot#embedder()}). */
+    public Searcher(LiveIndex index, int queryCache) {
+        this(index, null, queryCache);
+    }
 
     public Searcher(LiveIndex index, Embedder embedder) {
         this(index, embedder, DEFAULT_QUERY_CACHE);
     }
 
-    /** @param queryCache query vectors to remember, 0 to embed every query */
+    /**
+     * @param embedder embeds every query: the index must search only generations of its model (a
+     *     {@link LiveIndex} built without its own embedder); null to use each snapshot's
+     * @param queryCache query vectors to remember, 0 to embed every query
+     */
     public Searcher(LiveIndex index, Embedder embedder, int queryCache) {
         this.index = index;
-        this.embedder = embedder;
-        this.bands = embedder.info().bands();
+        this.fixed = embedder;
         this.queryVectors = new QueryVectorCache(queryCache);
     }
 
-    /** The model queries are embedded with. */
+    /** The model queries are embedded with now. */
     public io.semdex.embed.EmbedderInfo embedderInfo() {
-        return embedder.info();
+        return fixed != null ? fixed.info() : index.queryModel();
     }
 
+    /**
+     * Runs one search on one snapshot: the query is embedded with the snapshot's model and compared
+     * with the snapshot's vectors, so a generation switch while it runs changes neither.
+     */
     public SearchResponse search(SearchRequest request) throws IOException {
         long start = System.nanoTime();
-        float[] query = null;
-        long[] embedNanos = {0};
-        if (request.mode().usesVectors()) {
-            query = queryVectors.get(request.query(), q -> {
-                long t = System.nanoTime();
-                float[] v = embedder.embedQueries(List.of(q)).get(0);
-                embedNanos[0] = System.nanoTime() - t;
-                return v;
-            });
-        }
         try (LiveIndex.Snapshot snapshot = index.acquire()) {
+            Embedder embedder = fixed != null ? fixed : snapshot.embedder();
+            if (embedder == null) {
+                throw new IllegalStateException("this searcher has no query embedder: give it one, or build the index with one");
+            }
+            EmbedderInfo model = embedder.info();
+            float[] query = null;
+            long[] embedNanos = {0};
+            if (request.mode().usesVectors()) {
+                // Keyed by model too: after a model switch a remembered vector of the old model must not be used.
+                String key = model.modelId() + "\n" + model.dimensions() + "\n" + request.query();
+                query = queryVectors.get(key, k -> {
+                    long t = System.nanoTime();
+                    float[] v = embedder.embedQueries(List.of(request.query())).get(0);
+                    embedNanos[0] = System.nanoTime() - t;
+                    return v;
+                });
+            }
+            Band.Cutoffs bands = model.bands();
             String analyzerName = snapshot.manifest().map(Manifest::analyzer).orElse(null);
             Ranking ranking = snapshot.generation().isEmpty()
                     ? new Ranking(0, List.of())
-                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request);
+                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, bands);
             boolean hybrid = request.mode() == SearchMode.HYBRID;
             return new SearchResponse(request.query(), request.mode().label(),
                     hybrid ? request.fusion().label() : null,
                     hybrid ? request.alpha() : null,
                     request.mode().usesVectors() ? request.threshold() : null,
-                    embedder.info().modelId(), analyzerName,
+                    model.modelId(), analyzerName,
                     snapshot.generation().map(g -> g.name()).orElse(null),
                     ranking.total, request.offset(),
                     (System.nanoTime() - start) / 1_000_000, embedNanos[0] / 1_000_000, ranking.hits);
@@ -115,7 +136,8 @@ public final class Searcher {
     /** The page of hits and how many the whole ranking holds. */
     private record Ranking(int total, List<Hit> hits) {}
 
-    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request) throws IOException {
+    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request, Band.Cutoffs bands)
+            throws IOException {
         IndexReader reader = searcher.getIndexReader();
         Query filter = MetadataFilter.toQuery(request.filters(), reader);
         Query keyword = KeywordQuery.build(analyzer, request.query());
@@ -162,7 +184,7 @@ public final class Searcher {
         Set<String> queryTerms = request.highlight() ? KeywordQuery.terms(analyzer, request.query()) : Set.of();
         List<Hit> hits = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight()));
+            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight(), bands));
         }
         return new Ranking(candidates.size(), hits);
     }
@@ -314,7 +336,7 @@ public final class Searcher {
     }
 
     private Hit toHit(IndexSearcher searcher, Analyzer analyzer, Set<String> queryTerms, Candidate c, int rank, SearchMode mode,
-            boolean highlight)
+            boolean highlight, Band.Cutoffs bands)
             throws IOException {
         Document doc = searcher.storedFields().document(c.doc, STORED);
         String title = doc.get(IndexFields.TITLE);

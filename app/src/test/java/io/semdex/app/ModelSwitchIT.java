@@ -1,0 +1,231 @@
+package io.semdex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.Generation;
+import io.semdex.core.IndexLayout;
+import io.semdex.core.Json;
+import io.semdex.core.Manifest;
+import io.semdex.embed.ModelPresets;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Zero-downtime model switch: while clients search without pause and documents keep arriving,
+ * {@code semdex reindex --model all-minilm-l6-v2 --parallelism 2} builds gen-2 with another model
+ * (384 dimensions instead of 512) and shard count; the running stack catches gen-2 up with that
+ * model and switches, and the query service swaps its query model together with the generation.
+ * Every response names its model and generation: the model must be the one that generation's
+ * manifest records, so no search compared a query of one model with vectors of another. A restart
+ * on the same data directory goes on with the new model.
+ */
+class ModelSwitchIT {
+
+    private static final String NEW_MODEL = "all-minilm-l6-v2";
+
+    @TempDir
+    Path data;
+
+    @Test
+    void theStackSwitchesModelsUnderAQueryLoopWithoutAFailedOrMismatchedSearchAndLosesNoDocument() throws Exception {
+        IndexLayout layout = new IndexLayout(data.resolve("index"));
+        HttpClient http = HttpClient.newHttpClient();
+        String query = "/api/search?q=" + URLEncoder.encode("pallets shipping from Rotterdam", StandardCharsets.UTF_8) + "&k=5&threshold=0";
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+                        Duration.ofMillis(500)));
+                KafkaProducer<byte[], byte[]> producer = producer(stack)) {
+            for (int i = 0; i < 30; i++) {
+                send(producer, stack, "before-" + i, "Warehouse note " + i + ": pallets of item " + i + " ship from Rotterdam.");
+            }
+            producer.flush();
+            awaitHits(http, stack.url() + query);
+
+            // The model each generation was built with, as its manifest says; read when a response first names it.
+            Map<String, String> manifestModel = new ConcurrentHashMap<>();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger requests = new AtomicInteger();
+            AtomicLong firstOnGen2 = new AtomicLong();
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            List<String> mismatched = Collections.synchronizedList(new ArrayList<>());
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            List<Future<?>> loops = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                String mode = c % 2 == 0 ? "vector" : "hybrid";
+                loops.add(clients.submit(() -> {
+                    while (running.get()) {
+                        try {
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(stack.url() + query + "&mode=" + mode))
+                                    .build(), HttpResponse.BodyHandlers.ofString());
+                            requests.incrementAndGet();
+                            JsonNode body = Json.MAPPER.readTree(r.body());
+                            if (r.statusCode() != 200 || body.get("hits").isEmpty()) {
+                                failures.add(r.statusCode() + " " + r.body());
+                                continue;
+                            }
+                            String generation = body.get("generation").asText();
+                            String model = body.get("model").asText();
+                            String built = manifestModel.computeIfAbsent(generation, g -> Manifest.read(
+                                    layout.generation(Integer.parseInt(g.substring("gen-".length()))).manifestFile()).modelId());
+                            if (!model.equals(built)) {
+                                mismatched.add(generation + " built with " + built + " answered with query model " + model);
+                            }
+                            seen.add(generation + " " + model);
+                            if (generation.equals("gen-2")) {
+                                firstOnGen2.compareAndSet(0, System.nanoTime());
+                            }
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                    return null;
+                }));
+            }
+
+            // Documents produced while gen-2 is built must reach it through the catch-up, embedded with the new model.
+            Thread during = new Thread(() -> {
+                for (int i = 0; i < 15; i++) {
+                    send(producer, stack, "during-" + i, "Late note " + i + ": a container of item " + i + " left Rotterdam today.");
+                    producer.flush();
+                    sleep(200);
+                }
+            });
+            long reindexStart = System.nanoTime();
+            during.start();
+            int exit = new CommandLine(new Semdex()).execute("reindex", "--index", data.resolve("index").toString(),
+                    "--bootstrap", stack.bootstrapServers(), "--model", NEW_MODEL, "--parallelism", "2");
+            long handedOver = System.nanoTime();
+            assertThat(exit).isZero();
+            during.join();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+            while (layout.current().orElseThrow().number() != 2 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            long switched = System.nanoTime();
+            assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
+            Manifest gen2 = Manifest.read(layout.current().orElseThrow().manifestFile());
+            assertThat(gen2.modelId()).isEqualTo(NEW_MODEL);
+            assertThat(gen2.modelSpec()).isEqualTo(NEW_MODEL);
+            assertThat(gen2.dimensions()).isEqualTo(384);
+            assertThat(gen2.shardCount()).isEqualTo(2);
+            for (int i = 0; i < 15; i++) {
+                awaitDoc(http, stack.url() + "/api/search?q=" + URLEncoder.encode("Late note " + i + " container of item " + i,
+                        StandardCharsets.UTF_8) + "&k=3&threshold=0", "during-" + i);
+            }
+            Thread.sleep(1_000);
+            running.set(false);
+            for (Future<?> loop : loops) {
+                loop.get();
+            }
+            clients.shutdown();
+
+            System.out.printf("MODEL SWITCH FIGURES: %d requests, %d failed, %d with a mismatched model; reindex (build) %d ms;"
+                            + " handoff to CURRENT switched %d ms; handoff to first search answered on gen-2 %d ms; seen %s%n",
+                    requests.get(), failures.size(), mismatched.size(), (handedOver - reindexStart) / 1_000_000,
+                    (switched - handedOver) / 1_000_000, firstOnGen2.get() == 0 ? -1 : (firstOnGen2.get() - handedOver) / 1_000_000, seen);
+            assertThat(failures).as("failed or empty responses out of %d", requests.get()).isEmpty();
+            assertThat(mismatched).as("searches answered with another model than their generation's").isEmpty();
+            assertThat(seen).contains("gen-1 " + ModelPresets.DEFAULT, "gen-2 " + NEW_MODEL);
+            assertThat(requests.get()).isGreaterThan(50);
+
+            JsonNode status = get(http, stack.url() + "/api/status");
+            assertThat(status.get("model").asText()).isEqualTo(NEW_MODEL);
+            assertThat(status.get("dimensions").asInt()).isEqualTo(384);
+            assertThat(status.get("generation").asText()).isEqualTo("gen-2");
+            assertThat(status.get("ready").asBoolean()).isTrue();
+            assertThat(get(http, stack.url() + "/v1/models").get("data").get(0).get("id").asText()).isEqualTo(NEW_MODEL);
+        }
+
+        // Started as before (the old model, one shard): the live generation decides, so the job goes on with gen-2's model.
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+                        Duration.ofMillis(500)));
+                KafkaProducer<byte[], byte[]> producer = producer(stack)) {
+            send(producer, stack, "after-restart", "A crate of oranges arrived in Rotterdam after the restart.");
+            producer.flush();
+            JsonNode found = awaitDoc(http, stack.url() + "/api/search?q=" + URLEncoder.encode("crate of oranges after the restart",
+                    StandardCharsets.UTF_8) + "&k=3&threshold=0", "after-restart");
+            assertThat(found.get("model").asText()).isEqualTo(NEW_MODEL);
+            assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
+            assertThat(get(http, stack.url() + "/api/search?q=during-3&mode=keyword&k=1").get("hits")).isNotEmpty();
+        }
+    }
+
+    private static JsonNode get(HttpClient http, String url) throws Exception {
+        return Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(EmbeddedStack stack) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, EmbeddedStack stack, String id, String body) {
+        producer.send(new ProducerRecord<>(stack.topic(), id.getBytes(StandardCharsets.UTF_8),
+                ("{\"id\":\"" + id + "\",\"body\":\"" + body + "\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void awaitHits(HttpClient http, String url) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (get(http, url).get("hits").size() == 5) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the first documents never became searchable");
+    }
+
+    /** The first response that finds {@code docId} on gen-2. */
+    private static JsonNode awaitDoc(HttpClient http, String url, String docId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        JsonNode body = null;
+        while (System.nanoTime() < deadline) {
+            body = get(http, url);
+            for (JsonNode hit : body.path("hits")) {
+                if (hit.get("docId").asText().equals(docId) && body.get("generation").asText().equals("gen-2")) {
+                    return body;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(docId + " never showed up in gen-2; last response " + body);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

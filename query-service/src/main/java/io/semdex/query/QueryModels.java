@@ -1,0 +1,17 @@
+package io.semdex.query;
+
+import io.semdex.embed.Embedder;
+
+/**
+ * Opens a query embedder for a model spec: how the query service gets the model of a generation
+ * built with another one than its own (see {@link LiveIndex}). The caller closes what it returns.
+ */
+@FunctionalInterface
+public interface QueryModels {
+
+    /**
+     * @param spec a model spec as the generation's manifest records it
+     * @throws RuntimeException when the model cannot be opened (files missing, server unreachable)
+     */
+    Embedder open(String spec);
+}
