@@ -189,14 +189,9 @@ public final class EmbeddedStack implements AutoCloseable {
     private synchronized void adoptReadyGeneration() {
         try {
             IndexLayout layout = new IndexLayout(jobConfig.indexRoot());
-            int live = layout.current().map(Generation::number).orElse(0);
-            for (int n = layout.latestNumber(); n > live; n--) {
-                Generation candidate = layout.generation(n);
-                Optional<Handoff> handoff = Handoff.read(candidate);
-                if (handoff.isPresent()) {
-                    adopt(layout, candidate, handoff.get());
-                    return;
-                }
+            var ready = Handoff.newestReady(layout);
+            if (ready.isPresent()) {
+                adopt(layout, ready.get().getKey(), ready.get().getValue());
             }
         } catch (Exception e) {
             LOG.error("Taking over a reindexed generation failed; the live generation stays: {}", e.getMessage(), e);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code semdex} command. */
 @Command(name = "semdex", mixinStandardHelpOptions = true, version = "semdex 0.1.0",
         description = "Keeps a semantic + keyword search index in step with a stream of documents.",
-        subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, ReindexCommand.class, EvalCommand.class, SplitStatsCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, ReindexCommand.class, SwitchCommand.class, EvalCommand.class, SplitStatsCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Semdex {
 

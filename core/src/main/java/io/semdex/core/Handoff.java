@@ -29,6 +29,19 @@ public record Handoff(String topic, Map<Integer, Long> offsets) {
         offsets = offsets == null ? Map.of() : Map.copyOf(new TreeMap<>(offsets));
     }
 
+    /** The newest generation above the live one that is marked READY, with its handoff; empty when there is none. */
+    public static Optional<Map.Entry<Generation, Handoff>> newestReady(IndexLayout layout) {
+        int live = layout.current().map(Generation::number).orElse(0);
+        for (int n = layout.latestNumber(); n > live; n--) {
+            Generation candidate = layout.generation(n);
+            Optional<Handoff> handoff = read(candidate);
+            if (handoff.isPresent()) {
+                return Optional.of(Map.entry(candidate, handoff.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
     public static Optional<Handoff> read(Generation generation) {
         Path file = generation.dir().resolve(FILE);
         try {

@@ -1,7 +1,9 @@
 package io.semdex.ingest;
 
 import io.semdex.core.Generation;
+import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
+import io.semdex.core.Manifest;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +56,29 @@ public final class IngestMain {
                 LOG.info("Submitting '{}' into {}", options.jobName(), generation.dir());
                 env.execute(options.jobName());
             }
-            case BATCH -> reindex(env, options);
+            case BATCH -> reindex(env, options, true);
+            case HANDOFF -> reindex(env, options, false);
+            case CATCH_UP -> catchUp(env, options);
         }
+    }
+
+    /**
+     * Streams into the newest READY generation from the offsets its build read up to, with the model,
+     * analyzer and shard count its manifest records, committing offsets as group
+     * {@code GROUP-gen-N}; once that group has caught up, {@code semdex switch} makes it live.
+     */
+    private static void catchUp(StreamExecutionEnvironment env, IngestOptions options) throws Exception {
+        IndexLayout layout = new IndexLayout(options.job().indexRoot());
+        var ready = Handoff.newestReady(layout).orElseThrow(() -> new IllegalStateException("no generation above the live one is"
+                + " marked READY in " + layout.root() + ": build one with --mode handoff first"));
+        Generation generation = ready.getKey();
+        IngestJobConfig config = options.job().following(Manifest.read(generation.manifestFile()));
+        env.setParallelism(config.parallelism());
+        IngestJob.buildCatchUp(env, config, generation, ready.getValue());
+        LOG.info("Submitting '{} {}': {} from {} into {} (model {}, {} shards), offsets committed as group {}", options.jobName(),
+                generation.name(), config.topic(), ready.getValue().offsets(), generation.dir(), config.modelPreset(),
+                config.parallelism(), config.groupId() + "-" + generation.name());
+        env.execute(options.jobName() + " " + generation.name());
     }
 
     /** What the command line asks for: the options to run with, or (options null) the exit code after {@code --help} or an error. */
@@ -93,12 +116,18 @@ public final class IngestMain {
         return settings;
     }
 
-    private static void reindex(StreamExecutionEnvironment env, IngestOptions options) throws Exception {
+    private static void reindex(StreamExecutionEnvironment env, IngestOptions options, boolean switchNow) throws Exception {
         IngestJobConfig config = options.job();
         Map<Integer, Long> end = TopicOffsets.end(config.bootstrapServers(), config.topic());
         Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end));
         long start = System.nanoTime();
         env.execute(options.jobName() + " " + generation.name());
+        if (!switchNow) {
+            new Handoff(config.topic(), end).write(generation);
+            LOG.info("{} built from {} up to {} in {} ms and marked READY: run the job with --mode catch-up, then semdex switch",
+                    generation.name(), config.topic(), end, (System.nanoTime() - start) / 1_000_000);
+            return;
+        }
         IndexLayout layout = new IndexLayout(config.indexRoot());
         layout.switchTo(generation);
         List<Generation> removed = layout.prune(options.keepGenerations());

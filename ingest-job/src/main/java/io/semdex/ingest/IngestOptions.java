@@ -36,7 +36,14 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, String jobName, int keepGenerations) {
 
     /** {@code stream}: follow the topic for ever; {@code batch}: build a new generation up to the topic's end, then switch to it. */
-    public enum Mode { STREAM, BATCH }
+    /**
+     * STREAM: the streaming job into the live generation. BATCH: build gen-N+1 up to the topic's end
+     * offsets and switch to it. HANDOFF: build it the same way and mark it READY with those offsets
+     * instead. CATCH_UP: the streaming job into the newest READY generation from its offsets, with
+     * that generation's model and shard count; switch to it with {@code semdex switch} once it has
+     * caught up.
+     */
+    public enum Mode { STREAM, BATCH, HANDOFF, CATCH_UP }
 
     /** Every key and what it means; the order is the order of {@link #usage()}. */
     static final Map<String, String> KEYS = keys();
@@ -53,7 +60,9 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         keys.put("parallelism", "subtasks of the embed and sink stages = shards of the index (default 1)");
         keys.put("checkpoint-interval", "e.g. 500ms, 1s, 1min (default 1s; streaming only)");
         keys.put("checkpoints", "checkpoint storage URI, e.g. file:///data/checkpoints or s3://bucket/cp (default: the cluster's)");
-        keys.put("mode", "stream or batch (default stream); batch builds gen-N+1 up to the topic's end offsets, then switches to it");
+        keys.put("mode", "stream, batch, handoff or catch-up (default stream); batch builds gen-N+1 up to the topic's end offsets,"
+                + " then switches to it; handoff builds it and marks it READY instead; catch-up streams into the newest READY"
+                + " generation from the offsets it was built up to, with its model and shard count (then: semdex switch)");
         keys.put("quantization", "vectors of a new generation: none, int8 or int4 (default none)");
         keys.put("max-unit-tokens", "unit budget in tokens of the model's tokenizer (default " + Splitter.DEFAULT_MAX_TOKENS + ")");
         keys.put("keep", "generations kept on disk after a batch switch (default 2)");
@@ -190,7 +199,9 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         Mode mode = switch (v.getOrDefault("mode", "stream").toLowerCase(Locale.ROOT)) {
             case "stream", "streaming" -> Mode.STREAM;
             case "batch" -> Mode.BATCH;
-            default -> throw new IllegalArgumentException("--mode must be stream or batch, got '" + v.get("mode") + "'");
+            case "handoff" -> Mode.HANDOFF;
+            case "catch-up", "catchup" -> Mode.CATCH_UP;
+            default -> throw new IllegalArgumentException("--mode must be stream, batch, handoff or catch-up, got '" + v.get("mode") + "'");
         };
         IndexOptions indexOptions;
         try {
@@ -199,7 +210,7 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
             throw new IllegalArgumentException("--quantization: " + e.getMessage(), e);
         }
         String checkpoints = v.containsKey("checkpoints") ? checkpointUri(v.get("checkpoints")) : null;
-        String jobName = v.getOrDefault("job-name", mode == Mode.STREAM ? "semdex ingest" : "semdex reindex");
+        String jobName = v.getOrDefault("job-name", mode == Mode.STREAM || mode == Mode.CATCH_UP ? "semdex ingest" : "semdex reindex");
         IngestJobConfig job = new IngestJobConfig(bootstrap, topic, v.get("dlq-topic"), v.get("group-id"), index, model,
                 TextAnalysis.DEFAULT, parallelism, interval, DocumentJson.DEFAULT_MAX_BYTES, maxUnitTokens, indexOptions);
         return new IngestOptions(mode, job, checkpoints, jobName, keep);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /** Where a topic ends now: the offsets a batch reindex reads up to and a catch-up starts from. */
@@ -24,6 +25,24 @@ public final class TopicOffsets {
             Map<Integer, Long> offsets = new HashMap<>();
             admin.listOffsets(request).all().get().forEach((tp, info) -> offsets.put(tp.partition(), info.offset()));
             return offsets;
+        }
+    }
+
+    /**
+     * Records of {@code topic} that consumer group {@code group} has not committed yet: from its
+     * committed offset (or, where it has none, {@code startOffsets}, else 0) to each partition's end.
+     */
+    public static long behind(String bootstrap, String topic, String group, Map<Integer, Long> startOffsets) throws Exception {
+        Map<Integer, Long> end = end(bootstrap, topic);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            long behind = 0;
+            for (var partition : end.entrySet()) {
+                OffsetAndMetadata done = committed.get(new TopicPartition(topic, partition.getKey()));
+                long position = done != null ? done.offset() : startOffsets.getOrDefault(partition.getKey(), 0L);
+                behind += Math.max(0, partition.getValue() - position);
+            }
+            return behind;
         }
     }
 }
