@@ -39,6 +39,10 @@ class IngestOptionsTest {
         IngestOptions options = IngestOptions.parse("--config", file.toString(), "--parallelism", "3");
         assertThat(options.job().parallelism()).isEqualTo(3);
         assertThat(options.mode()).isEqualTo(IngestOptions.Mode.BATCH);
+        assertThat(IngestOptions.parse("--bootstrap", "k:9092", "--index", "/i", "--mode", "handoff").mode())
+                .isEqualTo(IngestOptions.Mode.HANDOFF);
+        assertThat(IngestOptions.parse("--bootstrap", "k:9092", "--index", "/i", "--mode", "catch-up").mode())
+                .isEqualTo(IngestOptions.Mode.CATCH_UP);
         assertThat(options.checkpoints()).isEqualTo("s3://bucket/cp");
         assertThat(options.jobName()).isEqualTo("semdex reindex");
     }
@@ -52,7 +56,7 @@ class IngestOptionsTest {
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--parallelism", "two"))).hasMessageContaining("--parallelism");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoint-interval", "soon"))).hasMessageContaining("--checkpoint-interval");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoint-interval", "10ms"))).hasMessageContaining("at least 100ms");
-        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--mode", "micro"))).hasMessageContaining("--mode must be stream or batch");
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--mode", "micro"))).hasMessageContaining("--mode must be stream, batch, handoff or catch-up");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--model", "gpt-9"))).hasMessageContaining("--model").hasMessageContaining("gpt-9");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--quantization", "int3"))).hasMessageContaining("--quantization");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--checkpoints", "relative/dir"))).hasMessageContaining("--checkpoints");
@@ -106,7 +110,7 @@ class IngestOptionsTest {
                 new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertThat(request.exitCode()).isEqualTo(2);
         assertThat(err.toString().lines().toList()).containsExactly(
-                "semdex ingest job: --mode must be stream or batch, got 'micro'", "Run with --help for the options.");
+                "semdex ingest job: --mode must be stream, batch, handoff or catch-up, got 'micro'", "Run with --help for the options.");
     }
 
     @Test

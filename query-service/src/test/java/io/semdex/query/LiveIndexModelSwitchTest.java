@@ -1,0 +1,160 @@
+package io.semdex.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.semdex.core.Band;
+import io.semdex.core.Generation;
+import io.semdex.core.IndexLayout;
+import io.semdex.core.Manifest;
+import io.semdex.core.TextAnalysis;
+import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderInfo;
+import io.semdex.embed.ModelPreset;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pair of generation and query model in {@link LiveIndex}: a switch to a generation of
+ * another model brings that model, opened from the manifest's spec; snapshots taken before keep
+ * their pair; the old model closes with its last snapshot; a model that cannot be opened keeps the
+ * generation from being searched. Stand-in embedders (the logic is under test, not a model).
+ */
+class LiveIndexModelSwitchTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void aSwitchToAnotherModelsGenerationSwapsTheQueryModelWithItAndClosesTheOldOneAfterItsLastSearch() throws Exception {
+        IndexLayout layout = new IndexLayout(root);
+        layout.switchTo(layout.create(1, manifest("model-a", 4, null)));
+        StandIn own = new StandIn("model-a", 4);
+        List<String> opened = new ArrayList<>();
+        List<StandIn> models = new ArrayList<>();
+        QueryModels open = spec -> {
+            opened.add(spec);
+            StandIn model = new StandIn(spec.substring(0, spec.indexOf('?')), 8);
+            models.add(model);
+            return model;
+        };
+        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000)) {
+            LiveIndex.Snapshot onA = index.acquire();
+            assertThat(onA.embedder()).isSameAs(own);
+
+            layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
+            index.refresh();
+            LiveIndex.Snapshot onB = index.acquire();
+            assertThat(opened).containsExactly("model-b?dir=/m");
+            assertThat(onB.generation().orElseThrow().name()).isEqualTo("gen-2");
+            assertThat(onB.embedder()).isSameAs(models.get(0));
+            assertThat(onA.embedder()).as("a search in flight keeps its pair").isSameAs(own);
+            assertThat(index.queryModel().modelId()).isEqualTo("model-b");
+            SearchResponse response = new Searcher(index, 0).search(SearchRequest.builder("q").mode(SearchMode.VECTOR).build());
+            assertThat(response.model()).isEqualTo("model-b");
+            assertThat(models.get(0).queries).containsExactly("q");
+            assertThat(own.queries).isEmpty();
+
+            // More shards of the same generation, or a later generation of the same model, reuse the open model.
+            layout.switchTo(layout.create(3, manifest("model-b", 8, "model-b?dir=/m")));
+            index.refresh();
+            assertThat(opened).hasSize(1);
+
+            layout.switchTo(layout.create(4, manifest("model-a", 4, "model-a")));
+            index.refresh();
+            LiveIndex.Snapshot backOnA = index.acquire();
+            assertThat(backOnA.embedder()).isSameAs(own);
+            assertThat(models.get(0).closed).as("a snapshot still uses model-b").isFalse();
+            onB.close();
+            assertThat(models.get(0).closed).isTrue();
+            onA.close();
+            backOnA.close();
+        }
+        assertThat(own.closed).as("the service's own model is closed by the service").isFalse();
+    }
+
+    @Test
+    void aGenerationWhoseModelCannotBeOpenedIsNotSearchedAndTheProblemSaysWhy() throws Exception {
+        IndexLayout layout = new IndexLayout(root);
+        Generation first = layout.create(1, manifest("model-a", 4, null));
+        layout.switchTo(first);
+        StandIn own = new StandIn("model-a", 4);
+        StandIn wrong = new StandIn("model-c", 8);
+        List<QueryModels> answers = new ArrayList<>(List.of(
+                spec -> {
+                    throw new IllegalStateException("no model files in /m");
+                },
+                spec -> wrong));
+        QueryModels open = spec -> answers.removeFirst().open(spec);
+        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000)) {
+            layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
+            index.refresh();
+            assertThat(index.problem()).hasValueSatisfying(p -> assertThat(p).contains("gen-2", "model-b?dir=/m", "no model files in /m"));
+            try (LiveIndex.Snapshot snapshot = index.acquire()) {
+                assertThat(snapshot.generation()).contains(first);
+                assertThat(snapshot.embedder()).isSameAs(own);
+            }
+
+            index.refresh();
+            assertThat(index.problem()).hasValueSatisfying(p -> assertThat(p).contains("model-c"));
+            assertThat(wrong.closed).as("a model that is not the generation's is closed at once").isTrue();
+        }
+    }
+
+    private static Manifest manifest(String model, int dimensions, String spec) {
+        return new Manifest(model, dimensions, "cosine", TextAnalysis.ENGLISH, 1, Instant.now(), "test", null, spec);
+    }
+
+    /** Answers queries with a fixed unit vector and remembers them. */
+    private static final class StandIn implements Embedder {
+        private final EmbedderInfo info;
+        final List<String> queries = new ArrayList<>();
+        volatile boolean closed;
+
+        StandIn(String model, int dimensions) {
+            this.info = new EmbedderInfo(model, dimensions, "stand-in", "cpu", 512, Band.Cutoffs.DEFAULT, dimensions);
+        }
+
+        @Override
+        public List<float[]> embedDocuments(List<String> texts) {
+            return embedTexts(texts);
+        }
+
+        @Override
+        public synchronized List<float[]> embedQueries(List<String> texts) {
+            queries.addAll(texts);
+            return embedTexts(texts);
+        }
+
+        @Override
+        public List<float[]> embedTexts(List<String> texts) {
+            float[] v = new float[info.dimensions()];
+            Arrays.fill(v, (float) (1 / Math.sqrt(v.length)));
+            return texts.stream().map(t -> v.clone()).toList();
+        }
+
+        @Override
+        public EmbedderInfo info() {
+            return info;
+        }
+
+        @Override
+        public ModelPreset preset() {
+            throw new UnsupportedOperationException("a stand-in has no model files");
+        }
+
+        @Override
+        public int countTokens(String text) {
+            return text.length();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
