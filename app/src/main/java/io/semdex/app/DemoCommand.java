@@ -38,7 +38,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Query service port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model: a preset, optionally with ?key=value settings (default: ${DEFAULT-VALUE}; see the README's Models).")
+    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model: a preset, optionally with ?key=value settings (default: ${DEFAULT-VALUE}; see the README's Models)."
+            + " On a --data directory whose index has a live generation, that generation's model is used (after a"
+            + " `semdex reindex --model`, the new one).")
     String model;
 
     @Option(names = "--knowledge-base", paramLabel = "FILE",
