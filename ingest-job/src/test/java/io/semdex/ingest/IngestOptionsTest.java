@@ -128,6 +128,15 @@ class IngestOptionsTest {
                 .containsEntry("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     }
 
+    @Test
+    void aCatchUpWithoutAReadyGenerationSaysHowToBuildOne() {
+        String index = dir.resolve("index").toString();
+        assertThatThrownBy(() -> IngestMain.main(new String[] {"--bootstrap", "k:9092", "--index", index, "--mode", "catch-up"}))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no generation above the live one is marked READY")
+                .hasMessageContaining("--mode handoff");
+    }
+
     private static String[] with(String[] base, String... more) {
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
