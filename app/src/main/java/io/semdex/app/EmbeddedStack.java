@@ -191,7 +191,7 @@ public final class EmbeddedStack implements AutoCloseable {
             IndexLayout layout = new IndexLayout(jobConfig.indexRoot());
             var ready = Handoff.newestReady(layout);
             if (ready.isPresent()) {
-                adopt(layout, ready.get().getKey(), ready.get().getValue());
+                adopt(layout, ready.get().generation(), ready.get().handoff());
             }
         } catch (Exception e) {
             LOG.error("Taking over a reindexed generation failed; the live generation stays: {}", e.getMessage(), e);

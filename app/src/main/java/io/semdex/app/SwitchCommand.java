@@ -73,12 +73,12 @@ final class SwitchCommand implements Callable<Integer> {
             err.flush();
             return 3;
         }
-        Generation generation = ready.get().getKey();
+        Generation generation = ready.get().generation();
         String catchUpGroup = group + "-" + generation.name();
         long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
         long behind;
         try {
-            while ((behind = TopicOffsets.behind(bootstrap, topic, catchUpGroup, ready.get().getValue().offsets())) > 0
+            while ((behind = TopicOffsets.behind(bootstrap, topic, catchUpGroup, ready.get().handoff().offsets())) > 0
                     && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }

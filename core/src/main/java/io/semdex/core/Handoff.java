@@ -29,14 +29,17 @@ public record Handoff(String topic, Map<Integer, Long> offsets) {
         offsets = offsets == null ? Map.of() : Map.copyOf(new TreeMap<>(offsets));
     }
 
-    /** The newest generation above the live one that is marked READY, with its handoff; empty when there is none. */
-    public static Optional<Map.Entry<Generation, Handoff>> newestReady(IndexLayout layout) {
+    /** A generation marked READY, and its handoff. */
+    public record Ready(Generation generation, Handoff handoff) {}
+
+    /** The newest generation above the live one that is marked READY; empty when there is none. */
+    public static Optional<Ready> newestReady(IndexLayout layout) {
         int live = layout.current().map(Generation::number).orElse(0);
         for (int n = layout.latestNumber(); n > live; n--) {
             Generation candidate = layout.generation(n);
             Optional<Handoff> handoff = read(candidate);
             if (handoff.isPresent()) {
-                return Optional.of(Map.entry(candidate, handoff.get()));
+                return Optional.of(new Ready(candidate, handoff.get()));
             }
         }
         return Optional.empty();

@@ -71,12 +71,12 @@ public final class IngestMain {
         IndexLayout layout = new IndexLayout(options.job().indexRoot());
         var ready = Handoff.newestReady(layout).orElseThrow(() -> new IllegalStateException("no generation above the live one is"
                 + " marked READY in " + layout.root() + ": build one with --mode handoff first"));
-        Generation generation = ready.getKey();
+        Generation generation = ready.generation();
         IngestJobConfig config = options.job().following(Manifest.read(generation.manifestFile()));
         env.setParallelism(config.parallelism());
-        IngestJob.buildCatchUp(env, config, generation, ready.getValue());
+        IngestJob.buildCatchUp(env, config, generation, ready.handoff());
         LOG.info("Submitting '{} {}': {} from {} into {} (model {}, {} shards), offsets committed as group {}", options.jobName(),
-                generation.name(), config.topic(), ready.getValue().offsets(), generation.dir(), config.modelPreset(),
+                generation.name(), config.topic(), ready.handoff().offsets(), generation.dir(), config.modelPreset(),
                 config.parallelism(), config.groupId() + "-" + generation.name());
         env.execute(options.jobName() + " " + generation.name());
     }
