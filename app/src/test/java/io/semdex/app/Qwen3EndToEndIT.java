@@ -238,8 +238,19 @@ class Qwen3EndToEndIT {
         assertThat(spec.engine()).isEqualTo("auto");
         assertThat(spec.preset().files().modelPath().getFileName().toString()).isEqualTo("model.pt");
         assertThat(spec.device().toString()).contains("cuda");
-        // This machine has no GPU: opening must fail with a message, not fall back to the CPU silently.
-        assertThatThrownBy(() -> spec.open(Slot.SINGLE).close()).hasMessageContaining("GPU");
+        // Where the CUDA runtime sees no GPU, opening must fail with a message, not fall back to the CPU silently.
+        // (With a GPU, the fixture's 1024-wide model.pt is no 8B model anyway: only the parse above applies there.)
+        if (visibleGpus() == 0) {
+            assertThatThrownBy(() -> spec.open(Slot.SINGLE).close()).hasMessageContaining("sees no GPU");
+        }
+    }
+
+    private static int visibleGpus() {
+        try {
+            return ai.djl.util.cuda.CudaUtils.getGpuCount();
+        } catch (RuntimeException | LinkageError e) {
+            return 0; // no CUDA runtime here
+        }
     }
 
     private static Generation live(EmbeddedStack stack) {
