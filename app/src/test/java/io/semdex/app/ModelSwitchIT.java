@@ -162,6 +162,9 @@ class ModelSwitchIT {
             assertThat(status.get("generation").asText()).isEqualTo("gen-2");
             assertThat(status.get("ready").asBoolean()).isTrue();
             assertThat(get(http, stack.url() + "/v1/models").get("data").get(0).get("id").asText()).isEqualTo(NEW_MODEL);
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(stack.url() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("semdex_model_info{model=\"" + NEW_MODEL + "\"}");
         }
 
         // Started as before (the old model, one shard): the live generation decides, so the job goes on with gen-2's model.

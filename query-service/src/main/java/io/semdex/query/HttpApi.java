@@ -99,7 +99,8 @@ final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.indexStatus = new IndexStatus(index);
         this.deadLetters = deadLetters;
-        metrics.watch(indexStatus::stats, deadLetters == null ? OptionalLong::empty : deadLetters::count, searcher.embedderInfo().modelId());
+        metrics.watch(indexStatus::stats, deadLetters == null ? OptionalLong::empty : deadLetters::count,
+                () -> searcher.embedderInfo().modelId());
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
         this.server = new Server(threads);

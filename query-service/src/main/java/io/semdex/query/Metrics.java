@@ -67,9 +67,10 @@ final class Metrics {
 
     /**
      * Registers the gauges read at scrape time: the live index, the dead-letter count (no sample
-     * while it is unknown) and the model served. Once per instance: one service owns its metrics.
+     * while it is unknown) and the model served (read at each scrape: a model switch changes it). Once
+     * per instance: one service owns its metrics.
      */
-    synchronized void watch(Supplier<IndexStatus.Stats> index, Supplier<OptionalLong> deadLetters, String model) {
+    synchronized void watch(Supplier<IndexStatus.Stats> index, Supplier<OptionalLong> deadLetters, Supplier<String> model) {
         if (watching) {
             throw new IllegalStateException("these metrics already watch a service; give each service its own Metrics");
         }
@@ -84,7 +85,7 @@ final class Metrics {
                 .help("Records in the dead-letter topic: input the ingest job could not index.")
                 .callback(callback -> deadLetters.get().ifPresent(callback::call)).register(registry);
         GaugeWithCallback.builder().name("semdex_model_info").help("The embedding model this service serves.")
-                .labelNames("model").callback(callback -> callback.call(1, model)).register(registry);
+                .labelNames("model").callback(callback -> callback.call(1, model.get())).register(registry);
     }
 
     private void gauge(String name, String help, Supplier<Number> value) {

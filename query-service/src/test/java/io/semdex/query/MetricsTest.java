@@ -58,7 +58,7 @@ class MetricsTest {
     @Test
     void aScrapeHasEveryDocumentedSeriesWithItsLabels() {
         Metrics metrics = new Metrics();
-        metrics.watch(() -> INDEX, () -> OptionalLong.of(2), "bge-small-zh-v1.5");
+        metrics.watch(() -> INDEX, () -> OptionalLong.of(2), () -> "bge-small-zh-v1.5");
         metrics.searched(SearchMode.KEYWORD, 2_000_000);
         metrics.embed.observe(0.003);
         metrics.answered("/api/search", 200);
@@ -111,7 +111,7 @@ class MetricsTest {
     @Test
     void unknownDeadLettersGiveNoSample() {
         Metrics metrics = new Metrics();
-        metrics.watch(() -> INDEX, OptionalLong::empty, "m");
+        metrics.watch(() -> INDEX, OptionalLong::empty, () -> "m");
         assertThat(named(parse(metrics.scrape()), "semdex_dead_letter_records", Map.of())).isEmpty();
     }
 
@@ -127,7 +127,7 @@ class MetricsTest {
     @Test
     void oneMetricsWatchesOneService() {
         Metrics metrics = new Metrics();
-        metrics.watch(() -> INDEX, OptionalLong::empty, "m");
-        assertThatThrownBy(() -> metrics.watch(() -> INDEX, OptionalLong::empty, "m")).isInstanceOf(IllegalStateException.class);
+        metrics.watch(() -> INDEX, OptionalLong::empty, () -> "m");
+        assertThatThrownBy(() -> metrics.watch(() -> INDEX, OptionalLong::empty, () -> "m")).isInstanceOf(IllegalStateException.class);
     }
 }
