@@ -26,8 +26,10 @@ import picocli.CommandLine.ParseResult;
  * <p>{@code --mode stream} (default) submits the streaming job into the live generation.
  * {@code --mode batch} reads the topic's end offsets, builds {@code gen-N+1} up to them in BATCH
  * mode, waits for the job (run it attached, without {@code -d}) and switches {@code CURRENT} to
- * it; stop the streaming job first, then start it again on the new generation. {@code --help}
- * prints every option ({@link IngestOptions#usage()}).
+ * it; stop the streaming job first, then start it again on the new generation. Without stopping it:
+ * {@code --mode handoff} builds the generation and marks it READY, {@code --mode catch-up} streams
+ * into it from there with its own model and shard count, and {@code semdex switch} makes it live
+ * once that job has caught up (docs/cluster.md). {@code --help} prints every option ({@link IngestOptions#usage()}).
  */
 public final class IngestMain {
 
