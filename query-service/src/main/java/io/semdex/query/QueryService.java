@@ -3,6 +3,7 @@ package io.semdex.query;
 import io.semdex.core.IndexLayout;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.SharedEmbedders;
 import io.semdex.embed.Slot;
 import java.io.IOException;
 import java.time.Duration;
@@ -34,7 +35,8 @@ public final class QueryService implements AutoCloseable {
 
     public static QueryService start(QueryServiceConfig config) throws IOException {
         Metrics metrics = new Metrics();
-        Embedder embedder = new TimedEmbedder(EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE), metrics.embed);
+        // Shared with the embed tasks when the job runs in this JVM (the embedded stack); otherwise opened for this service alone.
+        Embedder embedder = new TimedEmbedder(SharedEmbedders.acquire(EmbedderSpec.parse(config.modelPreset()), Slot.SINGLE), metrics.embed);
         LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
                 : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
