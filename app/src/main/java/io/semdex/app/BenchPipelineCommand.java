@@ -185,12 +185,16 @@ final class BenchPipelineCommand implements Callable<Integer> {
             }
             List<Long> loaded = Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean streaming = new AtomicBoolean(true);
+            long cpu = cpuNanos();
+            long start = System.nanoTime();
             Thread poster = Thread.ofPlatform().name("bench-fresh-documents").start(() -> {
                 // Each document posted while the export streams counts, also when it turns searchable after the export.
                 for (int i = 0; streaming.get(); i++) {
                     try {
-                        loaded.add(freshDocs.postAndAwait("loaded-" + i));
-                        Thread.sleep(freshIntervalMillis);
+                        Thread.sleep(freshIntervalMillis); // the first one behind the first of the export's records
+                        if (streaming.get()) {
+                            loaded.add(freshDocs.postAndAwait("loaded-" + i));
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -200,8 +204,6 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     }
                 }
             });
-            long cpu = cpuNanos();
-            long start = System.nanoTime();
             try (KafkaProducer<byte[], byte[]> producer = producer(stack.bootstrapServers())) {
                 ExportFiles.scan(dir, ExportFiles.Options.defaults()).read(record -> {
                     if (record.valid()) {
