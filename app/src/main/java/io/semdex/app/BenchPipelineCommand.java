@@ -83,11 +83,15 @@ final class BenchPipelineCommand implements Callable<Integer> {
             description = "Milliseconds between single documents posted while the export streams in (default: ${DEFAULT-VALUE}).")
     long freshIntervalMillis;
 
+    @Option(names = "--profile", paramLabel = "DIR",
+            description = "Sample each run's CPU time with async-profiler: collapsed stacks to DIR/{raw,stream,batch}.collapsed and a table of where the time goes.")
+    Path profileDir;
+
     @Option(names = "--raw-batch", defaultValue = "256", description = "Texts per embedDocuments call of the raw run (default: ${DEFAULT-VALUE}).")
     int rawBatch;
 
     /** One measured run. */
-    private record Run(String name, long units, double seconds, double cpuSeconds) {
+    private record Run(String name, long units, double seconds, double cpuSeconds, CpuProfile.Breakdown profile) {
 
         double rate() {
             return units / seconds;
@@ -145,6 +149,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 System.out.println("|---|---:|---:|---:|---:|");
                 printLatencies("nothing else runs", stream.idleMillis());
                 printLatencies("the export streams in", stream.loadedMillis());
+                if (profileDir != null) {
+                    printProfiles(List.of(raw, stream.run(), batch));
+                }
                 System.out.printf(Locale.ROOT, "%nload average at the end: %s%n", loadAverage());
             } finally {
                 io.semdex.core.DirectoryTree.delete(work);
@@ -153,14 +160,16 @@ final class BenchPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Run rawRun(Embedder embedder, List<String> texts) {
+    private Run rawRun(Embedder embedder, List<String> texts) throws java.io.IOException {
+        Profiling profile = new Profiling();
         long cpu = cpuNanos();
         long start = System.nanoTime();
         for (int i = 0; i < texts.size(); i += rawBatch) {
             embedder.embedDocuments(texts.subList(i, Math.min(texts.size(), i + rawBatch)));
         }
-        return new Run("raw embedder (embedDocuments, " + rawBatch + " per call)", texts.size(), (System.nanoTime() - start) / 1e9,
-                (cpuNanos() - cpu) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (cpuNanos() - cpu) / 1e9;
+        return new Run("raw embedder (embedDocuments, " + rawBatch + " per call)", texts.size(), seconds, cpuSeconds, profile.stop("raw"));
     }
 
     private record StreamResult(Run run, List<Long> idleMillis, List<Long> loadedMillis) {}
@@ -185,6 +194,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             }
             List<Long> loaded = Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean streaming = new AtomicBoolean(true);
+            Profiling profile = new Profiling();
             long cpu = cpuNanos();
             long start = System.nanoTime();
             Thread poster = Thread.ofPlatform().name("bench-fresh-documents").start(() -> {
@@ -225,12 +235,13 @@ final class BenchPipelineCommand implements Callable<Integer> {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (cpuNanos() - cpu) / 1e9;
+            CpuProfile.Breakdown breakdown = profile.stop("stream");
             streaming.set(false);
             poster.join(); // the document it waits for now counts too
             if (exportIndexed < exportUnits) {
                 System.out.printf("streaming job: only %d of %d units searchable after %d min%n", exportIndexed, exportUnits, STREAM_TIMEOUT.toMinutes());
             }
-            return new StreamResult(new Run("streaming job (produce -> searchable)", exportIndexed, seconds, cpuSeconds), idle, loaded);
+            return new StreamResult(new Run("streaming job (produce -> searchable)", exportIndexed, seconds, cpuSeconds, breakdown), idle, loaded);
         }
     }
 
@@ -243,13 +254,51 @@ final class BenchPipelineCommand implements Callable<Integer> {
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
         flink.set(EmbedOperator.SHARE_MODEL, true); // the model this bench holds, already warm
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, flink);
+        Profiling profile = new Profiling();
         long cpu = cpuNanos();
         long start = System.nanoTime();
         Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Export(dir.toString(), ExportFiles.Options.defaults()));
         env.execute("semdex bench pipeline reindex");
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (cpuNanos() - cpu) / 1e9;
-        return new Run("batch reindex (job start -> generation built)", GenerationCounts.of(generation).units(), seconds, cpuSeconds);
+        CpuProfile.Breakdown breakdown = profile.stop("batch");
+        return new Run("batch reindex (job start -> generation built)", GenerationCounts.of(generation).units(), seconds, cpuSeconds, breakdown);
+    }
+
+    /** A run's CPU samples when --profile is given; nothing otherwise. */
+    private final class Profiling {
+
+        private final CpuProfile profile;
+
+        Profiling() throws java.io.IOException {
+            profile = profileDir == null ? null : CpuProfile.start();
+        }
+
+        CpuProfile.Breakdown stop(String name) throws java.io.IOException {
+            if (profile == null) {
+                return null;
+            }
+            Files.createDirectories(profileDir);
+            return profile.stop(profileDir.resolve(name + ".collapsed"));
+        }
+    }
+
+    private void printProfiles(List<Run> runs) {
+        System.out.printf(Locale.ROOT, "%nWhere the CPU time goes (share of async-profiler samples; stacks in %s)%n%n", profileDir);
+        System.out.println("| part | raw | streaming | batch |");
+        System.out.println("|---|---:|---:|---:|");
+        List<String> parts = new ArrayList<>(CpuProfile.PARTS.stream().map(CpuProfile.Part::name).toList());
+        parts.add("other");
+        for (String part : parts) {
+            System.out.printf(Locale.ROOT, "| %s | %.0f %% | %.0f %% | %.0f %% |%n", part, 100 * runs.get(0).profile().share(part),
+                    100 * runs.get(1).profile().share(part), 100 * runs.get(2).profile().share(part));
+        }
+        CpuProfile.Breakdown stream = runs.get(1).profile();
+        System.out.printf(Locale.ROOT, "%nStreaming run, busiest threads (share of samples)%n%n");
+        stream.threads().entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .limit(10)
+                .forEach(e -> System.out.printf(Locale.ROOT, "- %s: %.0f %%%n", e.getKey(), 100.0 * e.getValue() / Math.max(1, stream.total())));
     }
 
     /** Single documents posted through the HTTP API and polled until searchable. */
