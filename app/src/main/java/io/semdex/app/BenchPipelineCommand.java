@@ -83,9 +83,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
             description = "Milliseconds between single documents posted while the export streams in (default: ${DEFAULT-VALUE}).")
     long freshIntervalMillis;
 
-    @Option(names = "--profile", paramLabel = "DIR",
-            description = "Sample each run's CPU time with async-profiler: collapsed stacks to DIR/{raw,stream,batch}.collapsed and a table of where the time goes.")
-    Path profileDir;
+    @Option(names = "--profile", description = "Print where each run's CPU time goes, by thread (pools and operator chains as one line).")
+    boolean profile;
 
     @Option(names = "--raw-batch", defaultValue = "256", description = "Texts per embedDocuments call of the raw run (default: ${DEFAULT-VALUE}).")
     int rawBatch;
@@ -129,7 +128,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     report.documents(), texts.size(), tokens, Runtime.getRuntime().availableProcessors(), loadAverage());
             embedder.embedDocuments(texts.subList(0, Math.min(texts.size(), 64))); // warm-up: first calls allocate
 
-            Run raw = rawRun(embedder, texts, "raw");
+            Run raw = rawRun(embedder, texts);
             System.out.printf(Locale.ROOT, "raw embedder: %.1f s%n", raw.seconds());
             Path work = Files.createTempDirectory("semdex-bench-pipeline-");
             try {
@@ -138,7 +137,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 Run batch = batchRun(dir, work.resolve("reindex"));
                 System.out.printf(Locale.ROOT, "batch reindex: %.1f s%n", batch.seconds());
                 // Once more at the end: on a machine whose load drifts, the ratios take the mean of both raw runs.
-                Run rawAgain = rawRun(embedder, texts, "raw-again");
+                Run rawAgain = rawRun(embedder, texts);
                 System.out.printf(Locale.ROOT, "raw embedder again: %.1f s%n%n", rawAgain.seconds());
                 double rawRate = (raw.rate() + rawAgain.rate()) / 2;
 
@@ -153,7 +152,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 System.out.println("|---|---:|---:|---:|---:|");
                 printLatencies("nothing else runs", stream.idleMillis());
                 printLatencies("the export streams in", stream.loadedMillis());
-                if (profileDir != null) {
+                if (profile) {
                     printProfiles(List.of(raw, stream.run(), batch));
                 }
                 System.out.printf(Locale.ROOT, "%nload average at the end: %s%n", loadAverage());
@@ -164,8 +163,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Run rawRun(Embedder embedder, List<String> texts, String profileName) throws java.io.IOException {
-        Profiling profile = new Profiling();
+    private Run rawRun(Embedder embedder, List<String> texts) throws InterruptedException {
+        Profiling profiling = new Profiling();
         long cpu = cpuNanos();
         long start = System.nanoTime();
         for (int i = 0; i < texts.size(); i += rawBatch) {
@@ -173,7 +172,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (cpuNanos() - cpu) / 1e9;
-        return new Run("raw embedder (embedDocuments, " + rawBatch + " per call)", texts.size(), seconds, cpuSeconds, profile.stop(profileName));
+        return new Run("raw embedder (embedDocuments, " + rawBatch + " per call)", texts.size(), seconds, cpuSeconds, profiling.stop());
     }
 
     private record StreamResult(Run run, List<Long> idleMillis, List<Long> loadedMillis) {}
@@ -198,7 +197,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             }
             List<Long> loaded = Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean streaming = new AtomicBoolean(true);
-            Profiling profile = new Profiling();
+            Profiling profiling = new Profiling();
             long cpu = cpuNanos();
             long start = System.nanoTime();
             Thread poster = Thread.ofPlatform().name("bench-fresh-documents").start(() -> {
@@ -239,7 +238,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (cpuNanos() - cpu) / 1e9;
-            CpuProfile.Breakdown breakdown = profile.stop("stream");
+            CpuProfile.Breakdown breakdown = profiling.stop();
             streaming.set(false);
             poster.join(); // the document it waits for now counts too
             if (exportIndexed < exportUnits) {
@@ -258,51 +257,40 @@ final class BenchPipelineCommand implements Callable<Integer> {
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
         flink.set(EmbedOperator.SHARE_MODEL, true); // the model this bench holds, already warm
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, flink);
-        Profiling profile = new Profiling();
+        Profiling profiling = new Profiling();
         long cpu = cpuNanos();
         long start = System.nanoTime();
         Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Export(dir.toString(), ExportFiles.Options.defaults()));
         env.execute("semdex bench pipeline reindex");
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (cpuNanos() - cpu) / 1e9;
-        CpuProfile.Breakdown breakdown = profile.stop("batch");
+        CpuProfile.Breakdown breakdown = profiling.stop();
         return new Run("batch reindex (job start -> generation built)", GenerationCounts.of(generation).units(), seconds, cpuSeconds, breakdown);
     }
 
-    /** A run's CPU samples when --profile is given; nothing otherwise. */
+    /** A run's CPU time by thread when --profile is given; nothing otherwise. */
     private final class Profiling {
 
-        private final CpuProfile profile;
+        private final CpuProfile cpu = profile ? CpuProfile.start() : null;
 
-        Profiling() throws java.io.IOException {
-            profile = profileDir == null ? null : CpuProfile.start();
-        }
-
-        CpuProfile.Breakdown stop(String name) throws java.io.IOException {
-            if (profile == null) {
-                return null;
-            }
-            Files.createDirectories(profileDir);
-            return profile.stop(profileDir.resolve(name + ".collapsed"));
+        CpuProfile.Breakdown stop() throws InterruptedException {
+            return cpu == null ? null : cpu.stop();
         }
     }
 
-    private void printProfiles(List<Run> runs) {
-        System.out.printf(Locale.ROOT, "%nWhere the CPU time goes (share of async-profiler samples; stacks in %s)%n%n", profileDir);
-        System.out.println("| part | raw | streaming | batch |");
-        System.out.println("|---|---:|---:|---:|");
-        List<String> parts = new ArrayList<>(CpuProfile.PARTS.stream().map(CpuProfile.Part::name).toList());
-        parts.add("other");
-        for (String part : parts) {
-            System.out.printf(Locale.ROOT, "| %s | %.0f %% | %.0f %% | %.0f %% |%n", part, 100 * runs.get(0).profile().share(part),
-                    100 * runs.get(1).profile().share(part), 100 * runs.get(2).profile().share(part));
+    private static void printProfiles(List<Run> runs) {
+        for (Run run : runs) {
+            CpuProfile.Breakdown where = run.profile();
+            System.out.printf(Locale.ROOT, "%nWhere the CPU time of the %s goes: %.1f CPU s, %.4f per unit%n%n", run.name(),
+                    where.processSeconds(), where.processSeconds() / run.units());
+            System.out.println("| thread | CPU s | share |");
+            System.out.println("|---|---:|---:|");
+            where.threads().entrySet().stream()
+                    .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                    .limit(8)
+                    .forEach(e -> System.out.printf(Locale.ROOT, "| %s | %.1f | %.0f %% |%n", e.getKey().replace("|", "/"), e.getValue(),
+                            100 * where.share(e.getKey())));
         }
-        CpuProfile.Breakdown stream = runs.get(1).profile();
-        System.out.printf(Locale.ROOT, "%nStreaming run, busiest threads (share of samples)%n%n");
-        stream.threads().entrySet().stream()
-                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
-                .limit(10)
-                .forEach(e -> System.out.printf(Locale.ROOT, "- %s: %.0f %%%n", e.getKey(), 100.0 * e.getValue() / Math.max(1, stream.total())));
     }
 
     /** Single documents posted through the HTTP API and polled until searchable. */

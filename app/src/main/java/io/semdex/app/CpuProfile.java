@@ -1,115 +1,111 @@
 package io.semdex.app;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import one.profiler.AsyncProfiler;
-import one.profiler.Counter;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Where a process's CPU time goes during one measured run, sampled by async-profiler (on the class
- * path through Flink) with the {@code itimer} event, which needs no perf-events permission. Samples
- * are split by thread and summed into {@link #PARTS}: the model's own inference, tokenizing, and the
- * pipeline around them.
+ * Where a process's CPU time goes during one measured run, by thread: every Java thread's CPU time
+ * is read every {@value #SAMPLE_MILLIS} ms (so that threads which end during the run, such as a batch
+ * job's tasks, are counted up to their last reading), and pools count as one ({@code
+ * semdex-embed-… #1, #2} → one line). What the JVM's threads do not account for is the rest of the
+ * process: garbage collection, the JIT, native thread pools. async-profiler 2.9, which Flink brings
+ * onto the class path, crashes the JVM on JDK 25 when it stops, so thread CPU time it is.
  *
  * <pre>{@code
  * CpuProfile profile = CpuProfile.start();
  * runTheJob();
- * CpuProfile.Breakdown where = profile.stop(Path.of("stream.collapsed"));
+ * CpuProfile.Breakdown where = profile.stop();
  * }</pre>
  */
 final class CpuProfile {
 
-    /** Parts of the work, each recognised by a frame anywhere in the stack; the first that matches wins. */
-    static final List<Part> PARTS = List.of(
-            new Part("model inference (ONNX Runtime / PyTorch)", List.of("ai.onnxruntime", "libonnxruntime", "ai.djl.pytorch", "libtorch", "OrtSession")),
-            new Part("tokenizing", List.of("ai.djl.huggingface", "libtokenizers", "tokenizers::")),
-            new Part("parse and split", List.of("io.semdex.ingest.")),
-            new Part("Lucene (sink, searches)", List.of("org.apache.lucene")),
-            new Part("Kafka (broker, clients)", List.of("org.apache.kafka", "kafka.")),
-            new Part("Flink runtime", List.of("org.apache.flink")),
-            new Part("GC and JIT", List.of("GCTaskThread", "G1 ", "C2 CompilerThre", "C1 CompilerThre", "CompileBroker")));
+    static final long SAMPLE_MILLIS = 200;
+    /** The line for CPU time no Java thread accounts for. */
+    static final String OUTSIDE_JAVA_THREADS = "(GC, JIT, native threads)";
 
-    /** A part of the work and frame texts that mark it. */
-    record Part(String name, List<String> markers) {}
+    /** CPU seconds per thread group and of the whole process during the run. */
+    record Breakdown(double processSeconds, Map<String, Double> threads) {
 
-    /** Samples per part (what no part claims is "other") and per thread, out of {@code total}. */
-    record Breakdown(long total, Map<String, Long> parts, Map<String, Long> threads) {
-
-        double share(String part) {
-            return total == 0 ? 0 : parts.getOrDefault(part, 0L) / (double) total;
+        double share(String group) {
+            return processSeconds == 0 ? 0 : threads.getOrDefault(group, 0.0) / processSeconds;
         }
     }
 
-    private final AsyncProfiler profiler;
+    private record Reading(String name, long nanos) {}
 
-    private CpuProfile(AsyncProfiler profiler) {
-        this.profiler = profiler;
-    }
+    private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    private final Map<Long, Reading> first = new ConcurrentHashMap<>();
+    private final Map<Long, Reading> last = new ConcurrentHashMap<>();
+    private final long processStart;
+    private final Thread sampler;
+    private volatile boolean running = true;
 
-    /** Starts sampling every thread of this process every 10 ms of its CPU time; the samples of an earlier run are dropped. */
-    static CpuProfile start() throws IOException {
-        AsyncProfiler profiler = AsyncProfiler.getInstance();
-        profiler.execute("start,event=itimer,interval=10ms,threads");
-        return new CpuProfile(profiler);
-    }
-
-    /** Stops sampling, writes the collapsed stacks (one line per stack: frames;…;frames count) to {@code collapsed}, and sums them. */
-    Breakdown stop(Path collapsed) throws IOException {
-        profiler.stop();
-        String stacks = profiler.dumpCollapsed(Counter.SAMPLES);
-        if (collapsed != null) {
-            Files.writeString(collapsed, stacks);
+    private CpuProfile() {
+        if (mx.isThreadCpuTimeSupported() && !mx.isThreadCpuTimeEnabled()) {
+            mx.setThreadCpuTimeEnabled(true);
         }
-        return summarize(stacks);
-    }
-
-    static Breakdown summarize(String collapsed) {
-        long total = 0;
-        Map<String, Long> parts = new LinkedHashMap<>();
-        Map<String, Long> threads = new TreeMap<>();
-        for (String line : collapsed.split("\n")) {
-            int space = line.lastIndexOf(' ');
-            if (space < 0) {
-                continue;
-            }
-            long samples;
-            try {
-                samples = Long.parseLong(line.substring(space + 1).trim());
-            } catch (NumberFormatException e) {
-                continue;
-            }
-            String stack = line.substring(0, space);
-            total += samples;
-            threads.merge(threadGroup(stack), samples, Long::sum);
-            parts.merge(partOf(stack), samples, Long::sum);
-        }
-        return new Breakdown(total, parts, threads);
-    }
-
-    private static String partOf(String stack) {
-        for (Part part : PARTS) {
-            for (String marker : part.markers()) {
-                if (stack.contains(marker)) {
-                    return part.name();
+        processStart = processCpuNanos();
+        read(first);
+        sampler = Thread.ofPlatform().daemon().name("bench-cpu-profile").start(() -> {
+            while (running) {
+                read(last);
+                try {
+                    Thread.sleep(SAMPLE_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
-        }
-        return "other";
+        });
     }
 
-    /** The thread's name without numbers and ids, so a pool's threads count as one: {@code [semdex-embed-calls … tid=12]}. */
-    private static String threadGroup(String stack) {
-        if (!stack.startsWith("[")) {
-            return "(unknown)";
+    static CpuProfile start() {
+        return new CpuProfile();
+    }
+
+    Breakdown stop() throws InterruptedException {
+        running = false;
+        sampler.interrupt();
+        sampler.join();
+        read(last);
+        double processSeconds = (processCpuNanos() - processStart) / 1e9;
+        Map<Long, Reading> end = new HashMap<>(last);
+        Map<String, Double> threads = new TreeMap<>();
+        double inThreads = 0;
+        for (Map.Entry<Long, Reading> e : end.entrySet()) {
+            Reading before = first.get(e.getKey());
+            double seconds = (e.getValue().nanos() - (before == null ? 0 : before.nanos())) / 1e9;
+            if (seconds > 0) {
+                threads.merge(group(e.getValue().name()), seconds, Double::sum);
+                inThreads += seconds;
+            }
         }
-        int end = stack.indexOf(']');
-        String name = end < 0 ? stack : stack.substring(1, end);
-        name = name.replaceAll("\\s*tid=\\d+", "").replaceAll("\\(\\d+/\\d+\\)#\\d+", "").replaceAll("[-#_ ]\\d+$", "").strip();
-        return name.length() > 60 ? name.substring(0, 60) : name;
+        threads.put(OUTSIDE_JAVA_THREADS, Math.max(0, processSeconds - inThreads));
+        return new Breakdown(processSeconds, threads);
+    }
+
+    private void read(Map<Long, Reading> into) {
+        long[] ids = mx.getAllThreadIds();
+        ThreadInfo[] infos = mx.getThreadInfo(ids);
+        for (int i = 0; i < ids.length; i++) {
+            long nanos = mx.getThreadCpuTime(ids[i]);
+            if (nanos >= 0 && infos[i] != null) {
+                into.put(ids[i], new Reading(infos[i].getThreadName(), nanos));
+            }
+        }
+    }
+
+    /** A thread's name without its number in a pool or its Flink subtask index and attempt: one line per pool or operator chain. */
+    static String group(String threadName) {
+        String name = threadName.replaceAll("\\s*\\(\\d+/\\d+\\)(#\\d+)?", "").replaceAll("[-#_ ]\\d+$", "").strip();
+        return name.length() > 70 ? name.substring(0, 70) + "…" : name;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }

@@ -2,26 +2,44 @@ package io.semdex.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-/** Collapsed async-profiler stacks summed into parts of the work and thread groups. */
+/** CPU time by thread group: pools and Flink subtasks count as one line, and a busy thread shows. */
 class CpuProfileTest {
 
     @Test
-    void samplesGoToTheFirstPartWhoseFrameIsInTheStackAndPoolThreadsCountAsOne() {
-        String collapsed = String.join("\n",
-                "[semdex-embed-bge-small-zh-v1.5 tid=101];java.lang.Thread.run;ai.djl.inference.Predictor.predict;ai.onnxruntime.OrtSession.run 60",
-                "[semdex-embed-bge-small-zh-v1.5 tid=102];java.lang.Thread.run;ai.onnxruntime.OrtSession.run 30",
-                "[embed: bge (1/1)#0 tid=55];org.apache.flink.streaming.runtime.tasks.StreamTask.invoke;io.semdex.ingest.Splitter.split 6",
-                "[kafka-producer-network-thread | producer-1 tid=7];org.apache.kafka.clients.NetworkClient.poll 3",
-                "[main tid=1];java.lang.Thread.sleep 1",
-                "not a stack line");
-        CpuProfile.Breakdown breakdown = CpuProfile.summarize(collapsed);
-        assertThat(breakdown.total()).isEqualTo(100);
-        assertThat(breakdown.share("model inference (ONNX Runtime / PyTorch)")).isEqualTo(0.9);
-        assertThat(breakdown.share("parse and split")).isEqualTo(0.06);
-        assertThat(breakdown.share("Kafka (broker, clients)")).isEqualTo(0.03);
-        assertThat(breakdown.share("other")).isEqualTo(0.01);
-        assertThat(breakdown.threads()).containsEntry("semdex-embed-bge-small-zh-v1.5", 90L).containsEntry("embed: bge", 6L);
+    void poolThreadsAndSubtasksOfOneChainAreOneGroup() {
+        assertThat(CpuProfile.group("semdex-embed-bge-small-zh-v1.5")).isEqualTo("semdex-embed-bge-small-zh-v1.5");
+        assertThat(CpuProfile.group("kafka-producer-network-thread | producer-1")).isEqualTo("kafka-producer-network-thread | producer");
+        assertThat(CpuProfile.group("embed: bge-small-zh-v1.5 -> index check (2/2)#0")).isEqualTo("embed: bge-small-zh-v1.5 -> index check");
+        assertThat(CpuProfile.group("semdex-embed-calls embed: bge (1/2)#3")).isEqualTo("semdex-embed-calls embed: bge");
+    }
+
+    @Test
+    void aThreadThatBurnsCpuIsCountedUnderItsGroup() throws Exception {
+        CpuProfile profile = CpuProfile.start();
+        CountDownLatch burnt = new CountDownLatch(1);
+        CountDownLatch read = new CountDownLatch(1);
+        Thread busy = Thread.ofPlatform().name("busy-worker-7").start(() -> {
+            long end = System.nanoTime() + 300_000_000L;
+            double x = 0;
+            while (System.nanoTime() < end) {
+                x += Math.sqrt(x + 1);
+            }
+            burnt.countDown();
+            try {
+                read.await(); // alive until the profile's last reading
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        burnt.await();
+        CpuProfile.Breakdown where = profile.stop();
+        read.countDown();
+        busy.join();
+        assertThat(where.threads()).containsKey("busy-worker");
+        assertThat(where.threads().get("busy-worker")).isPositive();
+        assertThat(where.processSeconds()).isGreaterThanOrEqualTo(where.threads().get("busy-worker"));
     }
 }
