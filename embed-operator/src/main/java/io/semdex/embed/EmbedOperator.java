@@ -18,12 +18,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -369,7 +370,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             Outcome outcome;
             try {
                 outcome = batch.outcome().join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 throw rethrowable(e.getCause());
             }
             emit(batch, outcome);
