@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code semdex bench …}: measurements that are not tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchEmbedCommand.class, SearchBench.class, BenchIndexCommand.class, BenchAbuseCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchEmbedCommand.class, BenchPipelineCommand.class, SearchBench.class, BenchIndexCommand.class, BenchAbuseCommand.class, CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -5,6 +5,7 @@ import io.semdex.core.Generation;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
+import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
@@ -107,6 +108,8 @@ public final class EmbeddedStack implements AutoCloseable {
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
             flink.set(RestOptions.BIND_PORT, "0");
             flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, jobConfig.parallelism()));
+            // The embed tasks run in this JVM beside the query service: one model instance serves both.
+            flink.set(EmbedOperator.SHARE_MODEL, true);
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             Path checkpoints = data.resolve("checkpoints");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());

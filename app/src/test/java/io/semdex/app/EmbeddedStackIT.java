@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.IndexFields;
 import io.semdex.core.Json;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
+import io.semdex.embed.SharedEmbedders;
 import io.semdex.embed.Vectors;
 import io.semdex.query.LiveIndex;
 import java.net.URI;
@@ -107,6 +109,12 @@ class EmbeddedStackIT {
         if (stack != null) {
             stack.close();
         }
+    }
+
+    @Test
+    void theEmbedTasksAndTheQueryServiceHoldOneModelInstance() {
+        // Two embed subtasks and the query service: three holds on the one instance this JVM opened.
+        assertThat(SharedEmbedders.holders(EmbedderSpec.parse(ModelPresets.DEFAULT))).isEqualTo(3);
     }
 
     @Test

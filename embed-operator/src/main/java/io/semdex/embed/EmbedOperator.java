@@ -17,11 +17,19 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -45,6 +53,16 @@ import org.slf4j.LoggerFactory;
  * flushed by {@link FlushPolicy}, and before every checkpoint barrier
  * ({@link #prepareSnapshotPreBarrier}), so no unit is ever held outside a checkpoint: everything
  * that arrived before a barrier leaves before it, and the buffer needs no state of its own.
+ *
+ * <p>Model calls do not stall the task thread. A flushed buffer becomes one batch that runs on the
+ * operator's own call thread (which hands it to the embedder's workers), while the task thread goes
+ * on reading, splitting and buffering the next documents, and the chained sink commits. At most
+ * {@value #MAX_BATCHES_IN_FLIGHT} batches are in flight; one more waits by yielding to the mailbox,
+ * which is backpressure. Results come back through Flink's {@link MailboxExecutor}, so state
+ * access, dead letters and output stay on the task thread, and batches leave in the order they were
+ * flushed. Before a barrier, a watermark, and at the end of input the operator yields until nothing is
+ * in flight: a checkpoint never has a model call pending, so it needs no extra state, and a failure
+ * drops the calls in flight with the task and replays their records from the last checkpoint.
  *
  * <p>Unchanged units are not embedded again: keyed state holds, per document, the vector of each
  * unit under its content hash and the model's {@link EmbedderSpec#fingerprint() fingerprint}.
@@ -83,6 +101,21 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private static final int TRANSIENT_ATTEMPTS = 4;
     private static final long TRANSIENT_BACKOFF_MILLIS = 1_000;
     private static final long MAX_BACKOFF_MILLIS = 30_000;
+    /**
+     * Batches whose model call runs or waits while the task thread goes on: one on the model, one
+     * ready behind it, so the model never waits for the task thread to pack the next.
+     */
+    static final int MAX_BATCHES_IN_FLIGHT = 2;
+
+    /**
+     * Set in the Flink configuration of a TaskManager whose JVM also serves queries (the embedded
+     * stack): the embed tasks then take their model from {@link SharedEmbedders}, so one instance
+     * serves the job and the query service.
+     */
+    public static final ConfigOption<Boolean> SHARE_MODEL = ConfigOptions.key("semdex.embed.share-model")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("Embed tasks take their model from the JVM's shared embedders (same JVM as the query service).");
 
     private final EmbedderFactory factory;
     /** As given, or null to take the spec's in {@link #open()}. */
@@ -107,6 +140,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private transient LongCounter deadLetterCount;
     /** Documents that failed in a row, across flushes, with none succeeding in between. */
     private transient int consecutiveFailures;
+    private transient MailboxExecutor mailbox;
+    /** Runs each batch's model calls (with retries and bisection) off the task thread. */
+    private transient ExecutorService calls;
+    /** Flushed batches in flush order; the head leaves first, once its call is done. */
+    private transient ArrayDeque<Batch> inFlight;
 
     /**
      * @param fingerprint what a stored vector depends on besides the text; stored vectors made under
@@ -151,6 +189,12 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         return documents.transform("embed", TypeInformation.of(EmbeddedDocument.class), new EmbedOperator(factory, fingerprint, flushPolicy));
     }
 
+    /** What a batch's model calls found: vectors by reuse key, and the documents at fault with the reason. */
+    private record Outcome(Map<String, float[]> fresh, Map<Pending, String> failed) {}
+
+    /** One flushed buffer: its documents in arrival order, and the model calls' outcome once done. */
+    private record Batch(List<Pending> docs, List<Pending> waiting, CompletableFuture<Outcome> outcome) {}
+
     /** One document waiting for its missing vectors. */
     private record Pending(SplitDocument doc, String[] keys, float[][] vectors, boolean hasTimestamp, long timestamp) {
 
@@ -165,8 +209,18 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     }
 
     @Override
+    public void setMailboxExecutor(MailboxExecutor mailboxExecutor) {
+        super.setMailboxExecutor(mailboxExecutor);
+        this.mailbox = mailboxExecutor;
+    }
+
+    @Override
     public void open() throws Exception {
         super.open();
+        if (mailbox == null) {
+            mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
+        }
+        inFlight = new ArrayDeque<>();
         modelFingerprint = fingerprint != null ? fingerprint : ((EmbedderSpec) factory).fingerprint();
         storedVectors = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vectors", String.class, float[].class));
         buffer = new ArrayDeque<>();
@@ -177,8 +231,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         // Every slot of a TaskManager sees all of its GPUs; each subtask leases one of its own.
         List<String> gpus = gpuIndices();
         gpu = gpus.isEmpty() ? null : TaskManagerGpus.acquire(gpus);
-        embedder = factory.open(new Slot(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                gpu == null ? List.of() : List.of(gpu.index())));
+        Slot slot = new Slot(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), gpu == null ? List.of() : List.of(gpu.index()));
+        boolean share = factory instanceof EmbedderSpec
+                && getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration().get(SHARE_MODEL);
+        embedder = share ? SharedEmbedders.acquire((EmbedderSpec) factory, slot) : factory.open(slot);
+        String subtask = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        calls = Executors.newFixedThreadPool(MAX_BATCHES_IN_FLIGHT, runnable -> {
+            Thread thread = new Thread(runnable, "semdex-embed-calls " + subtask);
+            thread.setDaemon(true);
+            return thread;
+        });
         policy = flushPolicy != null ? flushPolicy : FlushPolicy.defaultFor(embedder.info());
     }
 
@@ -208,7 +270,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         }
         // Keep the timestamp, not the record: the runtime may reuse record objects.
         Pending pending = new Pending(doc, keys, vectors, element.hasTimestamp(), element.getTimestamp());
-        if (missing == 0 && buffer.isEmpty()) {
+        if (missing == 0 && buffer.isEmpty() && inFlight.isEmpty()) {
             // Nothing to compute and nothing ahead of it: a delete or an unchanged re-send goes straight through.
             complete(pending, 0);
             return;
@@ -250,28 +312,87 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     }
 
     /**
-     * Embeds every missing unit in the buffer in one call (bisected by document when it fails), then
-     * emits the documents in arrival order and dead-letters those the model failed on.
+     * Hands every missing unit in the buffer to the model as one batch, off the task thread; the
+     * documents leave in arrival order when it is done ({@link #emitDone()}). Waits, by running other
+     * mail, while {@value #MAX_BATCHES_IN_FLIGHT} batches are in flight already.
      */
     private void flush() throws Exception {
         if (buffer.isEmpty()) {
             return;
         }
+        while (inFlight.size() >= MAX_BATCHES_IN_FLIGHT) {
+            mailbox.yield();
+        }
+        List<Pending> docs = new ArrayList<>(buffer);
+        buffer.clear();
+        bufferedUnits = 0;
         List<Pending> waiting = new ArrayList<>();
-        for (Pending p : buffer) {
+        for (Pending p : docs) {
             if (p.waitsForVectors()) {
                 waiting.add(p);
             }
         }
-        Map<String, float[]> fresh = new HashMap<>();
-        Map<Pending, String> failed = new IdentityHashMap<>();
-        if (!waiting.isEmpty()) {
-            embedGroup(waiting, fresh, failed);
-            judgeModel(waiting, failed);
+        CompletableFuture<Outcome> outcome;
+        if (waiting.isEmpty()) {
+            outcome = CompletableFuture.completedFuture(new Outcome(Map.of(), Map.of()));
+        } else {
+            outcome = new CompletableFuture<>();
+            CompletableFuture<Outcome> result = outcome;
+            calls.execute(() -> {
+                try {
+                    Map<String, float[]> fresh = new HashMap<>();
+                    Map<Pending, String> failed = new IdentityHashMap<>();
+                    embedGroup(waiting, fresh, failed);
+                    result.complete(new Outcome(fresh, failed));
+                } catch (Throwable t) { // an Error too: the task thread rethrows it
+                    result.completeExceptionally(t);
+                }
+            });
+            outcome.whenComplete((ignored, failure) -> {
+                try {
+                    mailbox.execute(this::emitDone, "embedded batch of %d documents", waiting.size());
+                } catch (RejectedExecutionException closing) {
+                    // the task is closing; its batches in flight are dropped and replayed from the last checkpoint
+                }
+            });
+        }
+        inFlight.add(new Batch(docs, waiting, outcome));
+        emitDone(); // a batch with nothing to embed may leave at once, when nothing is ahead of it
+    }
+
+    /**
+     * Emits the batches at the head of the queue whose model calls are done, in flush order, and
+     * rethrows a batch's failure (transient failures out of retries, a model at fault, an Error).
+     */
+    private void emitDone() throws Exception {
+        while (!inFlight.isEmpty() && inFlight.peek().outcome().isDone()) {
+            Batch batch = inFlight.poll();
+            Outcome outcome;
+            try {
+                outcome = batch.outcome().join();
+            } catch (CompletionException e) {
+                throw rethrowable(e.getCause());
+            }
+            emit(batch, outcome);
+        }
+    }
+
+    private static Exception rethrowable(Throwable failure) {
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        return failure instanceof Exception e ? e : new IllegalStateException(failure);
+    }
+
+    /** Judges the model by the batch's failures, then emits its documents in arrival order and dead-letters those at fault. */
+    private void emit(Batch batch, Outcome outcome) throws Exception {
+        Map<String, float[]> fresh = outcome.fresh();
+        Map<Pending, String> failed = outcome.failed();
+        if (!batch.waiting().isEmpty()) {
+            judgeModel(batch.waiting(), failed);
         }
         Set<String> counted = new HashSet<>();
-        while (!buffer.isEmpty()) {
-            Pending p = buffer.poll();
+        for (Pending p : batch.docs()) {
             String reason = failed.get(p);
             if (reason != null) {
                 deadLetter(p, reason);
@@ -282,13 +403,26 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
                 if (p.vectors()[i] == null) {
                     p.vectors()[i] = fresh.get(p.keys()[i]);
                     if (counted.add(p.keys()[i])) {
-                        embeddedHere++; // a repeat of the same content in this flush is a reuse
+                        embeddedHere++; // a repeat of the same content in this batch is a reuse
                     }
                 }
             }
             complete(p, embeddedHere);
         }
-        bufferedUnits = 0;
+    }
+
+    /** Flushes the buffer and waits, running other mail, until every batch has left. */
+    private void drain() throws Exception {
+        flush();
+        awaitInFlight();
+    }
+
+    /** Runs mail until the batches in flight have left, without flushing the buffer; for tests. */
+    void awaitInFlight() throws Exception {
+        while (!inFlight.isEmpty()) {
+            mailbox.yield();
+            emitDone();
+        }
     }
 
     /**
@@ -493,30 +627,33 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        flush(); // everything that arrived before the barrier leaves before it
+        drain(); // everything that arrived before the barrier leaves before it: no model call spans a checkpoint
         super.prepareSnapshotPreBarrier(checkpointId);
     }
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        flush(); // buffered documents must not become late behind the watermark
+        drain(); // buffered documents must not become late behind the watermark
         super.processWatermark(mark);
     }
 
     @Override
     public void endInput() throws Exception {
-        flush();
+        drain();
     }
 
     @Override
     public void finish() throws Exception {
-        flush();
+        drain();
         super.finish();
     }
 
     @Override
     public void close() throws Exception {
         try {
+            if (calls != null) {
+                calls.shutdownNow(); // batches in flight are dropped: their records replay from the last checkpoint
+            }
             if (embedder != null) {
                 embedder.close();
             }

@@ -284,7 +284,7 @@ public record EmbedderSpec(
         return embedder;
     }
 
-    private static int visibleGpus() {
+    static int visibleGpus() {
         try {
             return CudaUtils.getGpuCount();
         } catch (RuntimeException | LinkageError e) {

@@ -58,6 +58,11 @@ class EmbedOperatorTest {
         return out;
     }
 
+    /** Waits for the model calls in flight and lets their documents leave: a flush only hands a batch to the model. */
+    static void settle(KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> h) throws Exception {
+        ((EmbedOperator) h.getOperator()).awaitInFlight();
+    }
+
     @Test
     void documentsWaitForABatchAndLeaveWholeWithEveryUnitsVector() throws Exception {
         try (var h = harness(POLICY)) {
@@ -66,6 +71,7 @@ class EmbedOperatorTest {
             h.processElement(new StreamRecord<>(doc("b", "four", "five")));
             assertThat(emitted(h)).isEmpty();
             h.processElement(new StreamRecord<>(doc("c", "6", "7", "8", "9", "10")));  // 10 units: a flush by size
+            settle(h);
             List<EmbeddedDocument> out = emitted(h);
             assertThat(out).extracting(EmbeddedDocument::docId).containsExactly("a", "b", "c");
             assertThat(HashEmbedder.CALLS).hasSize(1); // one model call for the three documents
@@ -86,6 +92,7 @@ class EmbedOperatorTest {
             h.setProcessingTime(1_099);
             assertThat(emitted(h)).isEmpty();
             h.setProcessingTime(1_100);
+            settle(h);
             assertThat(emitted(h)).extracting(EmbeddedDocument::docId).containsExactly("a");
         }
     }
@@ -191,6 +198,7 @@ class EmbedOperatorTest {
             h.open();
             String[] paragraphs = IntStream.range(0, 25).mapToObj(i -> "paragraph " + i).toArray(String[]::new);
             h.processElement(new StreamRecord<>(doc("big", paragraphs)));
+            settle(h);
             List<EmbeddedDocument> out = emitted(h);
             assertThat(out).hasSize(1);
             assertThat(out.get(0).units()).hasSize(25);

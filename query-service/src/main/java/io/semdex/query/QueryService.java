@@ -3,6 +3,7 @@ package io.semdex.query;
 import io.semdex.core.IndexLayout;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.SharedEmbedders;
 import io.semdex.embed.Slot;
 import java.io.IOException;
 import java.time.Duration;
@@ -75,8 +76,9 @@ public final class QueryService implements AutoCloseable {
      * The one place the query service opens a model: its own at start, and the model of a
      * generation built with another one when that goes live (a model switch).
      */
+    /** Shared with the embed tasks when the job runs in this JVM (the embedded stack); otherwise opened for this service alone. */
     private static Embedder openQueryEmbedder(String spec, Metrics metrics) {
-        return new TimedEmbedder(EmbedderSpec.parse(spec).open(Slot.SINGLE), metrics.embed);
+        return new TimedEmbedder(SharedEmbedders.acquire(EmbedderSpec.parse(spec), Slot.SINGLE), metrics.embed);
     }
 
     public InetSocketAddress address() {
