@@ -65,6 +65,11 @@ final class SearchBench implements Callable<Integer> {
             description = "Measure with the query embedding in the path, without it (warmed query cache), or both (default: ${DEFAULT-VALUE}).")
     String[] embedding;
 
+    @Option(names = "--query-batching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Let concurrent searches share model calls where the model allows it, as the service does"
+                    + " (default: ${DEFAULT-VALUE}); --no-query-batching embeds every query in a call of its own.")
+    boolean queryBatching;
+
     @Option(names = "--work", paramLabel = "DIR",
             description = "Where `semdex eval` keeps indexes and its embedding cache (default: semdex-eval in the system temp directory).")
     Path work;
@@ -88,8 +93,8 @@ final class SearchBench implements Callable<Integer> {
         BeirDataset data = BeirDataset.load(dir, dir);
         List<String> queries = data.queries().values().stream().map(Evaluation::clip).toList();
         Path root = index(data, dir);
-        System.out.printf("semdex bench search: %s, %d queries, model %s, %d CPU cores, load average %s%n",
-                data.name(), queries.size(), model, Runtime.getRuntime().availableProcessors(), loadAverage());
+        System.out.printf("semdex bench search: %s, %d queries, model %s, query batching %s, %d CPU cores, load average %s%n",
+                data.name(), queries.size(), model, queryBatching ? "on" : "off", Runtime.getRuntime().availableProcessors(), loadAverage());
 
         List<Cell> cells = new ArrayList<>();
         for (String with : embedding) {
@@ -99,7 +104,8 @@ final class SearchBench implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--embedding takes 'with' and/or 'without', got '" + with + "'");
             };
             // A query cache of 0 embeds every query; a warmed cache takes the model out of the path.
-            QueryServiceConfig config = new QueryServiceConfig("127.0.0.1", 0, root, model, null, null, 1000, embed ? 0 : 4096);
+            QueryServiceConfig config = new QueryServiceConfig("127.0.0.1", 0, root, model, null, null, 1000, embed ? 0 : 4096)
+                    .withBatchQueries(queryBatching);
             try (QueryService service = QueryService.start(config)) {
                 String base = "http://127.0.0.1:" + service.address().getPort() + "/api/search?k=" + k + "&q=";
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -123,6 +129,7 @@ final class SearchBench implements Callable<Integer> {
         }
         System.out.println();
         System.out.println(table(cells));
+        System.out.println("load average at the end: " + loadAverage());
         return 0;
     }
 

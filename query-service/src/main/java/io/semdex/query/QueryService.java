@@ -34,7 +34,9 @@ public final class QueryService implements AutoCloseable {
 
     public static QueryService start(QueryServiceConfig config) throws IOException {
         Metrics metrics = new Metrics();
-        Embedder embedder = new TimedEmbedder(EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE), metrics.embed);
+        Embedder model = EmbedderSpec.parse(config.modelPreset()).open(Slot.SINGLE);
+        Embedder timed = new TimedEmbedder(model, metrics.embed);
+        Embedder embedder = config.batchQueries() ? sharedCalls(model, timed, metrics) : timed;
         LiveIndex index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder.info(), config.refreshMillis());
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
                 : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
@@ -57,6 +59,18 @@ public final class QueryService implements AutoCloseable {
         }
         LOG.info("Query service listening on http://{}:{} ({})", config.host(), api.address().getPort(), config.access());
         return new QueryService(embedder, index, publisher, api, deadLetters);
+    }
+
+    /** {@code timed} behind a {@link QueryBatcher} where {@code model} lets queries share calls, else {@code timed} itself. */
+    private static Embedder sharedCalls(Embedder model, Embedder timed, Metrics metrics) {
+        return QueryBatcher.limitsFor(model).<Embedder>map(limits -> {
+            LOG.info("Concurrent searches share model calls: up to {} queries per call once {} call(s) run, gathering at most {} ms",
+                    limits.maxBatch(), limits.slots(), limits.maxWait().toMillis());
+            return new QueryBatcher(timed, limits, metrics.queryBatch::observe);
+        }).orElseGet(() -> {
+            LOG.info("Each search embeds its query in a model call of its own: {} takes one text per call", model.info().modelId());
+            return timed;
+        });
     }
 
     public InetSocketAddress address() {
