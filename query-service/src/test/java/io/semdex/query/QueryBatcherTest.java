@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import org.apache.lucene.util.VectorUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -203,6 +204,32 @@ class QueryBatcherTest {
             assertThat(QueryBatcher.limitsFor(fullPrecision))
                     .contains(new QueryBatcher.Limits(QueryBatcher.MAX_BATCH, 3, QueryBatcher.MAX_WAIT));
             assertThat(QueryBatcher.limitsFor(new HeldModel())).isEmpty();
+        }
+    }
+
+    @Test
+    void concurrentQueriesOnARealModelGetTheVectorsTheyGetAlone() throws Exception {
+        List<String> queries = List.of("red running shoes", "waterproof hiking boots for winter", "usb c charger",
+                "how do I reset my password", "cheap noise cancelling headphones", "a", "organic green tea in bags",
+                "stainless steel water bottle 1 litre", "kids bike with training wheels", "laptop stand");
+        try (Embedder model = EmbedderSpec.parse("bge-small-zh-v1.5").open(Slot.SINGLE)) {
+            List<float[]> alone = new ArrayList<>();
+            for (String query : queries) {
+                alone.add(model.embedQueries(List.of(query)).get(0));
+            }
+            QueryBatcher batcher = new QueryBatcher(model, QueryBatcher.limitsFor(model).orElseThrow(), size -> {});
+            // 4 rounds of every query at once: whichever of them share calls, each must get its own vector
+            for (int round = 0; round < 4; round++) {
+                List<Future<float[]>> answers = new ArrayList<>();
+                for (String query : queries) {
+                    answers.add(clients.submit(() -> batcher.embedQueries(List.of(query)).get(0)));
+                }
+                for (int i = 0; i < queries.size(); i++) {
+                    float[] shared = answers.get(i).get();
+                    assertThat(VectorUtil.dotProduct(shared, alone.get(i)))
+                            .as("cosine of '%s' to itself embedded alone", queries.get(i)).isGreaterThan(0.9999f);
+                }
+            }
         }
     }
 
