@@ -68,7 +68,8 @@ public final class QueryService implements AutoCloseable {
                     limits.maxBatch(), limits.slots(), limits.maxWait().toMillis());
             return new QueryBatcher(timed, limits, metrics.queryBatch::observe);
         }).orElseGet(() -> {
-            LOG.info("Each search embeds its query in a model call of its own: {} takes one text per call", model.info().modelId());
+            LOG.info("Each search embeds its query in a model call of its own: {} takes one text per call or runs on a server"
+                    + " that batches concurrent requests itself", model.info().modelId());
             return timed;
         });
     }
