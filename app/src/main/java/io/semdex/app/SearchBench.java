@@ -11,6 +11,7 @@ import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
 import io.semdex.query.SearchMode;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -65,15 +66,29 @@ final class SearchBench implements Callable<Integer> {
             description = "Measure with the query embedding in the path, without it (warmed query cache), or both (default: ${DEFAULT-VALUE}).")
     String[] embedding;
 
+    @Option(names = "--query-batching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Let concurrent searches share model calls where the model allows it, as the service does"
+                    + " (default: ${DEFAULT-VALUE}); --no-query-batching embeds every query in a call of its own.")
+    boolean queryBatching;
+
     @Option(names = "--work", paramLabel = "DIR",
             description = "Where `semdex eval` keeps indexes and its embedding cache (default: semdex-eval in the system temp directory).")
     Path work;
 
     /** One measured cell. */
-    record Cell(String mode, boolean embedding, int clients, int requests, int errors, double seconds, Percentiles nanos) {
+    record Cell(String mode, boolean embedding, int clients, int requests, int errors, double seconds, Percentiles nanos, long cpuNanos) {
 
         double qps() {
             return requests / seconds;
+        }
+
+        /**
+         * CPU milliseconds this process spent per answered request while the cell was measured:
+         * service and clients together, so on a shared machine it shows the work per request
+         * where latencies show the machine's load too.
+         */
+        double cpuMillisPerRequest() {
+            return requests == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e6 / requests;
         }
 
         /** Milliseconds at {@code p} as {@link Percentiles} defines it; NaN for a cell where every request failed. */
@@ -88,8 +103,8 @@ final class SearchBench implements Callable<Integer> {
         BeirDataset data = BeirDataset.load(dir, dir);
         List<String> queries = data.queries().values().stream().map(Evaluation::clip).toList();
         Path root = index(data, dir);
-        System.out.printf("semdex bench search: %s, %d queries, model %s, %d CPU cores, load average %s%n",
-                data.name(), queries.size(), model, Runtime.getRuntime().availableProcessors(), loadAverage());
+        System.out.printf("semdex bench search: %s, %d queries, model %s, query batching %s, %d CPU cores, load average %s%n",
+                data.name(), queries.size(), model, queryBatching ? "on" : "off", Runtime.getRuntime().availableProcessors(), loadAverage());
 
         List<Cell> cells = new ArrayList<>();
         for (String with : embedding) {
@@ -99,7 +114,8 @@ final class SearchBench implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--embedding takes 'with' and/or 'without', got '" + with + "'");
             };
             // A query cache of 0 embeds every query; a warmed cache takes the model out of the path.
-            QueryServiceConfig config = new QueryServiceConfig("127.0.0.1", 0, root, model, null, null, 1000, embed ? 0 : 4096);
+            QueryServiceConfig config = new QueryServiceConfig("127.0.0.1", 0, root, model, null, null, 1000, embed ? 0 : 4096)
+                    .withBatchQueries(queryBatching);
             try (QueryService service = QueryService.start(config)) {
                 String base = "http://127.0.0.1:" + service.address().getPort() + "/api/search?k=" + k + "&q=";
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -123,6 +139,7 @@ final class SearchBench implements Callable<Integer> {
         }
         System.out.println();
         System.out.println(table(cells));
+        System.out.println("load average at the end: " + loadAverage());
         return 0;
     }
 
@@ -183,11 +200,24 @@ final class SearchBench implements Callable<Integer> {
             });
             threads.add(t);
         }
+        long untilMeasured = warmupEnd - System.nanoTime();
+        if (untilMeasured > 0) {
+            Thread.sleep(untilMeasured / 1_000_000, (int) (untilMeasured % 1_000_000));
+        }
+        long cpuStart = processCpuNanos();
         for (Thread t : threads) {
             t.join();
         }
+        long cpuEnd = processCpuNanos();
         Percentiles nanos = Percentiles.of(perClient.stream().flatMapToLong(Arrays::stream).toArray());
-        return new Cell(mode, embedding, clients, (int) nanos.count(), errors.get(), seconds, nanos);
+        return new Cell(mode, embedding, clients, (int) nanos.count(), errors.get(), seconds, nanos,
+                cpuStart < 0 || cpuEnd < 0 ? -1 : cpuEnd - cpuStart);
+    }
+
+    /** CPU time of this process so far, or -1 where the JVM does not tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private static boolean send(HttpClient http, String url) {
@@ -203,14 +233,15 @@ final class SearchBench implements Callable<Integer> {
     }
 
     private static String row(Cell c) {
-        return String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.1f |%s", c.mode(),
+        return String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f |%s", c.mode(),
                 c.mode().equals("keyword") ? "none needed" : c.embedding() ? "included" : "cached", c.clients(), c.requests(), c.qps(),
-                c.percentile(50), c.percentile(95), c.percentile(99), c.errors() > 0 ? " " + c.errors() + " errors" : "");
+                c.percentile(50), c.percentile(95), c.percentile(99), c.cpuMillisPerRequest(),
+                c.errors() > 0 ? " " + c.errors() + " errors" : "");
     }
 
     static String table(List<Cell> cells) {
         StringBuilder out = new StringBuilder(
-                "| mode | query embedding | clients | requests | req/s | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|\n");
+                "| mode | query embedding | clients | requests | req/s | p50 ms | p95 ms | p99 ms | CPU ms/req |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Cell c : cells) {
             out.append(row(c)).append('\n');
         }

@@ -73,6 +73,14 @@ public final class SharedEmbedders {
         }
     }
 
+    /**
+     * The model instance a hold stands for, or {@code embedder} itself when it is not a hold: for
+     * callers that ask how the model runs its calls (its batching and workers), which a hold does not say.
+     */
+    public static Embedder instance(Embedder embedder) {
+        return embedder instanceof Lease lease ? lease.instance.embedder : embedder;
+    }
+
     private static void release(Key key, Instance instance) {
         synchronized (OPEN) {
             if (--instance.holders > 0) {

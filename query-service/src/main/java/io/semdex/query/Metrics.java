@@ -36,6 +36,8 @@ final class Metrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Histogram search;
     final DistributionDataPoint embed;
+    /** Queries per model call made for searches: above 1 where concurrent searches shared a call ({@link QueryBatcher}). */
+    final DistributionDataPoint queryBatch;
     private final Counter requests;
     private boolean watching;
 
@@ -49,6 +51,10 @@ final class Metrics {
         embed = Histogram.builder().name("semdex_embed_duration_seconds")
                 .help("Time of one model call of the query service (queries and /v1/embeddings).")
                 .classicOnly().classicUpperBounds(SECONDS).register(registry);
+        queryBatch = Histogram.builder().name("semdex_query_batch_size")
+                .help("Queries per model call made for /api/search: 1 when a query found the model free, more when concurrent"
+                        + " searches shared a call.")
+                .classicOnly().classicUpperBounds(1, 2, 4, 8, 16).register(registry);
         requests = Counter.builder().name("semdex_http_requests_total").help("HTTP requests answered, by endpoint and status.")
                 .labelNames("endpoint", "status").register(registry);
         JvmMetrics.builder().register(registry);

@@ -39,7 +39,7 @@ public final class QueryService implements AutoCloseable {
 
     public static QueryService start(QueryServiceConfig config) throws IOException {
         Metrics metrics = new Metrics();
-        QueryModels models = spec -> openQueryEmbedder(spec, metrics);
+        QueryModels models = spec -> openQueryEmbedder(spec, config.batchQueries(), metrics);
         Embedder embedder = models.open(config.modelPreset());
         LiveIndex index;
         try {
@@ -74,11 +74,27 @@ public final class QueryService implements AutoCloseable {
 
     /**
      * The one place the query service opens a model: its own at start, and the model of a
-     * generation built with another one when that goes live (a model switch).
+     * generation built with another one when that goes live (a model switch). The instance is shared
+     * with the embed tasks when the job runs in this JVM (the embedded stack), and concurrent
+     * searches share its calls where the model allows ({@link QueryBatcher}).
      */
-    /** Shared with the embed tasks when the job runs in this JVM (the embedded stack); otherwise opened for this service alone. */
-    private static Embedder openQueryEmbedder(String spec, Metrics metrics) {
-        return new TimedEmbedder(SharedEmbedders.acquire(EmbedderSpec.parse(spec), Slot.SINGLE), metrics.embed);
+    private static Embedder openQueryEmbedder(String spec, boolean batchQueries, Metrics metrics) {
+        Embedder model = SharedEmbedders.acquire(EmbedderSpec.parse(spec), Slot.SINGLE);
+        Embedder timed = new TimedEmbedder(model, metrics.embed);
+        return batchQueries ? sharedCalls(SharedEmbedders.instance(model), timed, metrics) : timed;
+    }
+
+    /** {@code timed} behind a {@link QueryBatcher} where {@code model} lets queries share calls, else {@code timed} itself. */
+    private static Embedder sharedCalls(Embedder model, Embedder timed, Metrics metrics) {
+        return QueryBatcher.limitsFor(model).<Embedder>map(limits -> {
+            LOG.info("Concurrent searches share model calls: up to {} queries per call once {} call(s) run, gathering at most {} ms",
+                    limits.maxBatch(), limits.slots(), limits.maxWait().toMillis());
+            return new QueryBatcher(timed, limits, metrics.queryBatch::observe);
+        }).orElseGet(() -> {
+            LOG.info("Each search embeds its query in a model call of its own: {} takes one text per call or runs on a server"
+                    + " that batches concurrent requests itself", model.info().modelId());
+            return timed;
+        });
     }
 
     public InetSocketAddress address() {

@@ -12,12 +12,20 @@ import java.util.Objects;
  * @param bootstrapServers Kafka for {@code POST /api/documents}; null disables that endpoint
  * @param queryCache query vectors the searcher remembers; 0 embeds every query (e.g. to measure the model's cost)
  * @param access API key, CORS, rate limit and body limit; {@link AccessPolicy#DEFAULT} for a local service
+ * @param batchQueries let concurrent searches share model calls where the model allows it ({@link QueryBatcher});
+ *     false embeds every query in a call of its own (e.g. to measure what sharing gains)
  */
 public record QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
-        long refreshMillis, int queryCache, AccessPolicy access) {
+        long refreshMillis, int queryCache, AccessPolicy access, boolean batchQueries) {
 
     /** Loopback only: the service is reachable from other machines only when told so. */
     public static final String DEFAULT_HOST = "127.0.0.1";
+
+    /** Concurrent searches share model calls where the model allows it. */
+    public QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
+            long refreshMillis, int queryCache, AccessPolicy access) {
+        this(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, queryCache, access, true);
+    }
 
     /** With the default access policy. */
     public QueryServiceConfig(String host, int port, Path indexRoot, String modelPreset, String bootstrapServers, String topic,
@@ -53,6 +61,11 @@ public record QueryServiceConfig(String host, int port, Path indexRoot, String m
     }
 
     public QueryServiceConfig withAccess(AccessPolicy access) {
-        return new QueryServiceConfig(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, queryCache, access);
+        return new QueryServiceConfig(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, queryCache, access,
+                batchQueries);
+    }
+
+    public QueryServiceConfig withBatchQueries(boolean batch) {
+        return new QueryServiceConfig(host, port, indexRoot, modelPreset, bootstrapServers, topic, refreshMillis, queryCache, access, batch);
     }
 }

@@ -68,6 +68,7 @@ class MetricsTest {
         List<Sample> samples = parse(text);
 
         assertThat(text).contains("# TYPE semdex_search_duration_seconds histogram", "# TYPE semdex_embed_duration_seconds histogram",
+                "# TYPE semdex_query_batch_size histogram",
                 "# TYPE semdex_http_requests_total counter", "# TYPE semdex_index_units gauge");
         List<Double> bounds = new ArrayList<>();
         for (double b : Metrics.SECONDS) {
