@@ -2,6 +2,7 @@ package io.semdex.query;
 
 import io.semdex.core.IndexFields;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.lucene.index.FloatVectorValues;
@@ -65,16 +66,20 @@ final class FusionWeights {
      */
     static final class Background {
 
-        private record Sample(Object readerKey, double cosine) {}
+        private record Sample(List<Object> segments, double cosine) {}
 
         private volatile Sample last;
 
         double of(IndexReader reader) throws IOException {
-            IndexReader.CacheHelper helper = reader.getReaderCacheHelper();
-            Object key = helper != null ? helper.getKey() : reader;
+            // Keyed by its segments, not the reader: a snapshot over several shards is a new MultiReader each time.
+            List<Object> segments = new ArrayList<>(reader.leaves().size());
+            for (LeafReaderContext leaf : reader.leaves()) {
+                IndexReader.CacheHelper helper = leaf.reader().getReaderCacheHelper();
+                segments.add(helper != null ? helper.getKey() : leaf.reader());
+            }
             Sample sample = last;
-            if (sample == null || sample.readerKey() != key) {
-                sample = new Sample(key, sample(reader));
+            if (sample == null || !sample.segments().equals(segments)) {
+                sample = new Sample(segments, sample(reader));
                 last = sample;
             }
             return sample.cosine();
