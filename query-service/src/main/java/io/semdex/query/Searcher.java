@@ -150,7 +150,7 @@ public final class Searcher {
         if (queryVector != null) {
             fillCosines(reader, candidates, queryVector);
             for (Candidate c : candidates) {
-                if (c.inVectorList && !(c.cosine <= bestCosine)) {
+                if (c.inVectorList && (Double.isNaN(bestCosine) || c.cosine > bestCosine)) {
                     bestCosine = c.cosine;
                 }
             }
