@@ -12,7 +12,6 @@ import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.Splitter;
-import io.semdex.ingest.TokenCounter;
 import io.semdex.sink.ShardWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,9 +35,13 @@ final class EvalIndex {
 
     private EvalIndex() {}
 
-    /** Units of every document, split as the ingest job splits them. */
-    static List<List<Unit>> split(List<SourceDocument> corpus) {
-        Splitter splitter = new Splitter(Splitter.DEFAULT_MAX_TOKENS, TokenCounter.approximate());
+    /**
+     * Units of every document, split exactly as the ingest job splits them for this model: tokens
+     * counted with the model's tokenizer, the job's default unit budget lowered to the model's input
+     * where that is shorter ({@link Splitter#forModel}).
+     */
+    static List<List<Unit>> split(List<SourceDocument> corpus, EmbedderSpec spec) {
+        Splitter splitter = Splitter.forModel(spec, Splitter.DEFAULT_MAX_TOKENS);
         List<List<Unit>> units = new ArrayList<>(corpus.size());
         for (SourceDocument doc : corpus) {
             units.add(splitter.split(doc));

@@ -4,6 +4,7 @@ import io.semdex.query.Fusion;
 import io.semdex.query.Hit;
 import io.semdex.query.SearchMode;
 import io.semdex.query.SearchRequest;
+import io.semdex.query.SearchResponse;
 import io.semdex.query.Searcher;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,24 +21,36 @@ final class Evaluation {
     /** Hits per query: enough for Recall@100. */
     static final int DEPTH = 100;
 
-    /** One way of searching: a mode, and for hybrid its fusion and vector weight. */
-    record Setting(String label, SearchMode mode, Fusion fusion, double alpha) {
+    /**
+     * One way of searching: a mode, and for hybrid its fusion and vector weight (null: the weight
+     * adapts per query, as the search API does when a request gives none).
+     */
+    record Setting(String label, SearchMode mode, Fusion fusion, Double alpha) {
 
         static Setting keyword() {
-            return new Setting("keyword", SearchMode.KEYWORD, SearchRequest.DEFAULT_FUSION, SearchRequest.DEFAULT_LINEAR_ALPHA);
+            return new Setting("keyword", SearchMode.KEYWORD, SearchRequest.DEFAULT_FUSION, null);
         }
 
         static Setting vector() {
-            return new Setting("vector", SearchMode.VECTOR, SearchRequest.DEFAULT_FUSION, SearchRequest.DEFAULT_LINEAR_ALPHA);
+            return new Setting("vector", SearchMode.VECTOR, SearchRequest.DEFAULT_FUSION, null);
         }
 
         static Setting hybrid(Fusion fusion, double alpha) {
             return new Setting("hybrid-" + fusion.label(), SearchMode.HYBRID, fusion, alpha);
         }
+
+        /** The search API's {@code hybrid} as a request without fusion parameters gets it. */
+        static Setting hybridDefault() {
+            return new Setting("hybrid-default", SearchMode.HYBRID, SearchRequest.DEFAULT_FUSION, null);
+        }
     }
 
-    /** Averages over the queries. */
-    record Scores(double ndcg10, double recall100, double mrr10, int queries) {}
+    /**
+     * Averages over the queries.
+     *
+     * @param alpha the mean vector weight fusion used (as each response names it); NaN outside hybrid mode
+     */
+    record Scores(double ndcg10, double recall100, double mrr10, int queries, double alpha) {}
 
     /**
      * @param candidates units each side retrieves per query ({@code candidates} of the search API)
@@ -48,13 +61,16 @@ final class Evaluation {
         double ndcg = 0;
         double recall = 0;
         double mrr = 0;
+        double alpha = 0;
         for (Map.Entry<String, String> query : data.queries().entrySet()) {
             SearchRequest request = SearchRequest.builder(clip(query.getValue()))
                     .k(DEPTH).candidates(candidates).groupByDoc(true).threshold(threshold).highlight(false)
                     .mode(setting.mode()).fusion(setting.fusion()).alpha(setting.alpha()).rrfK(rrfK)
                     .build();
             List<String> ranking = new ArrayList<>(DEPTH);
-            for (Hit hit : searcher.search(request).hits()) {
+            SearchResponse response = searcher.search(request);
+            alpha += response.alpha() != null ? response.alpha() : Double.NaN;
+            for (Hit hit : response.hits()) {
                 ranking.add(hit.docId());
             }
             Map<String, Integer> grades = data.qrels().get(query.getKey());
@@ -63,7 +79,7 @@ final class Evaluation {
             mrr += RetrievalMetrics.reciprocalRank(ranking, grades, 10);
         }
         int n = data.queries().size();
-        return n == 0 ? new Scores(0, 0, 0, 0) : new Scores(ndcg / n, recall / n, mrr / n, n);
+        return n == 0 ? new Scores(0, 0, 0, 0, Double.NaN) : new Scores(ndcg / n, recall / n, mrr / n, n, alpha / n);
     }
 
     /** The search API takes queries up to its limit; a longer test query is cut there, as a client would. */

@@ -154,7 +154,7 @@ final class SearchBench implements Callable<Integer> {
         }
         try (Embedder embedder = spec.open(Slot.SINGLE);
                 VectorCache cache = EvalIndex.vectorCache(workDir, spec, embedder)) {
-            List<List<Unit>> units = EvalIndex.split(data.corpus());
+            List<List<Unit>> units = EvalIndex.split(data.corpus(), spec);
             EvalIndex.embed(units, embedder, cache);
             EvalIndex.write(root, data.corpus(), units, cache, embedder.info().modelId(), embedder.info().dimensions(), analyzer,
                     dir.toString());

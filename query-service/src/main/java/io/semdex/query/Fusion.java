@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 /**
  * How {@link SearchMode#HYBRID} combines the vector and keyword rankings of one candidate pool.
  * Both are weighted by {@code alpha}, the weight of the vector side (0..1); 0.5 weighs the sides equally.
+ * A request without {@code alpha} gets the weight {@link FusionWeights} gives its query.
  */
 public enum Fusion {
     /**

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param offset hits to skip, for paging; {@code offset + k <= candidates}
  * @param threshold minimum raw cosine between query and unit, -1..1; {@code keyword} mode ignores it
  * @param fusion how {@code hybrid} combines the two sides
- * @param alpha weight of the vector side in fusion, 0..1
+ * @param alpha weight of the vector side in fusion, 0..1; null (the default) to weigh the sides per query
+ *     by how reliable each looks for it ({@link FusionWeights})
  * @param rrfK the {@code k} of reciprocal rank fusion, 1..{@value #MAX_RRF_K}
  * @param filters metadata conditions, applied before ranking on both sides
  * @param groupByDoc one hit per document: its best unit
@@ -32,7 +33,7 @@ public record SearchRequest(
         double threshold,
         SearchMode mode,
         Fusion fusion,
-        double alpha,
+        Double alpha,
         int rrfK,
         List<MetadataFilter> filters,
         boolean groupByDoc,
@@ -51,9 +52,12 @@ public record SearchRequest(
     public static final int DEFAULT_RRF_K = 60;
     /** Hybrid's default fusion; README "Evaluation" has the measurements behind it. */
     public static final Fusion DEFAULT_FUSION = Fusion.LINEAR;
-    /** Vector weight of linear fusion when none is given. */
+    /**
+     * The fixed vector weight of linear fusion that was the default before the weights adapted per
+     * query; {@code semdex eval} still reports it (hybrid-linear) for comparison.
+     */
     public static final double DEFAULT_LINEAR_ALPHA = 0.8;
-    /** Vector weight of RRF when none is given. */
+    /** The fixed vector weight of RRF that {@code semdex eval} reports (hybrid-rrf) for comparison. */
     public static final double DEFAULT_RRF_ALPHA = 0.8;
 
     public SearchRequest {
@@ -74,7 +78,7 @@ public record SearchRequest(
         }
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(fusion, "fusion");
-        if (Double.isNaN(alpha) || alpha < 0 || alpha > 1) {
+        if (alpha != null && (Double.isNaN(alpha) || alpha < 0 || alpha > 1)) {
             throw new IllegalArgumentException("'alpha' (the vector weight) must be between 0 and 1, got " + alpha);
         }
         if (rrfK < 1 || rrfK > MAX_RRF_K) {
@@ -149,8 +153,8 @@ public record SearchRequest(
             return this;
         }
 
-        /** Vector weight; when unset, {@link #DEFAULT_LINEAR_ALPHA} or {@link #DEFAULT_RRF_ALPHA} by fusion. */
-        public Builder alpha(double alpha) {
+        /** A fixed vector weight; when unset (or null), the weights adapt per query ({@link FusionWeights}). */
+        public Builder alpha(Double alpha) {
             this.alpha = alpha;
             return this;
         }
@@ -182,8 +186,7 @@ public record SearchRequest(
         }
 
         public SearchRequest build() {
-            double a = alpha != null ? alpha : fusion == Fusion.RRF ? DEFAULT_RRF_ALPHA : DEFAULT_LINEAR_ALPHA;
-            return new SearchRequest(query, k, offset, threshold, mode, fusion, a, rrfK, filters, groupByDoc, candidates, highlight);
+            return new SearchRequest(query, k, offset, threshold, mode, fusion, alpha, rrfK, filters, groupByDoc, candidates, highlight);
         }
     }
 }

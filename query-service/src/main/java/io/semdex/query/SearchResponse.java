@@ -6,7 +6,10 @@ import java.util.List;
  * The answer to a {@link SearchRequest}, naming what produced it.
  *
  * @param fusion how the sides were fused; null outside {@code hybrid} mode
- * @param alpha the vector weight used in fusion; null outside {@code hybrid} mode
+ * @param alpha the vector weight used in fusion (the keyword side's is {@code 1 - alpha}); null outside
+ *     {@code hybrid} mode
+ * @param weighting where {@code alpha} came from: {@code "request"} (given) or {@code "adaptive"} (weighed for
+ *     this query by {@link FusionWeights}); null outside {@code hybrid} mode
  * @param threshold the cosine cut applied; null in {@code keyword} mode, which ignores it
  * @param analyzer the text analysis of the generation, used for the query's keyword side too
  * @param total hits in the whole ranking (after threshold, filters and grouping), at most the candidate pool
@@ -17,6 +20,7 @@ public record SearchResponse(
         String mode,
         String fusion,
         Double alpha,
+        String weighting,
         Double threshold,
         String model,
         String analyzer,

@@ -22,6 +22,7 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -44,7 +45,8 @@ import org.apache.lucene.util.VectorUtil;
  * only by keywords has one too) and its BM25 from the keyword query's scorer (0 when no term occurs
  * in it). The threshold is applied to the raw cosine before fusion, so in {@code vector} and
  * {@code hybrid} mode every hit has cosine &ge; threshold and a weak side cannot bring in a unit
- * below it. The pool is fused (see {@link #fuse}), grouped by document if asked, ordered by score
+ * below it. The pool is fused (see {@link #fuse}) with the request's vector weight, or without one
+ * with the weight {@link FusionWeights} gives this query, grouped by document if asked, ordered by score
  * then unit id, and the page is cut from it; the same request gives the same order, so pages
  * neither overlap nor skip.
  */
@@ -61,6 +63,7 @@ public final class Searcher {
     private final Embedder fixed;
     private final QueryVectorCache queryVectors;
     private final Map<String, Analyzer> analyzers = new ConcurrentHashMap<>();
+    private final FusionWeights.Background background = new FusionWeights.Background();
 
     /** Embeds each query with the query model of the generation it searches ({@link LiveIndex.Snapshot#embedder()}). */
     public Searcher(LiveIndex index, int queryCache) {
@@ -113,13 +116,14 @@ public final class Searcher {
             }
             Band.Cutoffs bands = model.bands();
             String analyzerName = snapshot.manifest().map(Manifest::analyzer).orElse(null);
-            Ranking ranking = snapshot.generation().isEmpty()
-                    ? new Ranking(0, List.of())
-                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, bands);
             boolean hybrid = request.mode() == SearchMode.HYBRID;
+            Ranking ranking = snapshot.generation().isEmpty()
+                    ? new Ranking(0, List.of(), hybrid ? request.alpha() : null)
+                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, bands);
             return new SearchResponse(request.query(), request.mode().label(),
                     hybrid ? request.fusion().label() : null,
-                    hybrid ? request.alpha() : null,
+                    ranking.alpha,
+                    hybrid ? (request.alpha() != null ? "request" : "adaptive") : null,
                     request.mode().usesVectors() ? request.threshold() : null,
                     model.modelId(), analyzerName,
                     snapshot.generation().map(g -> g.name()).orElse(null),
@@ -133,8 +137,11 @@ public final class Searcher {
         return analyzers.computeIfAbsent(name == null ? TextAnalysis.CJK_BIGRAM : name, TextAnalysis::create);
     }
 
-    /** The page of hits and how many the whole ranking holds. */
-    private record Ranking(int total, List<Hit> hits) {}
+    /**
+     * The page of hits, how many the whole ranking holds, and the vector weight fusion used (null
+     * outside hybrid mode, and where an empty index left nothing to weigh without a given weight).
+     */
+    private record Ranking(int total, List<Hit> hits, Double alpha) {}
 
     private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request, Band.Cutoffs bands)
             throws IOException {
@@ -161,18 +168,29 @@ public final class Searcher {
         }
         List<Candidate> candidates = new ArrayList<>(pool.values());
         candidates.sort(Comparator.comparingInt(c -> c.doc));
+        double bestCosine = Double.NaN;
         if (queryVector != null) {
             fillCosines(reader, candidates, queryVector);
+            for (Candidate c : candidates) {
+                if (c.inVectorList && (Double.isNaN(bestCosine) || c.cosine > bestCosine)) {
+                    bestCosine = c.cosine;
+                }
+            }
             // The threshold is on the raw cosine, before any fusion: no side can bring in a unit below it.
             candidates.removeIf(c -> !(c.cosine >= request.threshold()));
         }
         fillBm25(searcher, keyword, candidates);
         fillKeys(reader, candidates);
 
+        Double alpha = null;
         switch (mode) {
             case VECTOR -> candidates.forEach(c -> c.score = c.cosine);
             case KEYWORD -> candidates.forEach(c -> c.score = c.bm25);
-            case HYBRID -> fuse(candidates, request);
+            case HYBRID -> {
+                alpha = request.alpha() != null ? request.alpha()
+                        : FusionWeights.vectorWeight(bestCosine, background.of(reader), termCoverage(reader, analyzer, request.query()));
+                fuse(candidates, request.fusion(), alpha, request.rrfK());
+            }
         }
         candidates.sort(Comparator.comparingDouble((Candidate c) -> c.score).reversed().thenComparing(c -> c.unitId));
         if (request.groupByDoc()) {
@@ -186,7 +204,22 @@ public final class Searcher {
         for (int i = from; i < to; i++) {
             hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight(), bands));
         }
-        return new Ranking(candidates.size(), hits);
+        return new Ranking(candidates.size(), hits, alpha);
+    }
+
+    /** Share of the query's distinct terms (as the text field analyzes them) that occur in the index; 0 without terms. */
+    private static double termCoverage(IndexReader reader, Analyzer analyzer, String query) throws IOException {
+        Set<String> terms = KeywordQuery.terms(analyzer, query);
+        if (terms.isEmpty()) {
+            return 0;
+        }
+        int found = 0;
+        for (String term : terms) {
+            if (reader.docFreq(new Term(IndexFields.TEXT, term)) > 0) {
+                found++;
+            }
+        }
+        return (double) found / terms.size();
     }
 
     /**
@@ -195,14 +228,13 @@ public final class Searcher {
      * each list it is in; linear min-max normalizes each side over its list, so a unit the other side
      * brought in scores 0 on this side when it falls below the list's lowest score.
      */
-    static void fuse(List<Candidate> pool, SearchRequest request) {
-        double alpha = request.alpha();
-        if (request.fusion() == Fusion.RRF) {
+    static void fuse(List<Candidate> pool, Fusion fusion, double alpha, int rrfK) {
+        if (fusion == Fusion.RRF) {
             for (Candidate c : pool) {
                 c.score = 0;
             }
-            addReciprocalRanks(pool, true, alpha, request.rrfK());
-            addReciprocalRanks(pool, false, 1 - alpha, request.rrfK());
+            addReciprocalRanks(pool, true, alpha, rrfK);
+            addReciprocalRanks(pool, false, 1 - alpha, rrfK);
             return;
         }
         double minCos = Double.POSITIVE_INFINITY;

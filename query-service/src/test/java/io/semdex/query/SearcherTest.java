@@ -94,7 +94,7 @@ class SearcherTest {
     void aUnitFoundOnlyByKeywordsGetsItsCosineFromItsStoredVectorBeforeTheCut() throws Exception {
         // The vector side's top 4 have cosines 0.9 to 0.5: "lexical" (0.3) can only enter the pool through BM25.
         // Four units match a query term, and a vector weight of 0 puts the keyword side's order on the page.
-        SearchRequest.Builder request = SearchRequest.builder(QUERY).candidates(4).k(4).fusion(Fusion.LINEAR).alpha(0);
+        SearchRequest.Builder request = SearchRequest.builder(QUERY).candidates(4).k(4).fusion(Fusion.LINEAR).alpha(0.0);
         SearchResponse all = search(request.threshold(0.25));
         Hit lexical = all.hits().stream().filter(h -> h.docId().equals("lexical")).findFirst().orElseThrow();
         assertThat(lexical.cosine()).isCloseTo(0.3, within(1e-6));
@@ -104,6 +104,33 @@ class SearcherTest {
         assertThat(ids(cut)).doesNotContain("lexical#0");
         assertThat(cut.total()).isEqualTo(all.total() - 1);
         assertThat(cut.hits()).allSatisfy(h -> assertThat(h.cosine()).isGreaterThanOrEqualTo(0.35));
+    }
+
+    @Test
+    void hybridWithoutAWeightWeighsThisQueryAndSaysWhichWeightItUsed() throws Exception {
+        double background;
+        try (LiveIndex.Snapshot snapshot = index.acquire()) {
+            background = FusionWeights.Background.sample(snapshot.searcher().getIndexReader());
+        }
+        // Best cosine 0.9; both query terms occur in the index.
+        double expected = FusionWeights.vectorWeight(0.9, background, 1.0);
+        SearchResponse adaptive = search(SearchRequest.builder(QUERY).threshold(-1));
+        assertThat(adaptive.weighting()).isEqualTo("adaptive");
+        assertThat(adaptive.alpha()).isCloseTo(expected, within(1e-6));
+
+        SearchResponse fixed = search(SearchRequest.builder(QUERY).threshold(-1).alpha(0.3));
+        assertThat(fixed.weighting()).isEqualTo("request");
+        assertThat(fixed.alpha()).isEqualTo(0.3);
+
+        SearchResponse same = search(SearchRequest.builder(QUERY).threshold(-1).alpha(expected));
+        assertThat(ids(same)).isEqualTo(ids(adaptive)); // the weight named is the weight used
+
+        SearchResponse unmatched = search(SearchRequest.builder("zzzz qqqq").threshold(-1));
+        assertThat(unmatched.alpha()).as("no query term in the index").isGreaterThanOrEqualTo(FusionWeights.MAX_UNMATCHED_SHARE);
+
+        SearchResponse vector = search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR));
+        assertThat(vector.alpha()).isNull();
+        assertThat(vector.weighting()).isNull();
     }
 
     @Test
@@ -237,7 +264,7 @@ class SearcherTest {
         // Vector list: 1, 2, 3 (cosines 0.9, 0.5, 0.7); keyword list: 2, 3 (BM25 10, 5); 4 came by keywords only.
         List<Searcher.Candidate> pool = List.of(candidate(1, 0.9f, 0f, true, false), candidate(2, 0.5f, 10f, true, true),
                 candidate(3, 0.7f, 5f, true, true), candidate(4, 0.2f, 7.5f, false, true));
-        Searcher.fuse(pool, SearchRequest.builder("q").fusion(Fusion.LINEAR).alpha(0.7).build());
+        Searcher.fuse(pool, Fusion.LINEAR, 0.7, SearchRequest.DEFAULT_RRF_K);
         assertThat(pool.get(0).score).isCloseTo(0.7 * 1.0 + 0.3 * 0.0, within(1e-6));
         assertThat(pool.get(1).score).isCloseTo(0.7 * 0.0 + 0.3 * 1.0, within(1e-6));
         assertThat(pool.get(2).score).isCloseTo(0.7 * 0.5 + 0.3 * 0.0, within(1e-6));
@@ -248,7 +275,7 @@ class SearcherTest {
     void rrfAddsWeightedReciprocalRanksWithinEachList() {
         List<Searcher.Candidate> pool = List.of(candidate(1, 0.9f, 0f, true, false), candidate(2, 0.5f, 10f, true, true),
                 candidate(3, 0.7f, 5f, true, true), candidate(4, 0.2f, 7.5f, false, true));
-        Searcher.fuse(pool, SearchRequest.builder("q").fusion(Fusion.RRF).alpha(0.6).rrfK(60).build());
+        Searcher.fuse(pool, Fusion.RRF, 0.6, 60);
         assertThat(pool.get(0).score).isCloseTo(0.6 / 61, within(1e-12));
         assertThat(pool.get(1).score).isCloseTo(0.6 / 63 + 0.4 / 61, within(1e-12));
         assertThat(pool.get(2).score).isCloseTo(0.6 / 62 + 0.4 / 63, within(1e-12));
