@@ -33,7 +33,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -69,6 +71,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(60);
     /** How long one posted document may take to become searchable. */
     private static final Duration FRESH_TIMEOUT = Duration.ofMinutes(10);
+    /** How often the posted single documents are looked up (all in one request). */
+    private static final long FRESH_POLL_MILLIS = 20;
 
     @Option(names = "--export", paramLabel = "DIR", description = "Export to run through (default: ../shared/data/docs).")
     Path export;
@@ -201,20 +205,22 @@ final class BenchPipelineCommand implements Callable<Integer> {
             long cpu = cpuNanos();
             long start = System.nanoTime();
             Thread poster = Thread.ofPlatform().name("bench-fresh-documents").start(() -> {
-                // Each document posted while the export streams counts, also when it turns searchable after the export.
-                for (int i = 0; streaming.get(); i++) {
-                    try {
-                        Thread.sleep(freshIntervalMillis); // the first one behind the first of the export's records
-                        if (streaming.get()) {
-                            loaded.add(freshDocs.postAndAwait("loaded-" + i));
+                // One posted every interval while the export streams, none waiting for another; each counts, also
+                // when it turns searchable after the export.
+                try {
+                    long nextPost = System.nanoTime() + freshIntervalMillis * 1_000_000; // the first behind the export's first records
+                    for (int i = 0; streaming.get() || freshDocs.pending() > 0; ) {
+                        if (streaming.get() && System.nanoTime() >= nextPost) {
+                            freshDocs.post("loaded-" + i++);
+                            nextPost += freshIntervalMillis * 1_000_000;
                         }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    } catch (Exception e) {
-                        System.err.println("bench pipeline: a single document failed: " + e.getMessage());
-                        return;
+                        loaded.addAll(freshDocs.poll());
+                        Thread.sleep(FRESH_POLL_MILLIS);
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    System.err.println("bench pipeline: a single document failed: " + e.getMessage());
                 }
             });
             try (KafkaProducer<byte[], byte[]> producer = producer(stack.bootstrapServers())) {
@@ -240,7 +246,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             double cpuSeconds = (cpuNanos() - cpu) / 1e9;
             CpuProfile.Breakdown breakdown = profiling.stop();
             streaming.set(false);
-            poster.join(); // the document it waits for now counts too
+            poster.join(); // the documents it still waits for count too
             if (exportIndexed < exportUnits) {
                 System.out.printf("streaming job: only %d of %d units searchable after %d min%n", exportIndexed, exportUnits, STREAM_TIMEOUT.toMinutes());
             }
@@ -299,6 +305,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         private final String url;
         private final List<String> posted = Collections.synchronizedList(new ArrayList<>());
+        /** Post times of the documents not yet seen searchable; used by one thread at a time (main, then the poster). */
+        private final Map<String, Long> waiting = new LinkedHashMap<>();
 
         FreshDocuments(String url) {
             this.url = url;
@@ -306,6 +314,20 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
         /** Posts a one-unit document and returns the milliseconds until {@code GET /api/documents?id=} says it is indexed. */
         long postAndAwait(String name) throws Exception {
+            post(name);
+            long deadline = System.nanoTime() + FRESH_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                List<Long> done = poll();
+                if (!done.isEmpty()) {
+                    return done.get(0);
+                }
+                Thread.sleep(FRESH_POLL_MILLIS);
+            }
+            throw new IllegalStateException("document bench-fresh-" + name + " not searchable after " + FRESH_TIMEOUT.toMinutes() + " min");
+        }
+
+        /** Posts a one-unit document through the API; {@link #poll()} tells when it is searchable. */
+        void post(String name) throws Exception {
             String id = "bench-fresh-" + name + "-" + System.nanoTime();
             String body = Json.MAPPER.writeValueAsString(java.util.Map.of("id", id, "body", "Freshness probe " + name + "."));
             posted.add(id);
@@ -316,17 +338,37 @@ final class BenchPipelineCommand implements Callable<Integer> {
             if (response.statusCode() / 100 != 2) {
                 throw new IllegalStateException("POST /api/documents answered " + response.statusCode() + ": " + response.body());
             }
-            URI status = URI.create(url + "/api/documents?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8));
-            long deadline = start + FRESH_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
-                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(status).GET().build(), HttpResponse.BodyHandlers.ofString());
-                JsonNode indexed = Json.MAPPER.readTree(answer.body()).path("indexed");
-                if (indexed.isArray() && !indexed.isEmpty()) {
-                    return (System.nanoTime() - start) / 1_000_000;
-                }
-                Thread.sleep(20);
+            waiting.put(id, start);
+        }
+
+        /** Documents posted and not yet seen searchable. */
+        int pending() {
+            return waiting.size();
+        }
+
+        /**
+         * Asks once, for every posted document not yet seen searchable, whether it is now (one {@code GET
+         * /api/documents?id=…&id=…}); returns the milliseconds from post to now of those that are, and forgets them.
+         */
+        List<Long> poll() throws Exception {
+            if (waiting.isEmpty()) {
+                return List.of();
             }
-            throw new IllegalStateException("document " + id + " not searchable after " + FRESH_TIMEOUT.toMinutes() + " min");
+            StringBuilder query = new StringBuilder();
+            for (String id : waiting.keySet()) {
+                query.append(query.isEmpty() ? "?" : "&").append("id=").append(URLEncoder.encode(id, StandardCharsets.UTF_8));
+            }
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(url + "/api/documents" + query)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long now = System.nanoTime();
+            List<Long> done = new ArrayList<>();
+            for (JsonNode indexed : Json.MAPPER.readTree(answer.body()).path("indexed")) {
+                Long postedAt = waiting.remove(indexed.asText());
+                if (postedAt != null) {
+                    done.add((now - postedAt) / 1_000_000);
+                }
+            }
+            return done;
         }
 
         /** Units of the posted documents whose name starts with {@code prefix} that this snapshot holds. */
