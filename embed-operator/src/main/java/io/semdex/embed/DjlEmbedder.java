@@ -29,6 +29,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +103,11 @@ public final class DjlEmbedder implements Embedder {
     private final Batching batching;
     private final boolean lastLayerPruned;
     private volatile boolean closed;
+    /**
+     * Shared by every call that runs the native tokenizer (encode, count); {@link #close()} takes it
+     * alone before freeing the tokenizer, which under a running call would abort the JVM.
+     */
+    private final ReentrantReadWriteLock tokenizerUse = new ReentrantReadWriteLock();
 
     private DjlEmbedder(ModelPreset preset, ModelTokenizer tokenizer, ZooModel<NDList, NDList> model, Options options, String engineName,
             boolean pooledRowOnly) {
@@ -254,7 +262,7 @@ public final class DjlEmbedder implements Embedder {
         if (texts.isEmpty()) {
             return List.of();
         }
-        return embedIds(tokenizer.encode(texts));
+        return embedIds(withTokenizer(t -> t.encode(texts)));
     }
 
     @Override
@@ -273,7 +281,20 @@ public final class DjlEmbedder implements Embedder {
 
     /** Token ids of each text as this embedder feeds them to the model (truncated, with any appended token). */
     long[][] tokenize(List<String> texts) {
-        return tokenizer.encode(texts);
+        return withTokenizer(t -> t.encode(texts));
+    }
+
+    private <T> T withTokenizer(Function<ModelTokenizer, T> use) {
+        Lock shared = tokenizerUse.readLock();
+        shared.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the embedder of " + preset.id() + " is closed");
+            }
+            return use.apply(tokenizer);
+        } finally {
+            shared.unlock();
+        }
     }
 
     private List<float[]> embedIds(long[][] rows) {
@@ -381,7 +402,7 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public int countTokens(String text) {
-        return tokenizer.count(text);
+        return withTokenizer(t -> t.count(text));
     }
 
     /**
@@ -422,7 +443,25 @@ public final class DjlEmbedder implements Embedder {
         }
         idle.forEach(Predictor::close);
         model.close();
-        tokenizer.close();
+        Lock exclusive = tokenizerUse.writeLock();
+        boolean tokenizerIdle = false;
+        while (true) {
+            try {
+                tokenizerIdle = exclusive.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (tokenizerIdle) {
+            try {
+                tokenizer.close();
+            } finally {
+                exclusive.unlock();
+            }
+        } else {
+            LOG.warn("The tokenizer of {} is still encoding after {} s; leaving it to the process exit", preset.id(), CLOSE_WAIT_SECONDS);
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

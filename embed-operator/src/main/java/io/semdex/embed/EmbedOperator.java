@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.operators.MailboxExecutor;
@@ -106,6 +107,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * ready behind it, so the model never waits for the task thread to pack the next.
      */
     static final int MAX_BATCHES_IN_FLIGHT = 2;
+    /** How long closing waits for a model call in flight before it releases the model anyway. */
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     /**
      * Set in the Flink configuration of a TaskManager whose JVM also serves queries (the embedded
@@ -653,6 +656,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         try {
             if (calls != null) {
                 calls.shutdownNow(); // batches in flight are dropped: their records replay from the last checkpoint
+                // A call inside the model cannot be interrupted; the model is released only after it returns.
+                if (!calls.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warn("A model call of {} is still running {} s after the task closed", getRuntimeContext().getTaskInfo()
+                            .getTaskNameWithSubtasks(), CLOSE_WAIT_SECONDS);
+                }
             }
             if (embedder != null) {
                 embedder.close();

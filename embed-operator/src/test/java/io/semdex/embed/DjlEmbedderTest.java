@@ -141,6 +141,41 @@ class DjlEmbedderTest {
     }
 
     @Test
+    void closeNeverFreesTheTokenizerUnderAnEncode() throws Exception {
+        // Freeing the native tokenizer while another thread encodes aborts the JVM (a panic in the
+        // tokenizers library), and this test's fork with it.
+        DjlEmbedder closing = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), 4);
+        List<String> texts = java.util.Collections.nCopies(64, "第一段：a paragraph that takes the tokenizer a while, " + "词语 words ".repeat(200));
+        var threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var running = new java.util.concurrent.CountDownLatch(4);
+            List<java.util.concurrent.Future<Integer>> counters = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                counters.add(threads.submit(() -> {
+                    running.countDown();
+                    int counted = 0;
+                    while (true) {
+                        try {
+                            closing.tokenize(texts); // a batch encode, as every embed call starts
+                            counted++;
+                        } catch (IllegalStateException closed) {
+                            return counted; // every call after close fails cleanly
+                        }
+                    }
+                }));
+            }
+            running.await();
+            Thread.sleep(200);
+            closing.close();
+            for (var counter : counters) {
+                assertThat(counter.get(60, java.util.concurrent.TimeUnit.SECONDS)).isPositive();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
     void theEngineFollowsTheModelFileUnlessConfigured() {
         assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.onnx"))).isEqualTo("OnnxRuntime");
         assertThat(DjlEmbedder.engineFor("auto", Path.of("m/model.pt"))).isEqualTo("PyTorch");
