@@ -37,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
@@ -45,9 +44,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.TermQuery;
 import picocli.CommandLine.Command;
@@ -223,7 +220,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     System.err.println("bench pipeline: a single document failed: " + e.getMessage());
                 }
             });
-            try (KafkaProducer<byte[], byte[]> producer = producer(stack.bootstrapServers())) {
+            try (KafkaProducer<byte[], byte[]> producer = ProduceCommand.producer(stack.bootstrapServers())) {
                 ExportFiles.scan(dir, ExportFiles.Options.defaults()).read(record -> {
                     if (record.valid()) {
                         producer.send(new ProducerRecord<>(stack.topic(), record.key(), record.value()));
@@ -387,16 +384,6 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * DocumentJson.DEFAULT_MAX_BYTES);
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
 
     private static void printLatencies(String condition, List<Long> millis) {
         List<Long> sorted;

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,10 +28,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -60,9 +55,9 @@ class ModelSwitchIT {
         String query = "/api/search?q=" + URLEncoder.encode("pallets shipping from Rotterdam", StandardCharsets.UTF_8) + "&k=5&threshold=0";
         try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
                         Duration.ofMillis(500)));
-                KafkaProducer<byte[], byte[]> producer = producer(stack)) {
+                StackTopic producer = new StackTopic(stack)) {
             for (int i = 0; i < 30; i++) {
-                send(producer, stack, "before-" + i, "Warehouse note " + i + ": pallets of item " + i + " ship from Rotterdam.");
+                producer.send("before-" + i, "Warehouse note " + i + ": pallets of item " + i + " ship from Rotterdam.");
             }
             producer.flush();
             awaitHits(http, stack.url() + query);
@@ -112,7 +107,7 @@ class ModelSwitchIT {
             // Documents produced while gen-2 is built must reach it through the catch-up, embedded with the new model.
             Thread during = new Thread(() -> {
                 for (int i = 0; i < 15; i++) {
-                    send(producer, stack, "during-" + i, "Late note " + i + ": a container of item " + i + " left Rotterdam today.");
+                    producer.send("during-" + i, "Late note " + i + ": a container of item " + i + " left Rotterdam today.");
                     producer.flush();
                     sleep(200);
                 }
@@ -170,8 +165,8 @@ class ModelSwitchIT {
         // Started as before (the old model, one shard): the live generation decides, so the job goes on with gen-2's model.
         try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
                         Duration.ofMillis(500)));
-                KafkaProducer<byte[], byte[]> producer = producer(stack)) {
-            send(producer, stack, "after-restart", "A crate of oranges arrived in Rotterdam after the restart.");
+                StackTopic producer = new StackTopic(stack)) {
+            producer.send("after-restart", "A crate of oranges arrived in Rotterdam after the restart.");
             producer.flush();
             JsonNode found = awaitDoc(http, stack.url() + "/api/search?q=" + URLEncoder.encode("crate of oranges after the restart",
                     StandardCharsets.UTF_8) + "&k=3&threshold=0", "after-restart");
@@ -185,17 +180,7 @@ class ModelSwitchIT {
         return Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedStack stack) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, EmbeddedStack stack, String id, String body) {
-        producer.send(new ProducerRecord<>(stack.topic(), id.getBytes(StandardCharsets.UTF_8),
-                ("{\"id\":\"" + id + "\",\"body\":\"" + body + "\"}").getBytes(StandardCharsets.UTF_8)));
-    }
 
     private static void awaitHits(HttpClient http, String url) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();

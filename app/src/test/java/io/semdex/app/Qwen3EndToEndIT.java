@@ -38,11 +38,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
@@ -112,10 +108,10 @@ class Qwen3EndToEndIT {
                 .replace("remote-model=Qwen/Qwen3-Embedding-0.6B", "remote-model=qwen3-embedding-0.6b")
                 + "&dimensions=256&timeout=1s&retries=8";
         b = EmbeddedStack.start(new EmbeddedStack.Options(temp.resolve("b"), "127.0.0.1", 0, remoteSpec, 1, Duration.ofMillis(500)));
-        try (KafkaProducer<byte[], byte[]> pa = producer(a); KafkaProducer<byte[], byte[]> pb = producer(b)) {
+        try (StackTopic pa = new StackTopic(a); StackTopic pb = new StackTopic(b)) {
             for (int i = 0; i < TEXTS.size(); i++) {
-                send(pa, a, "doc-" + i, TEXTS.get(i));
-                send(pb, b, "doc-" + i, TEXTS.get(i));
+                pa.send("doc-" + i, TEXTS.get(i));
+                pb.send("doc-" + i, TEXTS.get(i));
             }
         }
     }
@@ -211,11 +207,11 @@ class Qwen3EndToEndIT {
         // Answers 503 four times, then hangs past the client's 1 s timeout twice, then passes again.
         proxy.failNext(4, 2);
         List<String> late = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> pb = producer(b)) {
+        try (StackTopic pb = new StackTopic(b)) {
             for (int i = 0; i < 6; i++) {
                 String id = "late-" + i;
                 late.add(id);
-                send(pb, b, id, "Late note " + i + ": " + TEXTS.get(i));
+                pb.send(id, "Late note " + i + ": " + TEXTS.get(i));
             }
         }
         awaitIndexed(b, late);
@@ -323,17 +319,7 @@ class Qwen3EndToEndIT {
         return Json.MAPPER.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedStack stack) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, EmbeddedStack stack, String id, String body) {
-        producer.send(new ProducerRecord<>(stack.topic(), id.getBytes(StandardCharsets.UTF_8),
-                Json.MAPPER.createObjectNode().put("id", id).put("body", body).toString().getBytes(StandardCharsets.UTF_8)));
-    }
 
     /**
      * An HTTP proxy in front of a semdex that, when told, answers the next embedding requests with

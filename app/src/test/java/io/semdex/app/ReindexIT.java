@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -32,10 +31,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -148,9 +143,9 @@ class ReindexIT {
     void theServiceSwitchesToTheReindexedGenerationWithoutAFailedOrEmptyRequestAndLosesNoUpdate() throws Exception {
         try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
                         Duration.ofMillis(500)));
-                KafkaProducer<byte[], byte[]> producer = producer(stack)) {
+                StackTopic producer = new StackTopic(stack)) {
             for (int i = 0; i < 40; i++) {
-                send(producer, stack, "before-" + i, "Warehouse note " + i + ": pallets of item " + i + " ship from Rotterdam.");
+                producer.send("before-" + i, "Warehouse note " + i + ": pallets of item " + i + " ship from Rotterdam.");
             }
             producer.flush();
             HttpClient http = HttpClient.newHttpClient();
@@ -188,7 +183,7 @@ class ReindexIT {
             // Documents produced while the reindex runs must reach the new generation through the catch-up.
             Thread during = new Thread(() -> {
                 for (int i = 0; i < 20; i++) {
-                    send(producer, stack, "during-" + i, "Late note " + i + ": a container of item " + i + " left Rotterdam today.");
+                    producer.send("during-" + i, "Late note " + i + ": a container of item " + i + " left Rotterdam today.");
                     producer.flush();
                     sleep(150);
                 }
@@ -222,17 +217,7 @@ class ReindexIT {
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedStack stack) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, EmbeddedStack stack, String id, String body) {
-        producer.send(new ProducerRecord<>(stack.topic(), id.getBytes(StandardCharsets.UTF_8),
-                ("{\"id\":\"" + id + "\",\"body\":\"" + body + "\"}").getBytes(StandardCharsets.UTF_8)));
-    }
 
     private static void awaitHits(HttpClient http, String url) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
