@@ -45,10 +45,10 @@ class EmbedOperatorFaultsTest {
     }
 
     /** Fails a call holding a text with "POISON", answers NaN for "NAN", and otherwise embeds by hash. */
-    private static final class FaultyEmbedder extends ForwardingEmbedder {
+    private static final class FaultyEmbedder extends HashEmbedder {
         @Override
         public List<float[]> embedDocuments(List<String> texts) {
-            CALLS.add(List.copyOf(texts));
+            EmbedOperatorFaultsTest.CALLS.add(List.copyOf(texts)); // this test's own record, not the hash model's
             if (nativeError) {
                 throw new InternalError("scripted native failure"); // an OutOfMemoryError would take down the test JVM (JUnit rethrows it)
             }
@@ -66,38 +66,6 @@ class EmbedOperatorFaultsTest {
         }
     }
 
-    /** The hash model's everything else. */
-    private abstract static class ForwardingEmbedder implements Embedder {
-        private final HashEmbedder hash = new HashEmbedder();
-
-        @Override
-        public List<float[]> embedQueries(List<String> queries) {
-            return hash.embedQueries(queries);
-        }
-
-        @Override
-        public List<float[]> embedTexts(List<String> texts) {
-            return hash.embedTexts(texts);
-        }
-
-        @Override
-        public EmbedderInfo info() {
-            return hash.info();
-        }
-
-        @Override
-        public ModelPreset preset() {
-            return hash.preset();
-        }
-
-        @Override
-        public int countTokens(String text) {
-            return text.length();
-        }
-
-        @Override
-        public void close() {}
-    }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> harness() throws Exception {
         EmbedOperator operator = new EmbedOperator(slot -> new FaultyEmbedder(), HashEmbedder.PRESET.fingerprint(), POLICY, 3, 1);

@@ -40,7 +40,7 @@ class EmbedOperatorOverlapTest {
     }
 
     /** The hash model, holding a call with a {@code SLOW} text until the gate opens. */
-    private static final class GatedEmbedder extends ForwardingHash {
+    private static final class GatedEmbedder extends HashEmbedder {
         @Override
         public List<float[]> embedDocuments(List<String> texts) {
             if (texts.stream().anyMatch(t -> t.contains("SLOW"))) {
@@ -58,42 +58,6 @@ class EmbedOperatorOverlapTest {
         }
     }
 
-    private abstract static class ForwardingHash implements Embedder {
-        private final HashEmbedder hash = new HashEmbedder();
-
-        @Override
-        public List<float[]> embedDocuments(List<String> texts) {
-            return hash.embedDocuments(texts);
-        }
-
-        @Override
-        public List<float[]> embedQueries(List<String> queries) {
-            return hash.embedQueries(queries);
-        }
-
-        @Override
-        public List<float[]> embedTexts(List<String> texts) {
-            return hash.embedTexts(texts);
-        }
-
-        @Override
-        public EmbedderInfo info() {
-            return hash.info();
-        }
-
-        @Override
-        public ModelPreset preset() {
-            return hash.preset();
-        }
-
-        @Override
-        public int countTokens(String text) {
-            return text.length();
-        }
-
-        @Override
-        public void close() {}
-    }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> harness() throws Exception {
         EmbedOperator operator = new EmbedOperator(slot -> new GatedEmbedder(), HashEmbedder.PRESET.fingerprint(), EACH_DOCUMENT);

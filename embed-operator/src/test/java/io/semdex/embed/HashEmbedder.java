@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * A deterministic stand-in model for tests of buffering and reuse logic, where vector quality does
  * not matter: a text's vector comes from its hash. Every call is recorded in {@link #CALLS}.
  */
-final class HashEmbedder implements Embedder {
+class HashEmbedder implements Embedder { // open: fault and timing doubles override embedDocuments
 
     /** Texts of each {@code embedDocuments} call, across instances (operators are opened by Flink). */
     static final ConcurrentLinkedQueue<List<String>> CALLS = new ConcurrentLinkedQueue<>();
