@@ -1,7 +1,7 @@
 package io.semdex.app;
 
 import io.semdex.embed.Embedder;
-import io.semdex.embed.EmbedderInfo;
+import io.semdex.embed.ForwardingEmbedder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,19 +11,13 @@ import java.util.Map;
  * embeds them) and passes everything else to the model: evaluation runs every query in four modes
  * and embeds it once.
  */
-final class PrecomputedQueries implements Embedder {
+final class PrecomputedQueries extends ForwardingEmbedder {
 
-    private final Embedder model;
     private final Map<String, float[]> queries;
 
     PrecomputedQueries(Embedder model, Map<String, float[]> queries) {
-        this.model = model;
+        super(model);
         this.queries = Map.copyOf(queries);
-    }
-
-    @Override
-    public List<float[]> embedDocuments(List<String> texts) {
-        return model.embedDocuments(texts);
     }
 
     @Override
@@ -31,29 +25,9 @@ final class PrecomputedQueries implements Embedder {
         List<float[]> out = new ArrayList<>(texts.size());
         for (String q : texts) {
             float[] v = queries.get(q);
-            out.add(v != null ? v : model.embedQueries(List.of(q)).get(0));
+            out.add(v != null ? v : delegate.embedQueries(List.of(q)).get(0));
         }
         return out;
-    }
-
-    @Override
-    public List<float[]> embedTexts(List<String> texts) {
-        return model.embedTexts(texts);
-    }
-
-    @Override
-    public EmbedderInfo info() {
-        return model.info();
-    }
-
-    @Override
-    public io.semdex.embed.ModelPreset preset() {
-        return model.preset();
-    }
-
-    @Override
-    public int countTokens(String text) {
-        return model.countTokens(text);
     }
 
     @Override

@@ -92,13 +92,14 @@ public final class SharedEmbedders {
     }
 
     /** One user's hold on a shared instance; closing it releases the hold once. */
-    private static final class Lease implements Embedder {
+    private static final class Lease extends ForwardingEmbedder {
 
         private final Key key;
         private final Instance instance;
         private final AtomicBoolean released = new AtomicBoolean();
 
         Lease(Key key, Instance instance) {
+            super(instance.embedder);
             this.key = key;
             this.instance = instance;
         }
@@ -107,7 +108,7 @@ public final class SharedEmbedders {
             if (released.get()) {
                 throw new IllegalStateException("this hold on the model " + key.spec() + " was released");
             }
-            return instance.embedder;
+            return delegate;
         }
 
         @Override
@@ -128,21 +129,6 @@ public final class SharedEmbedders {
         @Override
         public List<float[]> embedTokens(List<long[]> tokenIds) {
             return model().embedTokens(tokenIds);
-        }
-
-        @Override
-        public EmbedderInfo info() {
-            return instance.embedder.info();
-        }
-
-        @Override
-        public ModelPreset preset() {
-            return instance.embedder.preset();
-        }
-
-        @Override
-        public int countTokens(String text) {
-            return instance.embedder.countTokens(text);
         }
 
         @Override

@@ -2,8 +2,7 @@ package io.semdex.query;
 
 import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
-import io.semdex.embed.EmbedderInfo;
-import io.semdex.embed.ModelPreset;
+import io.semdex.embed.ForwardingEmbedder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,7 @@ import java.util.function.IntConsumer;
  * float[] v = shared.embedQueries(List.of("red running shoes")).get(0);
  * }</pre>
  */
-final class QueryBatcher implements Embedder {
+final class QueryBatcher extends ForwardingEmbedder {
 
     /** Longest a query waits for others to share its model call (when the model is busy). */
     static final Duration MAX_WAIT = Duration.ofMillis(5);
@@ -87,7 +86,6 @@ final class QueryBatcher implements Embedder {
         }
     }
 
-    private final Embedder model;
     private final Limits limits;
     private final IntConsumer batchSizes;
     private final ReentrantLock lock = new ReentrantLock();
@@ -102,7 +100,7 @@ final class QueryBatcher implements Embedder {
      * @param batchSizes told the number of queries of each model call made for searches
      */
     QueryBatcher(Embedder model, Limits limits, IntConsumer batchSizes) {
-        this.model = model;
+        super(model);
         this.limits = limits;
         this.batchSizes = batchSizes;
     }
@@ -110,7 +108,7 @@ final class QueryBatcher implements Embedder {
     @Override
     public List<float[]> embedQueries(List<String> queries) {
         if (queries.size() != 1) {
-            return direct(() -> model.embedQueries(queries));
+            return direct(() -> delegate.embedQueries(queries));
         }
         Batch batch;
         boolean first;
@@ -118,7 +116,7 @@ final class QueryBatcher implements Embedder {
         lock.lock();
         try {
             if (closed) {
-                throw new IllegalStateException("the query embedder of " + model.info().modelId() + " is closed");
+                throw new IllegalStateException("the query embedder of " + delegate.info().modelId() + " is closed");
             }
             if (gathering == null && busySlots < limits.slots()) {
                 busySlots++;
@@ -149,7 +147,7 @@ final class QueryBatcher implements Embedder {
     /** The model free: the query goes at once, as it would without a batcher. */
     private List<float[]> alone(List<String> queries) {
         try {
-            List<float[]> vectors = model.embedQueries(queries);
+            List<float[]> vectors = delegate.embedQueries(queries);
             batchSizes.accept(1);
             return vectors;
         } finally {
@@ -187,7 +185,7 @@ final class QueryBatcher implements Embedder {
         List<float[]> vectors = null;
         Throwable failure = null;
         try {
-            vectors = model.embedQueries(texts);
+            vectors = delegate.embedQueries(texts);
             if (vectors.size() != texts.size()) {
                 throw new IllegalStateException("the model returned " + vectors.size() + " vectors for " + texts.size() + " queries");
             }
@@ -279,32 +277,17 @@ final class QueryBatcher implements Embedder {
 
     @Override
     public List<float[]> embedDocuments(List<String> texts) {
-        return direct(() -> model.embedDocuments(texts));
+        return direct(() -> delegate.embedDocuments(texts));
     }
 
     @Override
     public List<float[]> embedTexts(List<String> texts) {
-        return direct(() -> model.embedTexts(texts));
+        return direct(() -> delegate.embedTexts(texts));
     }
 
     @Override
     public List<float[]> embedTokens(List<long[]> tokenIds) {
-        return direct(() -> model.embedTokens(tokenIds));
-    }
-
-    @Override
-    public EmbedderInfo info() {
-        return model.info();
-    }
-
-    @Override
-    public ModelPreset preset() {
-        return model.preset();
-    }
-
-    @Override
-    public int countTokens(String text) {
-        return model.countTokens(text);
+        return direct(() -> delegate.embedTokens(tokenIds));
     }
 
     /**
@@ -321,6 +304,6 @@ final class QueryBatcher implements Embedder {
         } finally {
             lock.unlock();
         }
-        model.close();
+        delegate.close();
     }
 }

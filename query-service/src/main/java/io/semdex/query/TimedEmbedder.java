@@ -2,19 +2,17 @@ package io.semdex.query;
 
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.semdex.embed.Embedder;
-import io.semdex.embed.EmbedderInfo;
-import io.semdex.embed.ModelPreset;
+import io.semdex.embed.ForwardingEmbedder;
 import java.util.List;
 import java.util.function.Supplier;
 
 /** An {@link Embedder} that records how long each model call of the query service takes, for {@code /metrics}. */
-final class TimedEmbedder implements Embedder {
+final class TimedEmbedder extends ForwardingEmbedder {
 
-    private final Embedder delegate;
     private final DistributionDataPoint seconds;
 
     TimedEmbedder(Embedder delegate, DistributionDataPoint seconds) {
-        this.delegate = delegate;
+        super(delegate);
         this.seconds = seconds;
     }
 
@@ -45,25 +43,5 @@ final class TimedEmbedder implements Embedder {
     @Override
     public List<float[]> embedTokens(List<long[]> tokenIds) {
         return timed(() -> delegate.embedTokens(tokenIds));
-    }
-
-    @Override
-    public EmbedderInfo info() {
-        return delegate.info();
-    }
-
-    @Override
-    public ModelPreset preset() {
-        return delegate.preset();
-    }
-
-    @Override
-    public int countTokens(String text) {
-        return delegate.countTokens(text);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }
