@@ -106,7 +106,7 @@ class Qwen3EndToEndIT {
         String readmeRemote = specs.stream().filter(s -> s.contains("url=")).findFirst().orElseThrow();
         remoteSpec = readmeRemote.replace("http://gpu-host:8000/v1", proxy.url() + "/v1")
                 .replace("remote-model=Qwen/Qwen3-Embedding-0.6B", "remote-model=qwen3-embedding-0.6b")
-                + "&dimensions=256&timeout=1s&retries=8";
+                + "&dimensions=256&timeout=5s&retries=8";
         b = EmbeddedStack.start(new EmbeddedStack.Options(temp.resolve("b"), "127.0.0.1", 0, remoteSpec, 1, Duration.ofMillis(500)));
         try (StackTopic pa = new StackTopic(a); StackTopic pb = new StackTopic(b)) {
             for (int i = 0; i < TEXTS.size(); i++) {
@@ -204,7 +204,7 @@ class Qwen3EndToEndIT {
     @Order(3)
     void whileTheRemoteServerFailsTheJobRetriesAndCatchesUpWithNothingLostOrDeadLettered() throws Exception {
         awaitIndexed(b, TEXTS.size());
-        // Answers 503 four times, then hangs past the client's 1 s timeout twice, then passes again.
+        // Answers 503 four times, then hangs past the client's 5 s timeout twice, then passes again.
         proxy.failNext(4, 2);
         List<String> late = new ArrayList<>();
         try (StackTopic pb = new StackTopic(b)) {
@@ -369,7 +369,7 @@ class Qwen3EndToEndIT {
             if (embedding && hangsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 hangs.incrementAndGet();
                 try {
-                    Thread.sleep(3_000); // the client gave up after 1 s
+                    Thread.sleep(7_000); // the client gave up after 5 s
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -251,8 +251,20 @@ public final class IngestJob {
                 .setBootstrapServers(config.bootstrapServers())
                 .setRecordSerializer(new DeadLetterSerializer(config.deadLetterTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix("semdex-dlq-" + jobName)
+                .setTransactionalIdPrefix(deadLetterTransactionalIdPrefix(config, jobName))
                 .setProperty("transaction.timeout.ms", Integer.toString(DEAD_LETTER_TRANSACTION_TIMEOUT_MS))
                 .build();
+    }
+
+    /**
+     * The dead-letter sink's transactional id prefix: the job's name and a tag of its index root.
+     * It must stay the same across restarts of one pipeline (a restored sink aborts the transactions
+     * its prefix left open) and differ between pipelines, and Flink keys its sinks' writer-to-committer
+     * channels by prefix for the whole JVM: two pipelines with the default group id in one process
+     * (two embedded stacks, or two jobs in one task manager) would otherwise share, and cross, them.
+     */
+    static String deadLetterTransactionalIdPrefix(IngestJobConfig config, String jobName) {
+        String root = config.indexRoot().toAbsolutePath().normalize().toString();
+        return "semdex-dlq-" + jobName + "-" + String.format("%08x", root.hashCode());
     }
 }
