@@ -83,6 +83,17 @@ record BeirDataset(String name, List<SourceDocument> corpus, Map<String, String>
         return new BeirDataset(name + " (first " + kept.size() + " documents)", List.copyOf(kept), keptQueries, keptQrels);
     }
 
+    /** The same corpus and judgments with only the queries whose id starts with {@code prefix}. */
+    BeirDataset queriesStartingWith(String prefix) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        queries.forEach((id, text) -> {
+            if (id.startsWith(prefix)) {
+                kept.put(id, text);
+            }
+        });
+        return new BeirDataset(name + " (" + prefix + " queries)", corpus, kept, qrels);
+    }
+
     /** The corpus language by script ({@code zh}, {@code en}) from its first documents, or null. */
     String language() {
         StringBuilder sample = new StringBuilder();

@@ -9,6 +9,7 @@ import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import io.semdex.embed.Slot;
 import io.semdex.query.Fusion;
+import io.semdex.query.FusionWeights;
 import io.semdex.query.LiveIndex;
 import io.semdex.query.SearchRequest;
 import io.semdex.query.Searcher;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Parameters;
                 "for keyword, vector, hybrid-rrf and hybrid-linear (fixed vector weights) and hybrid-default (the search",
                 "API's default hybrid: weights adapted per query) as a Markdown table.",
                 "Documents are ranked by their best unit (group=doc); no cosine threshold unless --threshold.",
-                "--table runs every set and model of README's evaluation table and prints that table."})
+                "--table runs every set and model of README's evaluation table and prints that table.",
+                "--calibrate chooses the default hybrid's one constant on questions cut from ../shared/data/docs, no evaluation set."})
 final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DATASET",
@@ -84,6 +87,11 @@ final class EvalCommand implements Callable<Integer> {
             + "and print that table.")
     boolean table;
 
+    @Option(names = "--calibrate", description = "Compare the default hybrid's full lift (the lift above the background cosine that earns "
+            + "the vector side its full weight) on questions and answers cut from the exports in ../shared/data/docs, with README's "
+            + "models, and print the lift with the best mean nDCG@10 (no DATASET).")
+    boolean calibrate;
+
     @Option(names = "--work", paramLabel = "DIR",
             description = "Keeps the index and an embedding cache here (default: semdex-eval in the system temp directory).")
     Path work;
@@ -125,11 +133,21 @@ final class EvalCommand implements Callable<Integer> {
             new TableRow("xquad-zh", null, "bge-small-zh-v1.5"),
             new TableRow("xquad-en", "xquad-zh", "bge-small-zh-v1.5"));
 
+    /** The lifts {@code --calibrate} compares. */
+    static final List<Double> CALIBRATION_LIFTS = List.of(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8);
+
     /** The columns of README's evaluation table. */
     static final List<String> TABLE_MODES = List.of("keyword", "vector", "hybrid-rrf", "hybrid-linear", "hybrid-default");
 
     @Override
     public Integer call() throws Exception {
+        if (calibrate) {
+            if (dataset != null || docs != null || queries != null || table) {
+                throw new IllegalArgumentException("--calibrate cuts its own set from ../shared/data/docs: give no DATASET, --docs, --queries or --table");
+            }
+            System.out.println(calibration(System.out).markdown());
+            return 0;
+        }
         if (table) {
             if (dataset != null || docs != null || queries != null) {
                 throw new IllegalArgumentException("--table runs README's rows itself: give no DATASET, --docs or --queries");
@@ -202,14 +220,48 @@ final class EvalCommand implements Callable<Integer> {
         if (docs != null) {
             data = data.slice(docs);
         }
+        BeirDataset set = data;
+        String indexName = dir.getFileName() + (docs != null ? "-" + docs : "");
+        List<Row> rows = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        String analyzerName = indexAndSearch(set, indexName, dir.toString(), progress, searchers -> {
+            Searcher searcher = searchers.apply(FusionWeights.DEFAULT);
+            for (Evaluation.Setting s : List.of(Evaluation.Setting.keyword(), Evaluation.Setting.vector(),
+                    Evaluation.Setting.hybrid(Fusion.RRF, alphaRrf), Evaluation.Setting.hybrid(Fusion.LINEAR, alphaLinear),
+                    Evaluation.Setting.hybridDefault())) {
+                rows.add(new Row(s.label(), Evaluation.run(searcher, set, s, candidates, rrfK, threshold)));
+            }
+            notes.add(String.format(Locale.ROOT, "hybrid-rrf: k=%d, vector weight %.2f; hybrid-linear: vector weight %.2f; "
+                    + "hybrid-default: %s fusion, vector weight per query (mean %.2f); %d candidates per side; threshold %s",
+                    rrfK, alphaRrf, alphaLinear, SearchRequest.DEFAULT_FUSION.label(), rows.getLast().scores().alpha(), candidates,
+                    threshold <= -1 ? "none" : Double.toString(threshold)));
+            if (sweep) {
+                notes.add(sweepTable(searcher, set));
+            }
+        });
+        String title = String.format("%s — %s, analyzer %s: %d documents, %d queries", set.name(), this.model, analyzerName,
+                set.corpus().size(), set.queries().size());
+        return new Report(title, rows, notes, tableRow);
+    }
+
+    /** What runs on an evaluation index: searchers over it, one per way of weighing the default hybrid. */
+    private interface IndexUse {
+        void search(Function<FusionWeights, Searcher> searchers) throws IOException;
+    }
+
+    /**
+     * Splits and embeds {@code data} as the job does for this command's model (vectors cached in the
+     * work folder), writes it as one generation, and hands {@code use} searchers over it.
+     *
+     * @return the analyzer's name
+     */
+    private String indexAndSearch(BeirDataset data, String indexName, String source, PrintStream progress, IndexUse use)
+            throws IOException {
         String lang = data.language();
         String analyzerName = analyzer != null ? analyzer : TextAnalysis.forLanguage(lang);
         TextAnalysis.create(analyzerName).close();
         Path workDir = work != null ? work : Path.of(System.getProperty("java.io.tmpdir"), "semdex-eval");
-        String safeName = (dir.getFileName() + (docs != null ? "-" + docs : "")).replaceAll("[^A-Za-z0-9._-]", "_");
-
-        List<Row> rows = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
+        String safeName = indexName.replaceAll("[^A-Za-z0-9._-]", "_");
         EmbedderSpec spec = EmbedderSpec.parse(this.model);
         try (Embedder model = spec.open(Slot.SINGLE); // as the pipeline embeds: batching and all from the spec
                 VectorCache cache = EvalIndex.vectorCache(workDir, spec, model)) {
@@ -219,7 +271,7 @@ final class EvalCommand implements Callable<Integer> {
                     data.name(), data.corpus().size(), unitCount, data.queries().size(), this.model, analyzerName, lang);
             EvalIndex.embed(units, model, cache);
             IndexLayout layout = EvalIndex.write(workDir.resolve("index").resolve(safeName + "-" + model.info().modelId() + "-" + analyzerName),
-                    data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, dir.toString());
+                    data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, source);
 
             Map<String, float[]> queryVectors = new LinkedHashMap<>();
             for (String q : data.queries().values()) {
@@ -234,24 +286,154 @@ final class EvalCommand implements Callable<Integer> {
             }
 
             try (LiveIndex index = new LiveIndex(layout, model.info(), 60_000)) {
-                Searcher searcher = new Searcher(index, new PrecomputedQueries(model, queryVectors), 0);
-                for (Evaluation.Setting s : List.of(Evaluation.Setting.keyword(), Evaluation.Setting.vector(),
-                        Evaluation.Setting.hybrid(Fusion.RRF, alphaRrf), Evaluation.Setting.hybrid(Fusion.LINEAR, alphaLinear),
-                        Evaluation.Setting.hybridDefault())) {
-                    rows.add(new Row(s.label(), Evaluation.run(searcher, data, s, candidates, rrfK, threshold)));
-                }
-                notes.add(String.format(Locale.ROOT, "hybrid-rrf: k=%d, vector weight %.2f; hybrid-linear: vector weight %.2f; "
-                        + "hybrid-default: %s fusion, vector weight per query (mean %.2f); %d candidates per side; threshold %s",
-                        rrfK, alphaRrf, alphaLinear, SearchRequest.DEFAULT_FUSION.label(), rows.getLast().scores().alpha(), candidates,
-                        threshold <= -1 ? "none" : Double.toString(threshold)));
-                if (sweep) {
-                    notes.add(sweepTable(searcher, data));
-                }
+                PrecomputedQueries precomputed = new PrecomputedQueries(model, queryVectors);
+                use.search(weights -> new Searcher(index, precomputed, 0, weights));
             }
         }
-        String title = String.format("%s — %s, analyzer %s: %d documents, %d queries", data.name(), this.model, analyzerName,
-                data.corpus().size(), data.queries().size());
-        return new Report(title, rows, notes, tableRow);
+        return analyzerName;
+    }
+
+    /**
+     * nDCG@10 of the default hybrid per full lift ({@link #CALIBRATION_LIFTS}), for each of README's
+     * models and each kind of calibration query, with keyword, vector and linear fusion at this
+     * command's weight beside it.
+     *
+     * @param columns a label per column: model and kind of query
+     * @param sides per mode, a figure per column
+     * @param lifts per full lift, each column's per-query nDCG@10
+     */
+    record Calibration(String set, List<String> columns, Map<String, double[]> sides, Map<Double, double[][]> lifts) {
+
+        /** A lift's figure: the mean over the columns, every model and kind of query counting alike. */
+        double mean(double lift) {
+            double sum = 0;
+            for (double[] column : lifts.get(lift)) {
+                sum += average(column);
+            }
+            return sum / columns.size();
+        }
+
+        /** The lift with the best {@link #mean}; the smaller one of a tie. */
+        double best() {
+            double best = Double.NaN;
+            for (double lift : lifts.keySet()) {
+                if (Double.isNaN(best) || mean(lift) > mean(best) + 1e-9) {
+                    best = lift;
+                }
+            }
+            return best;
+        }
+
+        /** The standard error of {@code lift}'s mean minus {@code other}'s, paired query by query. */
+        double standardError(double lift, double other) {
+            double variance = 0;
+            for (int c = 0; c < columns.size(); c++) {
+                double[] a = lifts.get(lift)[c];
+                double[] b = lifts.get(other)[c];
+                double[] d = new double[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    d[i] = a[i] - b[i];
+                }
+                double m = average(d);
+                double ss = 0;
+                for (double x : d) {
+                    ss += (x - m) * (x - m);
+                }
+                variance += a.length < 2 ? 0 : ss / (a.length - 1) / a.length;
+            }
+            return Math.sqrt(variance) / columns.size();
+        }
+
+        /**
+         * The one-standard-error rule: the largest lift (the one that asks the vector side for the
+         * most evidence before it trusts it fully) whose mean is within one paired standard error of
+         * the best mean. The set cannot tell such lifts from the best; of them, the one that leans
+         * least on the vector side when a query gives it weak evidence is chosen.
+         */
+        double chosen() {
+            double best = best();
+            double chosen = best;
+            for (double lift : lifts.keySet()) {
+                if (lift > chosen && mean(lift) >= mean(best) - standardError(lift, best)) {
+                    chosen = lift;
+                }
+            }
+            return chosen;
+        }
+
+        String markdown() {
+            StringBuilder out = new StringBuilder("**").append(set).append(": nDCG@10**\n\n| |");
+            columns.forEach(c -> out.append(' ').append(c).append(" |"));
+            out.append(" mean | mean − best's | paired standard error |\n|---|");
+            columns.forEach(c -> out.append("---|"));
+            out.append("---|---|---|\n");
+            sides.forEach((label, v) -> {
+                out.append("| ").append(label).append(" |");
+                for (double x : v) {
+                    out.append(String.format(Locale.ROOT, " %.4f |", x));
+                }
+                out.append(String.format(Locale.ROOT, " %.4f | | |%n", average(v)));
+            });
+            double best = best();
+            double chosen = chosen();
+            for (double lift : lifts.keySet()) {
+                String label = String.format(Locale.ROOT, "hybrid-default, full lift %.2f", lift);
+                out.append("| ").append(lift == chosen ? "**" + label + "**" : label).append(" |");
+                for (double[] column : lifts.get(lift)) {
+                    out.append(String.format(Locale.ROOT, " %.4f |", average(column)));
+                }
+                out.append(String.format(Locale.ROOT, " %.4f | %+.5f | %.5f |%n", mean(lift), mean(lift) - mean(best),
+                        standardError(lift, best)));
+            }
+            out.append(String.format(Locale.ROOT, "%nBest mean: full lift %.2f. Chosen by the one-standard-error rule (the largest lift "
+                    + "within one paired standard error of the best mean): %.2f. The default hybrid uses %.2f (FusionWeights.FULL_LIFT).%n",
+                    best, chosen, FusionWeights.FULL_LIFT));
+            return out.toString();
+        }
+
+        private static double average(double[] v) {
+            double sum = 0;
+            for (double x : v) {
+                sum += x;
+            }
+            return v.length == 0 ? 0 : sum / v.length;
+        }
+    }
+
+    Calibration calibration(PrintStream progress) throws IOException {
+        Path docsDir = sharedData("docs");
+        BeirDataset data = CalibrationSet.build(docsDir);
+        List<String> models = README_TABLE.stream().map(TableRow::model).distinct().toList();
+        List<String> kinds = List.of(CalibrationSet.QUESTION, CalibrationSet.HEADING);
+        List<String> columns = new ArrayList<>();
+        models.forEach(m -> kinds.forEach(k -> columns.add(m + ", " + k + "s")));
+        Map<String, double[]> sides = new LinkedHashMap<>();
+        Map<Double, double[][]> lifts = new LinkedHashMap<>();
+        List<Evaluation.Setting> settings = List.of(Evaluation.Setting.keyword(), Evaluation.Setting.vector(),
+                Evaluation.Setting.hybrid(Fusion.LINEAR, alphaLinear));
+        for (int m = 0; m < models.size(); m++) {
+            int first = m * kinds.size();
+            EvalCommand one = copyFor(new TableRow(docsDir.toString(), null, models.get(m)));
+            one.indexAndSearch(data, "calibration-" + docsDir.getFileName(), docsDir.toString(), progress, searchers -> {
+                Searcher fixed = searchers.apply(FusionWeights.DEFAULT);
+                for (int k = 0; k < kinds.size(); k++) {
+                    BeirDataset part = data.queriesStartingWith(kinds.get(k));
+                    for (Evaluation.Setting s : settings) {
+                        sides.computeIfAbsent(s.label(), x -> new double[columns.size()])[first + k] =
+                                Evaluation.run(fixed, part, s, candidates, rrfK, threshold).ndcg10();
+                    }
+                    for (double lift : CALIBRATION_LIFTS) {
+                        lifts.computeIfAbsent(lift, x -> new double[columns.size()][])[first + k] = Evaluation.run(
+                                searchers.apply(FusionWeights.withFullLift(lift)), part, Evaluation.Setting.hybridDefault(), candidates,
+                                rrfK, threshold).ndcgs();
+                    }
+                }
+            });
+        }
+        String set = String.format(Locale.ROOT, "%s: %d documents, %d %s queries, %d %s queries", data.name(), data.corpus().size(),
+                data.queriesStartingWith(CalibrationSet.QUESTION).queries().size(), CalibrationSet.QUESTION,
+                data.queriesStartingWith(CalibrationSet.HEADING).queries().size(), CalibrationSet.HEADING);
+        return new Calibration(set, columns, sides, lifts);
     }
 
     private String sweepTable(Searcher searcher, BeirDataset data) throws IOException {
@@ -285,18 +467,27 @@ final class EvalCommand implements Callable<Integer> {
         if (Files.isDirectory(given)) {
             return given.toAbsolutePath().normalize();
         }
+        try {
+            return sharedData("eval/" + nameOrDir);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("no dataset folder '" + nameOrDir + "' at " + given.toAbsolutePath() + "; " + e.getMessage(), e);
+        }
+    }
+
+    /** A folder of the shared data ({@code -Dsemdex.shared.data}, else {@code ../shared/data} beside semdex's home). */
+    static Path sharedData(String sub) {
         List<Path> tried = new ArrayList<>();
         String shared = System.getProperty("semdex.shared.data");
         if (shared != null) {
-            tried.add(Path.of(shared, "eval", nameOrDir));
+            tried.add(Path.of(shared).resolve(sub));
         }
-        tried.add(Launcher.home().resolve("../shared/data/eval").resolve(nameOrDir));
+        tried.add(Launcher.home().resolve("../shared/data").resolve(sub));
         for (Path p : tried) {
             if (Files.isDirectory(p)) {
                 return p.toAbsolutePath().normalize();
             }
         }
-        throw new IllegalArgumentException("no dataset folder '" + nameOrDir + "'; looked at " + given.toAbsolutePath() + " and " + tried);
+        throw new IllegalArgumentException("no folder '" + sub + "' in the shared data; looked at " + tried);
     }
 
     /** Analyzer names for picocli's help. */

@@ -49,8 +49,9 @@ final class Evaluation {
      * Averages over the queries.
      *
      * @param alpha the mean vector weight fusion used (as each response names it); NaN outside hybrid mode
+     * @param ndcgs each query's nDCG@10, in the set's query order (for paired comparisons)
      */
-    record Scores(double ndcg10, double recall100, double mrr10, int queries, double alpha) {}
+    record Scores(double ndcg10, double recall100, double mrr10, int queries, double alpha, double[] ndcgs) {}
 
     /**
      * @param candidates units each side retrieves per query ({@code candidates} of the search API)
@@ -62,6 +63,8 @@ final class Evaluation {
         double recall = 0;
         double mrr = 0;
         double alpha = 0;
+        double[] ndcgs = new double[data.queries().size()];
+        int i = 0;
         for (Map.Entry<String, String> query : data.queries().entrySet()) {
             SearchRequest request = SearchRequest.builder(clip(query.getValue()))
                     .k(DEPTH).candidates(candidates).groupByDoc(true).threshold(threshold).highlight(false)
@@ -74,12 +77,13 @@ final class Evaluation {
                 ranking.add(hit.docId());
             }
             Map<String, Integer> grades = data.qrels().get(query.getKey());
-            ndcg += RetrievalMetrics.ndcg(ranking, grades, 10);
+            ndcgs[i] = RetrievalMetrics.ndcg(ranking, grades, 10);
+            ndcg += ndcgs[i++];
             recall += RetrievalMetrics.recall(ranking, grades, 100);
             mrr += RetrievalMetrics.reciprocalRank(ranking, grades, 10);
         }
         int n = data.queries().size();
-        return n == 0 ? new Scores(0, 0, 0, 0, Double.NaN) : new Scores(ndcg / n, recall / n, mrr / n, n, alpha / n);
+        return n == 0 ? new Scores(0, 0, 0, 0, Double.NaN, ndcgs) : new Scores(ndcg / n, recall / n, mrr / n, n, alpha / n, ndcgs);
     }
 
     /** The search API takes queries up to its limit; a longer test query is cut there, as a client would. */

@@ -30,18 +30,41 @@ import org.apache.lucene.util.VectorUtil;
  * Background}): a generation built at once and one that grows from a stream both get it from what is
  * live, with no build step and nothing in the manifest.
  */
-final class FusionWeights {
+public final class FusionWeights {
 
     /** Vector weight of a query whose best match stands well above the background. */
-    static final double MAX_VECTOR_WEIGHT = 0.8;
-    /** Lift at which the vector side earns {@link #MAX_VECTOR_WEIGHT}. */
-    static final double FULL_LIFT = 0.25;
+    public static final double MAX_VECTOR_WEIGHT = 0.8;
+    /**
+     * Lift at which the vector side earns {@link #MAX_VECTOR_WEIGHT}: the value {@code semdex eval
+     * --calibrate} chooses on questions and answers cut from real document exports, apart from every
+     * evaluation set.
+     */
+    public static final double FULL_LIFT = 0.25;
     /** The most the share of unmatched query terms raises the vector weight to. */
     static final double MAX_UNMATCHED_SHARE = 0.5;
     /** Random unit pairs whose cosines average to the background. */
     static final int BACKGROUND_PAIRS = 1024;
 
-    private FusionWeights() {}
+    /** The weights every search without {@code alpha} gets. */
+    public static final FusionWeights DEFAULT = new FusionWeights(FULL_LIFT);
+
+    private final double fullLift;
+
+    private FusionWeights(double fullLift) {
+        if (!(fullLift > 0 && fullLift <= 1)) {
+            throw new IllegalArgumentException("the full lift must be in (0, 1], got " + fullLift);
+        }
+        this.fullLift = fullLift;
+    }
+
+    /** Weights with another lift for the full vector weight: what {@code semdex eval --calibrate} compares. */
+    public static FusionWeights withFullLift(double fullLift) {
+        return new FusionWeights(fullLift);
+    }
+
+    public double fullLift() {
+        return fullLift;
+    }
 
     /**
      * @param bestCosine the highest cosine of the vector side's list (NaN when it is empty)
@@ -49,11 +72,11 @@ final class FusionWeights {
      * @param termCoverage share of the query's terms that occur in the index, 0..1
      * @return the vector weight, 0..1; the keyword side's is {@code 1 - weight}
      */
-    static double vectorWeight(double bestCosine, double background, double termCoverage) {
+    double vectorWeight(double bestCosine, double background, double termCoverage) {
         double weight = 0;
         if (bestCosine > background && background < 1) {
             double lift = (bestCosine - background) / (1 - background);
-            weight = MAX_VECTOR_WEIGHT * Math.min(1, lift / FULL_LIFT);
+            weight = MAX_VECTOR_WEIGHT * Math.min(1, lift / fullLift);
         }
         double unmatched = 1 - Math.max(0, Math.min(1, termCoverage));
         return Math.max(weight, Math.min(MAX_UNMATCHED_SHARE, unmatched));

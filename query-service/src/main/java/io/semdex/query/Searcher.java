@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.analysis.Analyzer;
@@ -63,6 +64,7 @@ public final class Searcher {
     private final Embedder fixed;
     private final QueryVectorCache queryVectors;
     private final Map<String, Analyzer> analyzers = new ConcurrentHashMap<>();
+    private final FusionWeights weights;
     private final FusionWeights.Background background = new FusionWeights.Background();
 
     /** Embeds each query with the query model of the generation it searches ({@link LiveIndex.Snapshot#embedder()}). */
@@ -80,9 +82,15 @@ public final class Searcher {
      * @param queryCache query vectors to remember, 0 to embed every query
      */
     public Searcher(LiveIndex index, Embedder embedder, int queryCache) {
+        this(index, embedder, queryCache, FusionWeights.DEFAULT);
+    }
+
+    /** As {@link #Searcher(LiveIndex, Embedder, int)}, weighing hybrid requests without {@code alpha} with {@code weights}. */
+    public Searcher(LiveIndex index, Embedder embedder, int queryCache, FusionWeights weights) {
         this.index = index;
         this.fixed = embedder;
         this.queryVectors = new QueryVectorCache(queryCache);
+        this.weights = Objects.requireNonNull(weights, "weights");
     }
 
     /** The model queries are embedded with now. */
@@ -188,7 +196,7 @@ public final class Searcher {
             case KEYWORD -> candidates.forEach(c -> c.score = c.bm25);
             case HYBRID -> {
                 alpha = request.alpha() != null ? request.alpha()
-                        : FusionWeights.vectorWeight(bestCosine, background.of(reader), termCoverage(reader, analyzer, request.query()));
+                        : weights.vectorWeight(bestCosine, background.of(reader), termCoverage(reader, analyzer, request.query()));
                 fuse(candidates, request.fusion(), alpha, request.rrfK());
             }
         }

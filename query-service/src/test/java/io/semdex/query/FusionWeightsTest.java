@@ -23,33 +23,33 @@ class FusionWeightsTest {
     @Test
     void aBestMatchWellAboveTheBackgroundEarnsTheFullVectorWeight() {
         // lift (0.85 - 0.4) / 0.6 = 0.75, past the full lift
-        assertThat(FusionWeights.vectorWeight(0.85, 0.4, 1.0)).isEqualTo(FusionWeights.MAX_VECTOR_WEIGHT);
+        assertThat(FusionWeights.DEFAULT.vectorWeight(0.85, 0.4, 1.0)).isEqualTo(FusionWeights.MAX_VECTOR_WEIGHT);
     }
 
     @Test
     void theVectorWeightRisesLinearlyWithTheLift() {
         // lift (0.55 - 0.4) / 0.6 = 0.25 * 0.5 of the full lift
         double halfway = 0.4 + 0.6 * FusionWeights.FULL_LIFT / 2;
-        assertThat(FusionWeights.vectorWeight(halfway, 0.4, 1.0)).isCloseTo(FusionWeights.MAX_VECTOR_WEIGHT / 2, within(1e-9));
+        assertThat(FusionWeights.DEFAULT.vectorWeight(halfway, 0.4, 1.0)).isCloseTo(FusionWeights.MAX_VECTOR_WEIGHT / 2, within(1e-9));
     }
 
     @Test
     void aModelThatPutsEveryTextCloseTogetherGetsNoVectorWeight() {
         // A Chinese model on English text: the best match (0.6) below two random units (0.67).
-        assertThat(FusionWeights.vectorWeight(0.6, 0.67, 1.0)).isZero();
+        assertThat(FusionWeights.DEFAULT.vectorWeight(0.6, 0.67, 1.0)).isZero();
     }
 
     @Test
     void queryTermsTheIndexLacksShiftWeightToTheVectorSideUpToHalf() {
-        assertThat(FusionWeights.vectorWeight(0.6, 0.67, 0.0)).isEqualTo(FusionWeights.MAX_UNMATCHED_SHARE);
-        assertThat(FusionWeights.vectorWeight(0.6, 0.67, 0.75)).isCloseTo(0.25, within(1e-9));
+        assertThat(FusionWeights.DEFAULT.vectorWeight(0.6, 0.67, 0.0)).isEqualTo(FusionWeights.MAX_UNMATCHED_SHARE);
+        assertThat(FusionWeights.DEFAULT.vectorWeight(0.6, 0.67, 0.75)).isCloseTo(0.25, within(1e-9));
         // and never lower a weight the lift already earned
-        assertThat(FusionWeights.vectorWeight(0.85, 0.4, 0.0)).isEqualTo(FusionWeights.MAX_VECTOR_WEIGHT);
+        assertThat(FusionWeights.DEFAULT.vectorWeight(0.85, 0.4, 0.0)).isEqualTo(FusionWeights.MAX_VECTOR_WEIGHT);
     }
 
     @Test
     void noVectorListMeansNoVectorEvidence() {
-        assertThat(FusionWeights.vectorWeight(Double.NaN, 0.3, 1.0)).isZero();
+        assertThat(FusionWeights.DEFAULT.vectorWeight(Double.NaN, 0.3, 1.0)).isZero();
     }
 
     @Test

@@ -113,7 +113,7 @@ class SearcherTest {
             background = FusionWeights.Background.sample(snapshot.searcher().getIndexReader());
         }
         // Best cosine 0.9; both query terms occur in the index.
-        double expected = FusionWeights.vectorWeight(0.9, background, 1.0);
+        double expected = FusionWeights.DEFAULT.vectorWeight(0.9, background, 1.0);
         SearchResponse adaptive = search(SearchRequest.builder(QUERY).threshold(-1));
         assertThat(adaptive.weighting()).isEqualTo("adaptive");
         assertThat(adaptive.alpha()).isCloseTo(expected, within(1e-6));
