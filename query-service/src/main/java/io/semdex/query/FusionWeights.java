@@ -36,8 +36,8 @@ public final class FusionWeights {
     public static final double MAX_VECTOR_WEIGHT = 0.8;
     /**
      * Lift at which the vector side earns {@link #MAX_VECTOR_WEIGHT}: the value {@code semdex eval
-     * --calibrate} chooses on questions and answers cut from real document exports, apart from every
-     * evaluation set.
+     * --calibrate} chooses on questions and headings cut from real document exports, apart from
+     * every evaluation set (README, "Choosing the lift").
      */
     public static final double FULL_LIFT = 0.25;
     /** The most the share of unmatched query terms raises the vector weight to. */

@@ -1,6 +1,7 @@
 package io.semdex.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.semdex.core.IndexFields;
@@ -45,6 +46,15 @@ class FusionWeightsTest {
         assertThat(FusionWeights.DEFAULT.vectorWeight(0.6, 0.67, 0.75)).isCloseTo(0.25, within(1e-9));
         // and never lower a weight the lift already earned
         assertThat(FusionWeights.DEFAULT.vectorWeight(0.85, 0.4, 0.0)).isEqualTo(FusionWeights.MAX_VECTOR_WEIGHT);
+    }
+
+    @Test
+    void aLargerFullLiftAsksForMoreEvidenceBeforeTheFullWeight() {
+        // lift (0.55 - 0.4) / 0.6 = 0.25
+        assertThat(FusionWeights.withFullLift(0.25).vectorWeight(0.55, 0.4, 1.0)).isCloseTo(FusionWeights.MAX_VECTOR_WEIGHT, within(1e-9));
+        assertThat(FusionWeights.withFullLift(0.5).vectorWeight(0.55, 0.4, 1.0)).isCloseTo(FusionWeights.MAX_VECTOR_WEIGHT / 2, within(1e-9));
+        assertThat(FusionWeights.DEFAULT.fullLift()).isEqualTo(FusionWeights.FULL_LIFT);
+        assertThatThrownBy(() -> FusionWeights.withFullLift(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
