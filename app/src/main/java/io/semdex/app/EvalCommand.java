@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
                 "API's default hybrid: weights adapted per query) as a Markdown table.",
                 "Documents are ranked by their best unit (group=doc); no cosine threshold unless --threshold.",
                 "--table runs every set and model of README's evaluation table and prints that table.",
-                "--calibrate chooses the default hybrid's one constant on questions cut from ../shared/data/docs, no evaluation set."})
+                "--calibrate chooses the default hybrid's one sensitive constant on questions and headings cut from ../shared/data/docs, no evaluation set."})
 final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DATASET",
