@@ -20,8 +20,12 @@ import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.IOUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns one Lucene shard directory: applies document upserts and deletes, and commits on request.
@@ -33,6 +37,8 @@ import org.apache.lucene.store.FSDirectory;
  * exactly the state its checkpoint recorded.
  */
 public final class ShardWriter implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
 
     private final Path dir;
     private final IndexWriter writer;
@@ -171,13 +177,25 @@ public final class ShardWriter implements Closeable {
         return committed;
     }
 
+    /**
+     * Drops what was not committed and releases the shard. Never throws for a writer that can no
+     * longer clean up after itself: a task being cancelled is interrupted, and an interrupt during
+     * file I/O closes the channel that holds the write lock, so the rollback's deletes fail
+     * ({@link AlreadyClosedException}, {@link java.nio.channels.ClosedByInterruptException}). The
+     * commits are intact either way; the next writer on the shard deletes the files nothing
+     * references. An exception out of a failing task's cleanup would make Flink stop the whole
+     * TaskManager, and with it every other task it runs.
+     */
     @Override
     public void close() throws IOException {
         Directory directory = writer.getDirectory();
         try {
             writer.rollback(); // drops uncommitted changes; commits stay
+        } catch (IOException | AlreadyClosedException e) {
+            LOG.warn("Shard {}: could not roll back uncommitted changes on close ({}); the commits are intact, and the next writer "
+                    + "deletes the files left behind", dir, e.toString());
         } finally {
-            directory.close();
+            IOUtils.closeWhileHandlingException(directory);
         }
     }
 }

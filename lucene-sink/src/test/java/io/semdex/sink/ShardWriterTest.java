@@ -11,7 +11,9 @@ import io.semdex.core.PublishedCommit;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -19,6 +21,7 @@ import java.util.TreeSet;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
+import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,25 @@ class ShardWriterTest {
                 }
                 return ids;
             }
+        }
+    }
+
+    @Test
+    void closingAWriterThatLostItsLockKeepsTheCommitsAndThrowsNothing() throws IOException {
+        try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
+            shard.apply(doc("a", "one"));
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+            shard.apply(doc("b", "two"));
+            PublishedCommit.write(dir, shard.commit().orElseThrow());
+            shard.forceMerge(); // a merged segment, not committed: the rollback on close must delete its files
+            // What an interrupt of the task thread during cancellation does in effect: the lock no longer validates.
+            Files.write(dir.resolve(IndexWriter.WRITE_LOCK_NAME), new byte[] {1}, StandardOpenOption.APPEND);
+        }
+        Files.write(dir.resolve(IndexWriter.WRITE_LOCK_NAME), new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
+
+        assertThat(published()).containsExactly("a#0", "b#0");
+        try (ShardWriter reopened = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.of(2))) {
+            assertThat(reopened.committedSequence()).isEqualTo(2);
         }
     }
 
