@@ -3,7 +3,15 @@ package io.semdex.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.app.EmbeddedKafka;
+import io.semdex.app.Semdex;
 import io.semdex.core.DirectoryTree;
+import io.semdex.core.Generation;
+import io.semdex.core.Handoff;
+import io.semdex.core.IndexLayout;
+import io.semdex.core.Manifest;
+import io.semdex.embed.Qwen3Fixture;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The job jar on a real standalone Flink cluster: a JobManager and two TaskManagers as separate
@@ -26,7 +35,10 @@ import org.junit.jupiter.api.Test;
  * must end exactly right: every live document once, at its latest version, deletes applied. Then
  * the job is stopped with a savepoint ({@code semdex-flink stop --savepointPath}) and resubmitted
  * from it ({@code run -d -s}); documents produced meanwhile must be indexed once, nothing twice.
- * Last, a batch reindex rebuilds the topic into {@code gen-2}.
+ * Then a batch reindex rebuilds the topic into {@code gen-2}. Last, the model is switched without
+ * downtime as docs/cluster.md says: a hand-off builds {@code gen-3} with another model while a
+ * streaming job keeps {@code gen-2} fresh, a catch-up job takes over, and {@code semdex switch}
+ * moves CURRENT.
  *
  * <p>Logs of every process go to {@code target/cluster-it/logs/}; the measured times to
  * {@code target/cluster-it/figures.txt}.
@@ -146,10 +158,77 @@ class StandaloneClusterIT {
             cluster.run("client-batch", false, jobJar, List.of("--mode", "batch", "--bootstrap", kafka.bootstrapServers(),
                     "--topic", topic, "--index", index.toString(), "--parallelism", "2", "--model", MODEL));
             figures.add("batch reindex of the topic into gen-2 (flink run, attached)", millisSince(batchStart));
-            assertThat(new io.semdex.core.IndexLayout(index).current().orElseThrow().name()).isEqualTo("gen-2");
+            IndexLayout layout = new IndexLayout(index);
+            assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
             assertThat(PublishedIndex.units(index)).as("gen-2 after the batch reindex").isEqualTo(workload.expectedUnits());
+
+            switchModels(cluster, kafka, jobJar, jobArgs, index, workload, figures);
         } finally {
             figures.write();
+        }
+    }
+
+    /**
+     * docs/cluster.md, "Switching models without downtime", step by step: while the streaming job
+     * keeps gen-2 fresh, {@code --mode handoff} builds gen-3 with another model (the Qwen3-shaped
+     * fixture, 256 dimensions, one shard) and marks it READY; a {@code --mode catch-up} job streams
+     * into gen-3 from the hand-off's offsets; {@code semdex switch} moves CURRENT once that job's
+     * group has read the topic to its end; the old job is cancelled, and the catch-up job goes on as
+     * the streaming job. Documents produced at every step must end in the live index, once each.
+     */
+    private static void switchModels(StandaloneCluster cluster, EmbeddedKafka kafka, Path jobJar, List<String> jobArgs, Path index,
+            Workload workload, Figures figures) throws Exception {
+        String topic = "documents";
+        IndexLayout layout = new IndexLayout(index);
+        // On the CPU, as MODEL: the TaskManagers' discovered GPUs have no CUDA behind them.
+        String nextModel = "qwen3-embedding-0.6b?dir=" + Qwen3Fixture.directory() + "&dimensions=256&device=cpu";
+        // Two slots run gen-2's streaming job; the hand-off and the catch-up job need a third.
+        cluster.startTaskManager("taskmanager-4", "1");
+        cluster.awaitTaskManagers(3, Duration.ofSeconds(120));
+        String streamingId = cluster.run("client-gen-2", true, jobJar, jobArgs);
+        StandaloneCluster.awaitUntil(Duration.ofSeconds(180), "gen-2's streaming job RUNNING", () -> cluster.allRunning(streamingId));
+
+        try (KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
+            send(producer, workload.load("before-handoff", 10));
+            assertThat(PublishedIndex.awaitEqual(index, workload.expectedUnits(), 120_000)).as("gen-2 before the hand-off")
+                    .isEqualTo(workload.expectedUnits());
+
+            long handoff = System.nanoTime();
+            cluster.run("client-handoff", false, jobJar, List.of("--mode", "handoff", "--bootstrap", kafka.bootstrapServers(),
+                    "--topic", topic, "--index", index.toString(), "--parallelism", "1", "--model", nextModel));
+            figures.add("hand-off: gen-3 with another model built and marked READY (flink run, attached)", millisSince(handoff));
+            Generation next = layout.generation(layout.latestNumber());
+            assertThat(next.name()).isEqualTo("gen-3");
+            assertThat(Handoff.read(next)).as("gen-3's hand-off").isPresent();
+            assertThat(layout.current().orElseThrow().name()).as("live while gen-3 waits").isEqualTo("gen-2");
+
+            // Produced after the hand-off's offsets: gen-2's job indexes them now, the catch-up job into gen-3.
+            send(producer, workload.load("during-handoff", 10));
+            assertThat(PublishedIndex.awaitEqual(index, workload.expectedUnits(), 120_000)).as("gen-2 still fresh after the hand-off")
+                    .isEqualTo(workload.expectedUnits());
+
+            long catchUp = System.nanoTime();
+            String catchUpId = cluster.run("client-catch-up", true, jobJar, List.of("--mode", "catch-up", "--bootstrap",
+                    kafka.bootstrapServers(), "--topic", topic, "--index", index.toString(), "--checkpoint-interval", "1s",
+                    "--checkpoints", index.resolveSibling("checkpoints-gen-3").toUri().toString()));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int exit = new CommandLine(new Semdex()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                    .execute("switch", "--index", index.toString(), "--bootstrap", kafka.bootstrapServers(), "--wait", "180");
+            assertThat(exit).as("semdex switch: " + out + err).isZero();
+            figures.add("catch-up job submitted to semdex switch done", millisSince(catchUp));
+            assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-3");
+            Manifest manifest = Manifest.read(layout.current().orElseThrow().manifestFile());
+            assertThat(manifest.modelSpec()).isEqualTo(nextModel);
+            assertThat(manifest.dimensions()).isEqualTo(256);
+            assertThat(PublishedIndex.awaitEqual(index, workload.expectedUnits(), 120_000)).as("gen-3 when switched in")
+                    .isEqualTo(workload.expectedUnits());
+
+            cluster.cancelAndWait(streamingId);
+            send(producer, workload.load("after-switch", 10));
+            assertThat(PublishedIndex.awaitEqual(index, workload.expectedUnits(), 120_000))
+                    .as("gen-3 after the old job is cancelled: the catch-up job is the streaming job").isEqualTo(workload.expectedUnits());
+            assertThat(cluster.allRunning(catchUpId)).isTrue();
         }
     }
 

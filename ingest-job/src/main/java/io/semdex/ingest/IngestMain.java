@@ -132,8 +132,13 @@ public final class IngestMain {
         }
         IndexLayout layout = new IndexLayout(config.indexRoot());
         layout.switchTo(generation);
+        // The streaming job, submitted again without a savepoint, goes on from where the build stopped.
+        // From older committed offsets it would replay records the build saw with no memory of their
+        // versions: a stale version sent after a delete would bring the deleted document back.
+        TopicOffsets.commit(config.bootstrapServers(), config.topic(), config.groupId(), end);
         List<Generation> removed = layout.prune(options.keepGenerations());
-        LOG.info("{} built from {} up to {} in {} ms and switched in; removed {}", generation.name(), config.topic(), end,
-                (System.nanoTime() - start) / 1_000_000, removed.stream().map(Generation::name).toList());
+        LOG.info("{} built from {} up to {} in {} ms and switched in; consumer group {} set to go on from there; removed {}",
+                generation.name(), config.topic(), end, (System.nanoTime() - start) / 1_000_000, config.groupId(),
+                removed.stream().map(Generation::name).toList());
     }
 }

@@ -29,6 +29,20 @@ public final class TopicOffsets {
     }
 
     /**
+     * Sets consumer group {@code group}'s committed offsets of {@code topic} to {@code offsets}: where
+     * a streaming job started without a savepoint begins. (Flink's Kafka source assigns partitions
+     * itself and joins no group, so this works while none of its jobs runs, and a running one's next
+     * checkpoint commits its own offsets over it.)
+     */
+    public static void commit(String bootstrap, String topic, String group, Map<Integer, Long> offsets) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        offsets.forEach((partition, offset) -> commit.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset)));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.alterConsumerGroupOffsets(group, commit).all().get();
+        }
+    }
+
+    /**
      * Records of {@code topic} that consumer group {@code group} has not committed yet: from its
      * committed offset (or, where it has none, {@code startOffsets}, else 0) to each partition's end.
      */
