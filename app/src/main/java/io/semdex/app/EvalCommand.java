@@ -88,8 +88,8 @@ final class EvalCommand implements Callable<Integer> {
     boolean table;
 
     @Option(names = "--calibrate", description = "Compare the default hybrid's full lift (the lift above the background cosine that earns "
-            + "the vector side its full weight) on questions and answers cut from the exports in ../shared/data/docs, with README's "
-            + "models, and print the lift with the best mean nDCG@10 (no DATASET).")
+            + "the vector side its full weight) on questions and headings cut from the exports in ../shared/data/docs, with README's "
+            + "models; print nDCG@10 per lift and the lift the one-standard-error rule chooses (no DATASET).")
     boolean calibrate;
 
     @Option(names = "--work", paramLabel = "DIR",
