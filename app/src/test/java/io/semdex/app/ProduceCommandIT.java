@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.SourceDocument;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code semdex produce} against a real KRaft broker: what it sends, skips and reports. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,19 +44,11 @@ class ProduceCommandIT {
         }
     }
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private Run produce(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = new CommandLine(new Semdex());
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
+    private static CommandRun produce(String... args) {
         String[] all = new String[args.length + 1];
         all[0] = "produce";
         System.arraycopy(args, 0, all, 1, args.length);
-        int code = command.execute(all);
-        return new Run(code, out.toString(), err.toString());
+        return CommandRun.of(all);
     }
 
     @Test
@@ -70,9 +59,9 @@ class ProduceCommandIT {
         Files.writeString(export.resolve("LICENSE"), "license");
         Files.writeString(export.resolve("more.jsonl"), "{\"id\":\"x-1\",\"body\":\"one\"}\n{\"body\":\"no id\"}\n{\"id\":\"x-3\",\"body\":\n");
 
-        Run run = produce(export.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "docs-a");
+        CommandRun run = produce(export.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "docs-a");
 
-        assertThat(run.exitCode()).as(run.out()).isEqualTo(1);
+        assertThat(run.exit()).as(run.out()).isEqualTo(1);
         assertThat(run.err()).contains("[==============================] 5/5").contains("\r[");
         assertThat(run.out()).contains("Produced 5 records", "sent     4", "skipped  1", "LICENSE: excluded", "failed   1",
                 "faq/more.jsonl:3: malformed JSON");
@@ -87,8 +76,8 @@ class ProduceCommandIT {
     void sendsInvalidRecordsAsTheyAreWhenAskedSoTheJobDeadLettersThem() throws Exception {
         Path file = tmp.resolve("bad.jsonl");
         Files.write(file, List.of("{\"id\":\"ok\",\"body\":\"fine\"}", "{\"id\":\"broken\",\"body\":"));
-        Run run = produce(file.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "docs-b", "--send-invalid");
-        assertThat(run.exitCode()).as(run.out()).isZero();
+        CommandRun run = produce(file.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "docs-b", "--send-invalid");
+        assertThat(run.exit()).as(run.out()).isZero();
         assertThat(run.out()).contains("sent     2", "failed   0");
         Map<String, byte[]> raw = consumeRaw("docs-b", 2);
         assertThat(new String(raw.get("<no key>"), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"broken\",\"body\":");
@@ -97,8 +86,8 @@ class ProduceCommandIT {
     @Test
     void saysWhatIsWrongWhenKafkaOrTheTopicIsMissing() throws Exception {
         Path file = Files.writeString(tmp.resolve("one.md"), "# One\n\ntext");
-        Run run = produce(file.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "no-such-topic");
-        assertThat(run.exitCode()).isEqualTo(2);
+        CommandRun run = produce(file.toString(), "--bootstrap", kafka.bootstrapServers(), "--topic", "no-such-topic");
+        assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("Cannot produce to topic 'no-such-topic'", "does the topic exist?");
     }
 
@@ -108,9 +97,9 @@ class ProduceCommandIT {
         new DemoAddress(kafka.bootstrapServers(), ProcessHandle.current().pid(), data.toString()).write(DemoAddress.fileIn(data));
         Path file = Files.writeString(tmp.resolve("found.md"), "# Found\n\nthe demo's broker");
 
-        Run run = produce(file.toString(), "--data", data.toString(), "--topic", "docs-c");
+        CommandRun run = produce(file.toString(), "--data", data.toString(), "--topic", "docs-c");
 
-        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.err()).contains("semdex produce: using the local demo's Kafka at " + kafka.bootstrapServers() + " (from "
                 + DemoAddress.fileIn(data) + ")");
         assertThat(run.out()).contains("at " + kafka.bootstrapServers(), "sent     1");
@@ -123,21 +112,21 @@ class ProduceCommandIT {
         String before = System.setProperty(DemoAddress.WELL_KNOWN_PROPERTY, wellKnown.toString());
         try {
             Path file = Files.writeString(tmp.resolve("known.md"), "# Known\n\nfrom the well-known file");
-            Run none = produce(file.toString(), "--topic", "docs-d");
-            assertThat(none.exitCode()).isEqualTo(2);
+            CommandRun none = produce(file.toString(), "--topic", "docs-d");
+            assertThat(none.exit()).isEqualTo(2);
             assertThat(none.err().strip()).isEqualTo("semdex produce: no running local demo: pass --bootstrap HOST:PORT, or start `semdex demo`");
 
             Process exited = new ProcessBuilder("true").start();
             exited.waitFor();
             new DemoAddress(kafka.bootstrapServers(), exited.pid(), tmp.toString()).write(wellKnown);
-            Run stale = produce(file.toString(), "--topic", "docs-d");
-            assertThat(stale.exitCode()).isEqualTo(2);
+            CommandRun stale = produce(file.toString(), "--topic", "docs-d");
+            assertThat(stale.exit()).isEqualTo(2);
             assertThat(stale.err()).contains("ignoring " + wellKnown + ": the demo that wrote it (pid " + exited.pid() + ") is not running",
                     "no running local demo");
 
             new DemoAddress(kafka.bootstrapServers(), ProcessHandle.current().pid(), tmp.toString()).write(wellKnown);
-            Run run = produce(file.toString(), "--topic", "docs-d");
-            assertThat(run.exitCode()).as(run.err()).isZero();
+            CommandRun run = produce(file.toString(), "--topic", "docs-d");
+            assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.err()).contains("semdex produce: using the local demo's Kafka at " + kafka.bootstrapServers() + " (from "
                     + wellKnown + ")");
             assertThat(consume("docs-d", 1)).containsOnlyKeys("known.md");

@@ -10,8 +10,6 @@ import io.semdex.core.Json;
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.ExportFiles;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -59,7 +57,7 @@ class ReindexIT {
         GenerationCounts produced;
         try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
                 Duration.ofMillis(500)))) {
-            Run produce = run("produce", export.toString(), "--bootstrap", stack.bootstrapServers(), "--topic", stack.topic());
+            CommandRun produce = CommandRun.of("produce", export.toString(), "--bootstrap", stack.bootstrapServers(), "--topic", stack.topic());
             assertThat(produce.exit()).as(produce.out()).isZero();
             Generation live = layout.current().orElseThrow();
             long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
@@ -70,7 +68,7 @@ class ReindexIT {
         }
         assertThat(produced.documents()).isEqualTo(valid);
 
-        Run reindex = run("reindex", "--index", index.toString(), "--file", export.toString(), "--switch", "--keep", "9");
+        CommandRun reindex = CommandRun.of("reindex", "--index", index.toString(), "--file", export.toString(), "--switch", "--keep", "9");
         assertThat(reindex.exit()).as(reindex.err()).isZero();
         assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
         assertThat(GenerationCounts.of(layout.current().orElseThrow())).isEqualTo(produced);
@@ -81,7 +79,7 @@ class ReindexIT {
 
         Path empty = Files.createDirectories(data.resolve("empty"));
         Files.writeString(empty.resolve("LICENSE"), "not a document");
-        Run refusedEmpty = run("reindex", "--index", index.toString(), "--file", empty.toString(), "--switch");
+        CommandRun refusedEmpty = CommandRun.of("reindex", "--index", index.toString(), "--file", empty.toString(), "--switch");
         assertThat(refusedEmpty.exit()).as(refusedEmpty.err()).isEqualTo(ReindexCommand.EXIT_EMPTY);
         assertThat(refusedEmpty.err()).contains("refused: the new generation holds no document", "gen-3 deleted, CURRENT stays gen-2");
         assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
@@ -93,27 +91,19 @@ class ReindexIT {
             Path first = files.sorted().findFirst().orElseThrow();
             Files.copy(first, one.resolve(first.getFileName()));
         }
-        Run refusedShrink = run("reindex", "--index", index.toString(), "--file", one.toString(), "--switch");
+        CommandRun refusedShrink = CommandRun.of("reindex", "--index", index.toString(), "--file", one.toString(), "--switch");
         assertThat(refusedShrink.exit()).as(refusedShrink.err()).isEqualTo(ReindexCommand.EXIT_SHRINK);
         assertThat(refusedShrink.err()).contains("refused: the new generation holds 1 documents, fewer than half of the "
                 + produced.documents() + " in live gen-2");
         assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-2");
         assertThat(GenerationCounts.of(layout.current().orElseThrow())).isEqualTo(produced);
 
-        Run allowed = run("reindex", "--index", index.toString(), "--file", one.toString(), "--switch", "--allow-shrink");
+        CommandRun allowed = CommandRun.of("reindex", "--index", index.toString(), "--file", one.toString(), "--switch", "--allow-shrink");
         assertThat(allowed.exit()).as(allowed.err()).isZero();
         assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-3");
         assertThat(GenerationCounts.of(layout.current().orElseThrow()).documents()).isEqualTo(1);
     }
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = new CommandLine(new Semdex()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     /** Every {@code step}-th file of the real exports (HTML and Markdown, nested folders, the licence file), paths kept. */
     private static Path subsetOfDocs(Path target, int step) throws IOException {

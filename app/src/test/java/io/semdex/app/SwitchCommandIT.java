@@ -7,8 +7,6 @@ import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -23,7 +21,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code semdex switch}, the cluster hand-over's last step, on a real broker: it refuses while no
@@ -44,7 +41,7 @@ class SwitchCommandIT {
             kafka.createTopics(Map.of("documents", 2));
             String[] args = {"switch", "--index", layout.root().toString(), "--bootstrap", kafka.bootstrapServers(), "--wait", "0"};
 
-            Run none = run(args);
+            CommandRun none = CommandRun.of(args);
             assertThat(none.exit()).as(none.err()).isEqualTo(3);
             assertThat(none.err()).contains("no generation above the live one is marked READY");
 
@@ -58,7 +55,7 @@ class SwitchCommandIT {
             Generation ready = layout.create(2, manifest("all-minilm-l6-v2", 384, 2));
             new Handoff("documents", Map.of(0, 1L, 1, 1L)).write(ready);
 
-            Run behind = run(args);
+            CommandRun behind = CommandRun.of(args);
             assertThat(behind.exit()).as(behind.err()).isEqualTo(4);
             assertThat(behind.err()).contains("semdex-ingest-gen-2", "4 records behind");
             assertThat(layout.current()).contains(live);
@@ -68,7 +65,7 @@ class SwitchCommandIT {
                         new TopicPartition("documents", 0), new OffsetAndMetadata(3),
                         new TopicPartition("documents", 1), new OffsetAndMetadata(3))).all().get();
             }
-            Run switched = run(args);
+            CommandRun switched = CommandRun.of(args);
             assertThat(switched.exit()).as(switched.err()).isZero();
             assertThat(switched.out()).contains("gen-2 switched in (model all-minilm-l6-v2, 384 dimensions, 2 shards");
             assertThat(layout.current()).contains(ready);
@@ -79,12 +76,4 @@ class SwitchCommandIT {
         return new Manifest(model, dimensions, "cosine", TextAnalysis.DEFAULT, shards, Instant.now(), "kafka:documents", null, model);
     }
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = new CommandLine(new Semdex()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 }
