@@ -1,8 +1,6 @@
 package io.semdex.app;
 
 import ai.djl.Device;
-import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.embedding.EmbeddingModel;
 import io.semdex.embed.Batching;
 import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
@@ -21,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -87,16 +84,6 @@ final class BenchEmbedCommand implements Callable<Integer> {
         };
     }
 
-    private static Supplier<EmbeddingModel> langChain4j(String presetId) {
-        return switch (presetId) {
-            case "bge-small-zh-v1.5" -> dev.langchain4j.model.embedding.onnx.bgesmallzhv15.BgeSmallZhV15EmbeddingModel::new;
-            case "all-minilm-l6-v2" -> dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel::new;
-            case "e5-small-v2" -> dev.langchain4j.model.embedding.onnx.e5smallv2.E5SmallV2EmbeddingModel::new;
-            case "bge-small-en-v1.5-q" -> dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel::new;
-            default -> null;
-        };
-    }
-
     @Option(names = "--also", paramLabel = "SPEC",
             description = "Further semdex model specs to run in the same alternating rounds, e.g. 'bge-small-zh-v1.5?workers=2'.")
     List<String> also = new ArrayList<>();
@@ -114,7 +101,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dataDir = data != null ? data : Launcher.home().resolve("../shared/data").normalize();
+        Path dataDir = data != null ? data : Launcher.sharedData();
         List<String> texts = BenchTexts.mixed(dataDir, count);
         EmbedderSpec spec = EmbedderSpec.parse(model);
         ModelPreset preset = spec.preset();
@@ -144,13 +131,10 @@ final class BenchEmbedCommand implements Callable<Integer> {
             extra.add(embedder);
             contestants.add(new Contestant("semdex " + other, () -> embedder.embedDocuments(texts), new ArrayList<>(), new ArrayList<>()));
         }
-        Supplier<EmbeddingModel> reference = noLangChain4j ? null : langChain4j(preset.id());
+        LangChain4jReference reference = noLangChain4j ? null : LangChain4jReference.load(preset.id()).orElse(null);
         if (reference != null) {
-            EmbeddingModel theirs = reference.get();
-            List<TextSegment> segments = inputs.stream().map(TextSegment::from).toList();
-            theirs.embedAll(segments.subList(0, Math.min(64, segments.size()))); // warm-up
-            contestants.add(new Contestant("LangChain4j " + theirs.getClass().getSimpleName(), () -> theirs.embedAll(segments),
-                    new ArrayList<>(), new ArrayList<>()));
+            reference.embedAll(inputs.subList(0, Math.min(64, inputs.size()))); // warm-up
+            contestants.add(new Contestant(reference.name(), () -> reference.embedAll(inputs), new ArrayList<>(), new ArrayList<>()));
         } else if (!noLangChain4j) {
             System.out.println("LangChain4j ships no in-process class for " + preset.id() + ": comparison skipped.");
         }

@@ -100,7 +100,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = (export != null ? export : Launcher.home().resolve("../shared/data/docs")).toAbsolutePath().normalize();
+        Path dir = (export != null ? export : Launcher.sharedData().resolve("docs")).toAbsolutePath().normalize();
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException("no export at " + dir + " (give one with --export DIR)");
         }

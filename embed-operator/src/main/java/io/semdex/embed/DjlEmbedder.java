@@ -148,6 +148,9 @@ public final class DjlEmbedder implements Embedder {
     public static DjlEmbedder open(ModelPreset preset, Options options) {
         Path modelPath = preset.files().modelPath();
         String engine = engineFor(options.engine(), modelPath);
+        if (engine.equals("PyTorch")) {
+            PyTorchLibrary.load();
+        }
         ModelTokenizer tokenizer = ModelTokenizer.load(preset);
         Path pruned = null;
         try {

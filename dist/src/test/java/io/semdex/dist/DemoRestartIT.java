@@ -1,10 +1,9 @@
-package io.semdex.app;
+package io.semdex.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.core.PublishedUnits;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code semdex demo --data DIR} as its own process, killed with SIGKILL while documents stream in,
+ * {@code semdex demo --data DIR} as its own process (the installed distribution's {@code bin/semdex}),
+ * killed with SIGKILL while documents stream in,
  * then started again on the same DIR: it resumes from its last checkpoint with the broker log and
  * index intact, and every document the API accepted is indexed exactly once.
  */
@@ -85,14 +85,9 @@ class DemoRestartIT {
         }
     }
 
-    private Process startDemo(int port, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dai.djl.offline=true", "-Xmx2g",
-                "-cp", System.getProperty("java.class.path"), Semdex.class.getName(), "demo",
-                "--data", data.toString(), "--port", Integer.toString(port),
-                "--knowledge-base", data.resolve("no-knowledge-base.txt").toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    private Process startDemo(int port, Path log) throws IOException, InterruptedException {
+        return Installation.semdex(data, log, Map.of(), "demo", "--data", data.toString(), "--port", Integer.toString(port),
+                "--knowledge-base", data.resolve("no-knowledge-base.txt").toString());
     }
 
     private static void awaitReady(HttpClient http, int port, Path log) throws Exception {
@@ -144,8 +139,6 @@ class DemoRestartIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return Installation.freePort();
     }
 }

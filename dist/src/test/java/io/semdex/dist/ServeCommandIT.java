@@ -1,9 +1,9 @@
-package io.semdex.app;
+package io.semdex.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.semdex.app.EmbeddedKafka;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code semdex serve --host 0.0.0.0} as its own process, with the API key in its environment and a
- * real broker behind {@code POST /api/documents}: writes without the key get 401, with it 202.
+ * {@code semdex serve --host 0.0.0.0} as its own process (the installed distribution's
+ * {@code bin/semdex}), with the API key in its environment and a real broker behind
+ * {@code POST /api/documents}: writes without the key get 401, with it 202.
  */
 class ServeCommandIT {
 
@@ -34,15 +35,9 @@ class ServeCommandIT {
             kafka.createTopics(Map.of("documents", 1));
             int port = freePort();
             Path log = tmp.resolve("serve.log");
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder builder = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dai.djl.offline=true", "-Xmx1g",
-                    "-cp", System.getProperty("java.class.path"), Semdex.class.getName(), "serve",
+            Process serve = Installation.semdex(tmp, log, Map.of("SEMDEX_SERVE_IT_KEY", KEY), "serve",
                     "--index", Files.createDirectories(tmp.resolve("index")).toString(), "--host", "0.0.0.0", "--port", Integer.toString(port),
-                    "--bootstrap", kafka.bootstrapServers(), "--topic", "documents", "--api-key-env", "SEMDEX_SERVE_IT_KEY")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().put("SEMDEX_SERVE_IT_KEY", KEY);
-            Process serve = builder.start();
+                    "--bootstrap", kafka.bootstrapServers(), "--topic", "documents", "--api-key-env", "SEMDEX_SERVE_IT_KEY");
             try {
                 HttpClient http = HttpClient.newHttpClient();
                 awaitHealthy(http, port, serve, log);
@@ -93,8 +88,6 @@ class ServeCommandIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return Installation.freePort();
     }
 }

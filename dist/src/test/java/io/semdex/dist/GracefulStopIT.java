@@ -1,11 +1,10 @@
-package io.semdex.app;
+package io.semdex.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code semdex demo} and {@code semdex serve} as their own processes, stopped with SIGTERM as
+ * {@code semdex demo} and {@code semdex serve} as their own processes, started through the installed
+ * distribution's {@code bin/semdex} ({@link Installation}) and stopped with SIGTERM as
  * systemd or Kubernetes stop them: each exits with status 0 within 30 s, and a demo started again
  * on the same data directory has every document the API accepted searchable, each exactly once.
  */
@@ -165,13 +166,8 @@ class GracefulStopIT {
         return address;
     }
 
-    private Process start(Path log, String... args) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dai.djl.offline=true", "-Xmx2g",
-                "-cp", System.getProperty("java.class.path"), Semdex.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    private Process start(Path log, String... args) throws IOException, InterruptedException {
+        return Installation.semdex(data, log, Map.of(), args);
     }
 
     private static String tail(Path log) throws IOException {
@@ -180,8 +176,6 @@ class GracefulStopIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return Installation.freePort();
     }
 }
