@@ -59,7 +59,7 @@ final class Installation {
      */
     static Process start(Path launcher, Path workingDirectory, Path log, Map<String, String> environment, String... args)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; setpgrp(0, 0); exec @ARGV or die \"$ARGV[0]: $!\\n\"",
+        List<String> command = new ArrayList<>(List.of("/usr/bin/perl", "-e", "$SIG{INT} = 'DEFAULT'; setpgrp(0, 0); exec @ARGV or die \"$ARGV[0]: $!\\n\"",
                 launcher.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
