@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
+import io.semdex.embed.Qwen3Fixture;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -83,6 +84,23 @@ class DistributionIT {
     }
 
     @Test
+    void benchFindsLangChain4jAndATorchScriptModelGetsTheInstallationsLibtorch() throws Exception {
+        Path bin = Installation.home().resolve("bin/semdex");
+        String data = EXPORT.getParent().getParent().toString();
+        // `semdex bench` alone has LangChain4j (lib/bench) and the model jars on its class path.
+        Result bench = run(bin, Map.of(), "bench", "embed", "--texts", "16", "--rounds", "1", "--no-sweep", "--data", data);
+        assertThat(bench.status()).as(bench.output()).isZero();
+        assertThat(bench.output()).contains("| LangChain4j BgeSmallZhV15EmbeddingModel |").doesNotContain("PyTorch engine");
+        // A TorchScript model: libtorch comes from lib/pytorch, off every class path, when the model is opened.
+        String model = "qwen3-embedding-0.6b?dir=" + Qwen3Fixture.directory() + "&file=model.pt&dimensions=256";
+        Result torch = run(bin, Map.of(), "bench", "embed", "--model", model, "--texts", "16", "--rounds", "1", "--no-sweep",
+                "--no-langchain4j", "--data", data);
+        assertThat(torch.status()).as(torch.output()).isZero();
+        assertThat(torch.output()).contains("PyTorch engine 2.7.1 loaded from " + Installation.home().resolve("lib/pytorch"))
+                .contains("engine PyTorch");
+    }
+
+    @Test
     void theDemoRunsFromAnUnpackedTarballThroughASymlinkWithRelativePathsAndStopsOnCtrlC() throws Exception {
         // Unpacked afresh, away from the build: nothing of the source tree or the shared data is beside it.
         Path opt = Installation.unpack(TARBALL, tmp.resolve("opt"));
@@ -121,7 +139,8 @@ class DistributionIT {
             assertThat(demo.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s of Ctrl-C; log:%n%s", Files.readString(log)).isTrue();
             assertThat(demo.exitValue()).as(Files.readString(log)).isZero();
             System.out.printf("Ctrl-C to exit 0: %d ms%n", (System.nanoTime() - stopStart) / 1_000_000);
-            assertThat(Files.readString(log)).contains("semdex demo stopped (SIGINT)").doesNotContain("Exception");
+            assertThat(Files.readString(log)).contains("semdex demo stopped (SIGINT)").doesNotContain("Exception")
+                    .doesNotContain("PyTorch engine");
         } finally {
             demo.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
