@@ -121,16 +121,17 @@ class LuceneSinkWriterTest {
     }
 
     @Test
-    void writesAfterABarrierWaitForTheNextCheckpoint() throws IOException {
+    void writesAfterABarrierStayUnpublishedUntilTheirOwnCheckpointCompletes() throws IOException {
         LuceneSinkWriter writer = start();
         write(writer, doc("a", "one"));
         Checkpoint first = checkpoint(writer);
         write(writer, doc("b", "two"));
+        Checkpoint second = checkpoint(writer); // its barrier passed before the first checkpoint completed
 
         complete(first);
         assertThat(published(shard())).containsOnlyKeys("a#0");
 
-        complete(checkpoint(writer));
+        complete(second);
         assertThat(published(shard())).containsOnlyKeys("a#0", "b#0");
     }
 
