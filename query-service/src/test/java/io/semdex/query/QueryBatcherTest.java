@@ -237,8 +237,7 @@ class QueryBatcherTest {
     void aGatheringQueryGoesAloneAtTheRealDeadlineWhileTheOnlyWorkerStaysBusy() throws Exception {
         HeldModel model = new HeldModel();
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        QueryBatcher batcher = new QueryBatcher(model, new QueryBatcher.Limits(QueryBatcher.MAX_BATCH, 1, QueryBatcher.MAX_WAIT),
-                sizes::add);
+        QueryBatcher batcher = new QueryBatcher(model, realWindow(1), sizes::add);
         List<Future<float[]>> worker = occupyWorkers(batcher, model, 1);
 
         float[] vector = batcher.embedQueries(List.of("q7")).get(0); // on this thread: it gathers, as no worker is free
@@ -255,8 +254,7 @@ class QueryBatcherTest {
     void underTheRealWindowEveryCallerGetsItsOwnRowAndNoCallTakesMoreThan16() throws Exception {
         HeldModel model = new HeldModel();
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        QueryBatcher batcher = new QueryBatcher(model, new QueryBatcher.Limits(QueryBatcher.MAX_BATCH, 2, QueryBatcher.MAX_WAIT),
-                sizes::add);
+        QueryBatcher batcher = new QueryBatcher(model, realWindow(2), sizes::add);
         List<Future<float[]>> workers = occupyWorkers(batcher, model, 2);
 
         // How many join each window depends on the scheduler; what each caller gets back must not.
@@ -316,6 +314,11 @@ class QueryBatcherTest {
         while (batcher.gathering() < queries) {
             Thread.sleep(1);
         }
+    }
+
+    /** The gather window a model with {@code workers} workers gets in production ({@link QueryBatcher#limitsFor}). */
+    private static QueryBatcher.Limits realWindow(int workers) {
+        return new QueryBatcher.Limits(QueryBatcher.MAX_BATCH, workers, QueryBatcher.MAX_WAIT);
     }
 
     /**
