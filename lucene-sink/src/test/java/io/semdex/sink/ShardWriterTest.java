@@ -1,9 +1,9 @@
 package io.semdex.sink;
 
+import static io.semdex.sink.ShardContents.doc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.semdex.core.ContentHash;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.IndexFields;
@@ -17,12 +17,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.TreeSet;
-import org.apache.lucene.document.Document;
+import java.util.Set;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,29 +31,9 @@ class ShardWriterTest {
     @TempDir
     Path dir;
 
-    private static EmbeddedDocument doc(String id, String... texts) {
-        List<EmbeddedUnit> units = new ArrayList<>();
-        for (int i = 0; i < texts.length; i++) {
-            Unit unit = new Unit(Unit.idOf(id, i), id, i, texts[i], List.of(), null, null, null, null, null, ContentHash.of(texts[i]));
-            units.add(new EmbeddedUnit(unit, new float[] {1, 0}));
-        }
-        return new EmbeddedDocument(id, 0, false, units);
-    }
-
     /** Unit ids visible in the published commit, as a reader of the shard sees them. */
-    private TreeSet<String> published() throws IOException {
-        try (FSDirectory directory = FSDirectory.open(dir)) {
-            IndexCommit commit = PublishedCommit.find(directory, PublishedCommit.read(dir).orElseThrow()).orElseThrow();
-            try (DirectoryReader reader = DirectoryReader.open(commit)) {
-                TreeSet<String> ids = new TreeSet<>();
-                StoredFields stored = reader.storedFields();
-                for (int i = 0; i < reader.maxDoc(); i++) {
-                    Document d = stored.document(i);
-                    ids.add(d.get(IndexFields.UNIT_ID));
-                }
-                return ids;
-            }
-        }
+    private Set<String> published() throws IOException {
+        return ShardContents.published(dir).keySet();
     }
 
     @Test
