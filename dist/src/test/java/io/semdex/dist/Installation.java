@@ -1,12 +1,14 @@
 package io.semdex.dist;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,10 +87,28 @@ final class Installation {
         run(List.of("kill", "-INT", "--", "-" + process.pid()));
     }
 
+    /**
+     * A free port below the kernel's ephemeral range: the process under test binds it seconds later,
+     * after its Kafka broker and clients have taken ports of their own, and a port the kernel hands out
+     * (port 0, outgoing connections) never comes from below that range.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        int ephemeralLow = 32768;
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        if (Files.isReadable(range)) {
+            ephemeralLow = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
         }
+        int low = 10000;
+        int high = Math.max(low + 1000, ephemeralLow);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(low, high);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in " + low + ".." + high);
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {
