@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -127,7 +128,11 @@ class DistributionIT {
             assertThat(home.resolve("data")).doesNotExist();
             Result produce = run(link, work, Map.of(), "produce", "./faq-export", "--data", "./data");
             assertThat(produce.status()).as(produce.output()).isZero();
-            assertThat(produce.output()).containsPattern("sent +\\d+").contains("failed   0");
+            Matcher sent = Pattern.compile("sent +(\\d+)").matcher(produce.output());
+            assertThat(sent.find()).as(produce.output()).isTrue();
+            assertThat(produce.output()).containsPattern("failed +0");
+            // The export searchable before Ctrl-C: stopping with documents in flight is GracefulStopIT's part.
+            awaitDocuments(port, kbLines + Long.parseLong(sent.group(1)));
 
             // The commands' class path: lib/*.jar only; libtorch, the model jars and LangChain4j stay off it.
             String commandLine = Files.readString(Path.of("/proc", Long.toString(demo.pid()), "cmdline")).replace('\0', ' ');
@@ -170,6 +175,19 @@ class DistributionIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
         return response.body();
+    }
+
+    private void awaitDocuments(int port, long documents) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+        long indexed = 0;
+        while (System.nanoTime() < deadline) {
+            indexed = Json.MAPPER.readTree(get(port, "/api/status")).get("documents").asLong();
+            if (indexed >= documents) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(indexed + " of " + documents + " documents searchable after 300 s");
     }
 
     private static void awaitLine(Path log, String line, Process process) throws Exception {
