@@ -111,16 +111,24 @@ class CommitRetentionTest {
     }
 
     @Test
-    void openingAtACommitRollsBackEveryNewerOne() throws IOException {
+    void theFirstCommitAfterOpeningAtACommitRollsBackEveryNewerOne() throws IOException {
         try (FSDirectory directory = FSDirectory.open(dir)) {
             try (IndexWriter writer = create(directory)) {
                 for (long sequence = 1; sequence <= 4; sequence++) {
                     commit(writer, sequence); // 3 and 4: checkpoints that never completed
                 }
             }
-            reopen(directory, 2).close();
+            reopen(directory, 2).close(); // a restore that failed before its first commit
 
-            assertThat(commits(dir)).containsExactly(1L, 2L);
+            assertThat(commits(dir)).as("until a commit numbered above them is durable, they hold the highest number used")
+                    .containsExactly(1L, 2L, 3L, 4L);
+
+            try (IndexWriter restored = reopen(directory, 2)) {
+                commit(restored, 5);
+                assertThat(commits(dir)).containsExactly(1L, 2L, 5L);
+                PublishedCommit.write(dir, 5);
+                assertThat(published(dir)).containsOnlyKeys("u#1", "u#2", "u#5");
+            }
         }
     }
 

@@ -206,6 +206,27 @@ class LuceneSinkWriterTest {
     }
 
     @Test
+    void restoringTwiceFromACheckpointOlderThanThePublishedCommitNeverPublishesThatNumberAgain() throws IOException {
+        LuceneSinkWriter first = start();
+        write(first, doc("a", "one"));
+        Checkpoint older = checkpoint(first);
+        complete(older);
+        write(first, doc("b", "two"));
+        complete(checkpoint(first));
+        long served = PublishedCommit.read(shard()).orElseThrow(); // a query replica may keep serving it for a while
+        crash(first);
+
+        crash(restore(older.state())); // e.g. started again from an older savepoint, and failed before its first checkpoint
+        LuceneSinkWriter restored = restore(older.state());
+        write(restored, doc("c", "three"));
+        complete(checkpoint(restored));
+
+        // A replica compares commit numbers only: had the number come back, it would keep serving "b" and miss "c".
+        assertThat(PublishedCommit.read(shard()).orElseThrow()).isGreaterThan(served);
+        assertThat(published(shard())).containsExactly(entry("a#0", "one"), entry("c#0", "three"));
+    }
+
+    @Test
     void theEndOfABoundedInputMergesTheShardToOneSegmentInItsLastCommit() throws IOException {
         IndexOptions merging = IndexOptions.DEFAULT.withForceMerge(true);
         LuceneSinkWriter writer = restore(merging, List.of());
