@@ -1,5 +1,7 @@
 package io.semdex.app;
 
+import io.semdex.app.bench.BenchCommand;
+import io.semdex.app.eval.EvalCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

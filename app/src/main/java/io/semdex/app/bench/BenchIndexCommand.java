@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import io.semdex.core.ContentHash;
 import io.semdex.core.DirectoryTree;

@@ -1,5 +1,10 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
+import io.semdex.app.eval.BeirDataset;
+import io.semdex.app.eval.EvalCommand;
+import io.semdex.app.eval.EvalIndex;
+import io.semdex.app.eval.Evaluation;
+import io.semdex.app.eval.VectorCache;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Percentiles;
 import io.semdex.core.TextAnalysis;

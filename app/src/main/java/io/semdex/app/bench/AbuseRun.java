@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;

@@ -1,6 +1,9 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.app.EmbeddedStack;
+import io.semdex.app.Launcher;
+import io.semdex.app.ProduceCommand;
 import io.semdex.core.DocumentJson;
 import io.semdex.core.Generation;
 import io.semdex.core.GenerationCounts;
@@ -35,8 +38,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;

@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

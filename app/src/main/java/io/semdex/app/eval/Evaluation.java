@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import io.semdex.query.Fusion;
 import io.semdex.query.Hit;
@@ -16,7 +16,7 @@ import java.util.Map;
  * nDCG@10, Recall@100 and MRR@10. Documents are ranked by their best unit ({@code group=doc}), with
  * no cosine threshold unless one is given, so that modes are compared on ranking alone.
  */
-final class Evaluation {
+public final class Evaluation {
 
     /** Hits per query: enough for Recall@100. */
     static final int DEPTH = 100;
@@ -87,7 +87,7 @@ final class Evaluation {
     }
 
     /** The search API takes queries up to its limit; a longer test query is cut there, as a client would. */
-    static String clip(String query) {
+    public static String clip(String query) {
         return query.length() <= SearchRequest.MAX_QUERY_CHARS ? query : query.substring(0, SearchRequest.MAX_QUERY_CHARS);
     }
 }

@@ -1,8 +1,9 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import ai.djl.Device;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
+import io.semdex.app.Launcher;
 import io.semdex.embed.Batching;
 import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;

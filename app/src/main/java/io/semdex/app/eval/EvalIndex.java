@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import io.semdex.core.DirectoryTree;
 import io.semdex.core.EmbeddedDocument;
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * sink's {@link ShardWriter} (one shard), under a manifest that records model and analyzer.
  * Only Kafka and Flink are left out; what lands on disk is what the job would write.
  */
-final class EvalIndex {
+public final class EvalIndex {
 
     private static final Logger LOG = LoggerFactory.getLogger(EvalIndex.class);
     /** Texts handed to the embedder per call; it sorts them by length and batches them itself. */
@@ -40,7 +40,7 @@ final class EvalIndex {
      * counted with the model's tokenizer, the job's default unit budget lowered to the model's input
      * where that is shorter ({@link Splitter#forModel}).
      */
-    static List<List<Unit>> split(List<SourceDocument> corpus, EmbedderSpec spec) {
+    public static List<List<Unit>> split(List<SourceDocument> corpus, EmbedderSpec spec) {
         Splitter splitter = Splitter.forModel(spec, Splitter.DEFAULT_MAX_TOKENS);
         List<List<Unit>> units = new ArrayList<>(corpus.size());
         for (SourceDocument doc : corpus) {
@@ -50,7 +50,7 @@ final class EvalIndex {
     }
 
     /** Vector of every unit, from {@code cache} where it holds one, else embedded (and cached). */
-    static void embed(List<List<Unit>> units, Embedder embedder, VectorCache cache) throws IOException {
+    public static void embed(List<List<Unit>> units, Embedder embedder, VectorCache cache) throws IOException {
         List<Unit> missing = new ArrayList<>();
         for (List<Unit> doc : units) {
             for (Unit u : doc) {
@@ -79,7 +79,7 @@ final class EvalIndex {
     /**
      * Writes a fresh index under {@code root} (anything there is removed first) and switches it live.
      */
-    static IndexLayout write(Path root, List<SourceDocument> corpus, List<List<Unit>> units, VectorCache cache, String modelId,
+    public static IndexLayout write(Path root, List<SourceDocument> corpus, List<List<Unit>> units, VectorCache cache, String modelId,
             int dimensions, String analyzer, String source) throws IOException {
         DirectoryTree.delete(root);
         IndexLayout layout = new IndexLayout(root);
@@ -104,7 +104,7 @@ final class EvalIndex {
      * The vector cache of a model spec in {@code workDir}, named by the spec and the texts per model
      * call, since a dynamically quantized model's vectors depend on its batch.
      */
-    static VectorCache vectorCache(Path workDir, EmbedderSpec spec, Embedder model) throws IOException {
+    public static VectorCache vectorCache(Path workDir, EmbedderSpec spec, Embedder model) throws IOException {
         String batch = model instanceof DjlEmbedder djl ? Integer.toString(djl.batching().maxBatchSize()) : "remote";
         return VectorCache.open(workDir.resolve("vectors").resolve(spec.text().replaceAll("[^A-Za-z0-9._=-]", "_") + "-b" + batch + ".bin"));
     }

@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
@@ -26,10 +26,10 @@ import java.util.stream.Collectors;
  * @param queries query id to text, in file order, only queries with at least one relevant (grade &gt; 0) judgment
  * @param qrels query id to (document id to grade)
  */
-record BeirDataset(String name, List<SourceDocument> corpus, Map<String, String> queries, Map<String, Map<String, Integer>> qrels) {
+public record BeirDataset(String name, List<SourceDocument> corpus, Map<String, String> queries, Map<String, Map<String, Integer>> qrels) {
 
     /** Corpus and judgments from {@code dir}; queries from {@code queriesDir} (e.g. the same questions in another language). */
-    static BeirDataset load(Path dir, Path queriesDir) throws IOException {
+    public static BeirDataset load(Path dir, Path queriesDir) throws IOException {
         List<SourceDocument> corpus = new ArrayList<>();
         forEachLine(dir.resolve("corpus.jsonl"), node -> corpus.add(document(node)));
         Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
@@ -95,7 +95,7 @@ record BeirDataset(String name, List<SourceDocument> corpus, Map<String, String>
     }
 
     /** The corpus language by script ({@code zh}, {@code en}) from its first documents, or null. */
-    String language() {
+    public String language() {
         StringBuilder sample = new StringBuilder();
         for (SourceDocument doc : corpus) {
             sample.append(doc.title()).append(' ').append(doc.body()).append('\n');

@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code semdex bench …}: measurements that are not tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchEmbedCommand.class, BenchPipelineCommand.class, SearchBench.class, BenchIndexCommand.class, BenchAbuseCommand.class, CommandLine.HelpCommand.class})
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

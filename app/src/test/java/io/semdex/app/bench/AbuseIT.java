@@ -1,13 +1,13 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.semdex.app.EmbeddedStack;
 import io.semdex.embed.ModelPresets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Ten seconds of good and bad requests from four clients at once against the real stack: no

@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import java.util.List;
 import java.util.Map;

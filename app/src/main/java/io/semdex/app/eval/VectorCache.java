@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -18,7 +18,7 @@ import java.util.Map;
  * set and model skips the model (minutes on CPU for esci-dev). Lives in a work directory outside
  * the repository; deleting it only costs time. A torn last record (a run killed mid-write) is ignored.
  */
-final class VectorCache implements Closeable {
+public final class VectorCache implements Closeable {
 
     private final Map<String, float[]> vectors = new HashMap<>();
     private final DataOutputStream out;

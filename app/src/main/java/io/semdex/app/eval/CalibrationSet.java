@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.InvalidDocumentException;

@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

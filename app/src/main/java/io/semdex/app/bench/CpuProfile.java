@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;

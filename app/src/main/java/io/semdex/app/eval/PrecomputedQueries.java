@@ -1,4 +1,4 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
 import io.semdex.embed.Embedder;
 import io.semdex.embed.ForwardingEmbedder;

@@ -1,5 +1,6 @@
-package io.semdex.app;
+package io.semdex.app.eval;
 
+import io.semdex.app.Launcher;
 import io.semdex.core.ContentHash;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.TextAnalysis;
@@ -42,7 +43,7 @@ import picocli.CommandLine.Parameters;
                 "Documents are ranked by their best unit (group=doc); no cosine threshold unless --threshold.",
                 "--table runs every set and model of README's evaluation table and prints that table.",
                 "--calibrate chooses the default hybrid's one sensitive constant on questions and headings cut from ../shared/data/docs, no evaluation set."})
-final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DATASET",
             description = "A folder in BEIR layout, or the name of one under ../shared/data/eval (esci-dev, stackfaq, xquad-en, xquad-zh).")
@@ -462,7 +463,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** A folder as given, else one of that name in the shared evaluation data. */
-    static Path resolve(String nameOrDir) {
+    public static Path resolve(String nameOrDir) {
         Path given = Path.of(nameOrDir);
         if (Files.isDirectory(given)) {
             return given.toAbsolutePath().normalize();
