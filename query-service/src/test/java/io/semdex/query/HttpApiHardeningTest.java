@@ -3,6 +3,7 @@ package io.semdex.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.Band;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Json;
 import io.semdex.embed.Embedder;
@@ -239,8 +240,10 @@ class HttpApiHardeningTest {
         JsonNode status = Json.MAPPER.readTree(response.body());
         assertThat(status.get("model").asText()).isEqualTo("bge-small-zh-v1.5");
         assertThat(status.get("dimensions").asInt()).isEqualTo(512);
-        assertThat(status.at("/bands/strong").asDouble()).isEqualTo(embedder.info().bands().strong());
-        assertThat(status.at("/bands/related").asDouble()).isEqualTo(embedder.info().bands().related());
+        assertThat(status.at("/bands/strong").asDouble()).isEqualTo(Band.STRONG_FROM);
+        assertThat(status.at("/bands/related").asDouble()).isEqualTo(Band.RELATED_FROM);
+        assertThat(status.at("/calibration/calibrated").asBoolean()).as("no generation, no calibration").isFalse();
+        assertThat(status.get("defaultThresholdScale").asText()).isEqualTo("calibrated");
         assertThat(status.at("/limits/maxK").asInt()).isEqualTo(100);
         assertThat(status.at("/limits/maxBodyBytes").asInt()).isEqualTo(BODY_LIMIT);
         assertThat(status.at("/apiKey/writes").asBoolean()).isTrue();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.semdex.core.Band;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.Generation;
@@ -353,7 +352,7 @@ class SearcherTest {
 
         @Override
         public EmbedderInfo info() {
-            return new EmbedderInfo("table-model", 4, "table", "cpu", 512, Band.Cutoffs.DEFAULT, 4);
+            return new EmbedderInfo("table-model", 4, "table", "cpu", 512, 4);
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.semdex.query.SearchMode;
 import io.semdex.query.SearchRequest;
 import io.semdex.query.SearchResponse;
 import io.semdex.query.Searcher;
+import io.semdex.query.ThresholdScale;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ public final class Evaluation {
         int i = 0;
         for (Map.Entry<String, String> query : data.queries().entrySet()) {
             SearchRequest request = SearchRequest.builder(clip(query.getValue()))
-                    .k(DEPTH).candidates(candidates).groupByDoc(true).threshold(threshold).highlight(false)
+                    .k(DEPTH).candidates(candidates).groupByDoc(true).thresholdScale(ThresholdScale.COSINE).threshold(threshold).highlight(false)
                     .mode(setting.mode()).fusion(setting.fusion()).alpha(setting.alpha()).rrfK(rrfK)
                     .build();
             List<String> ranking = new ArrayList<>(DEPTH);
