@@ -162,7 +162,7 @@ final class SearchBench implements Callable<Integer> {
             List<List<Unit>> units = EvalIndex.split(data.corpus(), spec);
             EvalIndex.embed(units, embedder, cache);
             EvalIndex.write(root, data.corpus(), units, cache, embedder.info().modelId(), embedder.info().dimensions(), analyzer,
-                    dir.toString());
+                    dir.toString(), spec.calibration().orElse(null));
         }
         return root;
     }

@@ -50,6 +50,19 @@ final class CalibrationSet {
 
     /** The set from every export folder under {@code docs} (e.g. {@code ../shared/data/docs}). */
     static BeirDataset build(Path docs) throws IOException {
+        return build(List.of(docs));
+    }
+
+    /** The set from every export folder under each of {@code folders}, as one corpus. */
+    static BeirDataset build(List<Path> folders) throws IOException {
+        List<ParsedDocument> pages = new ArrayList<>();
+        for (Path docs : folders) {
+            pages.addAll(pages(docs));
+        }
+        return of(String.join(" + ", folders.stream().map(f -> f.getFileName().toString()).toList()) + " questions and headings", pages);
+    }
+
+    private static List<ParsedDocument> pages(Path docs) throws IOException {
         RecordParser parser = new RecordParser(DocumentJson.DEFAULT_MAX_BYTES);
         List<ParsedDocument> pages = new ArrayList<>();
         ExportFiles.scan(docs, ExportFiles.Options.defaults()).read(record -> {
@@ -64,7 +77,7 @@ final class CalibrationSet {
                 }
             }
         });
-        return of(docs.getFileName() + " questions and headings", pages);
+        return pages;
     }
 
     /** The set from parsed pages. */
@@ -123,8 +136,9 @@ final class CalibrationSet {
 
     private static void judge(String kind, String query, String docId, Map<String, String> queries,
             Map<String, Map<String, Integer>> qrels, Map<String, String> queryIds) {
-        String queryId = queryIds.computeIfAbsent(normalize(query), q -> kind + "-" + (queryIds.size() + 1));
-        queries.putIfAbsent(queryId, query.strip());
+        String asked = unnumbered(query);
+        String queryId = queryIds.computeIfAbsent(normalize(asked), q -> kind + "-" + (queryIds.size() + 1));
+        queries.putIfAbsent(queryId, asked);
         qrels.computeIfAbsent(queryId, k -> new LinkedHashMap<>()).put(docId, 1);
     }
 
@@ -146,18 +160,50 @@ final class CalibrationSet {
     private static final Set<String> ASKING = Set.of("how", "what", "why", "when", "where", "which", "who",
             "can", "could", "is", "are", "does", "do", "should", "will", "would");
 
-    /** A line of three words or more that ends in a question mark, or starts as a question does. */
+    /**
+     * A line of three words or more that ends in a question mark (a Chinese one too), or starts as a
+     * question does.
+     */
     static boolean isQuestion(String line) {
         if (line == null) {
             return false;
         }
-        String[] words = line.strip().split("\\s+");
-        return words.length >= 3 && (line.strip().endsWith("?") || ASKING.contains(words[0].toLowerCase(Locale.ROOT)));
+        String stripped = line.strip();
+        String[] words = stripped.split("\\s+");
+        return words(stripped) >= 3
+                && (stripped.endsWith("?") || stripped.endsWith("？") || ASKING.contains(words[0].toLowerCase(Locale.ROOT)));
+    }
+
+    /**
+     * Words of a line: whitespace-separated tokens, where a run of Chinese, Japanese or Korean
+     * characters, written without spaces, counts one word per two characters (about a word each).
+     */
+    static int words(String line) {
+        int words = 0;
+        for (String token : line.strip().split("\\s+")) {
+            if (token.isEmpty()) {
+                continue;
+            }
+            long cjk = token.codePoints().filter(CalibrationSet::isCjk).count();
+            words += cjk == 0 ? 1 : (int) Math.max(1, (cjk + 1) / 2) + (cjk < token.codePointCount(0, token.length()) ? 1 : 0);
+        }
+        return words;
+    }
+
+    private static boolean isCjk(int codePoint) {
+        Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
+        return script == Character.UnicodeScript.HAN || script == Character.UnicodeScript.HIRAGANA
+                || script == Character.UnicodeScript.KATAKANA || script == Character.UnicodeScript.HANGUL;
+    }
+
+    /** A heading or question without its section number ("1.2. What is Debian?" asks "What is Debian?"). */
+    static String unnumbered(String line) {
+        return line == null ? null : line.strip().replaceFirst("^(第\\s*\\d+\\s*章|\\d+(\\.\\d+)*\\.?)\\s+", "");
     }
 
     /** A question as compared: case, spacing and end punctuation aside, a title and its FAQ entry are one question. */
     private static String normalize(String question) {
-        return question.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replaceAll("[?.!:\\s]+$", "");
+        return question.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replaceAll("[?？.。!！:：\\s]+$", "");
     }
 
     private record Section(String question, List<String> headingPath, List<String> texts) {
@@ -191,7 +237,7 @@ final class CalibrationSet {
                 return null;
             }
             String h = headingPath.getLast().strip();
-            return h.split("\\s+").length >= MIN_HEADING_WORDS ? h : null;
+            return words(h) >= MIN_HEADING_WORDS ? h : null;
         }
     }
 }

@@ -1,12 +1,14 @@
 package io.semdex.app.eval;
 
 import io.semdex.app.Launcher;
+import io.semdex.core.Calibration;
 import io.semdex.core.ContentHash;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.ModelCalibrations;
 import io.semdex.embed.ModelPresets;
 import io.semdex.embed.Slot;
 import io.semdex.query.Fusion;
@@ -42,7 +44,9 @@ import picocli.CommandLine.Parameters;
                 "API's default hybrid: weights adapted per query) as a Markdown table.",
                 "Documents are ranked by their best unit (group=doc); no cosine threshold unless --threshold.",
                 "--table runs every set and model of README's evaluation table and prints that table.",
-                "--calibrate chooses the default hybrid's one sensitive constant on questions and headings cut from ../shared/data/docs, no evaluation set."})
+                "--calibrate chooses the default hybrid's one sensitive constant on questions and headings cut from ../shared/data/docs, no evaluation set.",
+                "--thresholds adds a table of what the slider keeps (hits, precision, recall, queries left with none) on the raw and the calibrated scale.",
+                "--fit-calibration fits a model's map from raw cosine to calibrated relevance on questions and headings cut from exports (no DATASET)."})
 public final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DATASET",
@@ -93,6 +97,37 @@ public final class EvalCommand implements Callable<Integer> {
             + "models; print nDCG@10 per lift and the lift the one-standard-error rule chooses (no DATASET).")
     boolean calibrate;
 
+    @Option(names = "--thresholds", description = "After the usual table, print what the slider keeps: per mode (vector, hybrid-default), "
+            + "scale (cosine, calibrated) and slider 0.1..0.9, the hits kept per query of the top 10, their precision and recall against the "
+            + "judgments (grade > 0 is relevant) and the share of queries with no hit.")
+    boolean thresholds;
+
+    @Option(names = "--keep-identical-ids", description = "Let a query retrieve a corpus document of its own id. By default such a "
+            + "document is left out of the query's ranking, as BEIR's ignore_identical_ids does (ArguAna, Quora), so figures compare with "
+            + "published BEIR tables.")
+    boolean keepIdenticalIds;
+
+    @Option(names = "--fit-calibration", description = "Fit --model's map from raw cosine to calibrated relevance (isotonic regression on "
+            + "the top 10 vector hits of every query) on questions and headings cut from the exports in --calibration-data, and write it "
+            + "to --out (or print it). Name the file in the model spec (calibration=FILE) to use it (no DATASET).")
+    boolean fitCalibration;
+
+    @Option(names = "--calibration-data", paramLabel = "DIR",
+            description = "Folder of export folders to cut calibration queries from, as one corpus; may be repeated "
+                    + "(default: ../shared/data/docs).")
+    List<Path> calibrationData;
+
+    /** Where the threshold map of an evaluation index comes from. */
+    public enum CalibrationSource { generation, model }
+
+    @Option(names = "--calibration-source", defaultValue = "generation",
+            description = "The threshold map the index gets: generation (fitted at build time on pseudo-queries cut from the set's own "
+                    + "documents, as a reindex does) or model (the model's own calibration). Default: ${DEFAULT-VALUE}.")
+    CalibrationSource calibrationSource;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Where --fit-calibration writes the calibration (JSON).")
+    Path out;
+
     @Option(names = "--work", paramLabel = "DIR",
             description = "Keeps the index and an embedding cache here (default: semdex-eval in the system temp directory).")
     Path work;
@@ -142,6 +177,21 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (fitCalibration) {
+            if (dataset != null || docs != null || queries != null || table || calibrate) {
+                throw new IllegalArgumentException("--fit-calibration cuts its own set from --calibration-data: give no DATASET, --docs, "
+                        + "--queries, --table or --calibrate");
+            }
+            Calibration fitted = fitCalibration(System.out);
+            if (out != null) {
+                Files.writeString(out, fitted.toJson() + "\n");
+                System.out.println("Wrote " + fitted + " to " + out + "; use it with --model '" + model + (model.contains("?") ? "&" : "?")
+                        + "calibration=" + out.toAbsolutePath() + "'");
+            } else {
+                System.out.println(fitted.toJson());
+            }
+            return 0;
+        }
         if (calibrate) {
             if (dataset != null || docs != null || queries != null || table) {
                 throw new IllegalArgumentException("--calibrate cuts its own set from ../shared/data/docs: give no DATASET, --docs, --queries or --table");
@@ -185,6 +235,9 @@ public final class EvalCommand implements Callable<Integer> {
         one.alphaLinear = alphaLinear;
         one.alphaRrf = alphaRrf;
         one.threshold = threshold;
+        one.keepIdenticalIds = keepIdenticalIds;
+        one.calibrationSource = calibrationSource;
+        one.thresholds = thresholds;
         one.work = work;
         one.tableRow = row;
         return one;
@@ -225,12 +278,22 @@ public final class EvalCommand implements Callable<Integer> {
         String indexName = dir.getFileName() + (docs != null ? "-" + docs : "");
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        String analyzerName = indexAndSearch(set, indexName, dir.toString(), progress, searchers -> {
+        Calibration generationFit = calibrationSource == CalibrationSource.generation ? generationFit(set, indexName, progress) : null;
+        String analyzerName = indexAndSearch(set, indexName, dir.toString(), progress, generationFit, (index, searchers) -> {
             Searcher searcher = searchers.apply(FusionWeights.DEFAULT);
             for (Evaluation.Setting s : List.of(Evaluation.Setting.keyword(), Evaluation.Setting.vector(),
                     Evaluation.Setting.hybrid(Fusion.RRF, alphaRrf), Evaluation.Setting.hybrid(Fusion.LINEAR, alphaLinear),
                     Evaluation.Setting.hybridDefault())) {
-                rows.add(new Row(s.label(), Evaluation.run(searcher, set, s, candidates, rrfK, threshold)));
+                rows.add(new Row(s.label(), Evaluation.run(searcher, set, s, candidates, rrfK, threshold, !keepIdenticalIds)));
+            }
+            Calibration calibration = index.calibration();
+            notes.add(calibration == null
+                    ? "calibration: none (the model is uncalibrated: the calibrated scale falls back to the raw cosine)"
+                    : String.format(Locale.ROOT, "calibration: %s, %d knots, fitted on %s; default threshold %.2f = cosine %.4f",
+                            calibration.model(), calibration.cosines().length, calibration.fittedOn(), SearchRequest.DEFAULT_THRESHOLD,
+                            calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD)));
+            if (thresholds) {
+                notes.add(ThresholdReport.markdown(ThresholdReport.measure(searcher, set, candidates, rrfK, !keepIdenticalIds)));
             }
             notes.add(String.format(Locale.ROOT, "hybrid-rrf: k=%d, vector weight %.2f; hybrid-linear: vector weight %.2f; "
                     + "hybrid-default: %s fusion, vector weight per query (mean %.2f); %d candidates per side; threshold %s",
@@ -247,8 +310,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** What runs on an evaluation index: searchers over it, one per way of weighing the default hybrid. */
     private interface IndexUse {
-        void search(Function<FusionWeights, Searcher> searchers) throws IOException;
+        void search(EvalIndexView index, Function<FusionWeights, Searcher> searchers) throws IOException;
     }
+
+    /** What an evaluation index was built with, for the notes under a table. */
+    private record EvalIndexView(Calibration calibration, String modelId, String fingerprint) {}
 
     /**
      * Splits and embeds {@code data} as the job does for this command's model (vectors cached in the
@@ -256,8 +322,8 @@ public final class EvalCommand implements Callable<Integer> {
      *
      * @return the analyzer's name
      */
-    private String indexAndSearch(BeirDataset data, String indexName, String source, PrintStream progress, IndexUse use)
-            throws IOException {
+    private String indexAndSearch(BeirDataset data, String indexName, String source, PrintStream progress, Calibration generationFit,
+            IndexUse use) throws IOException {
         String lang = data.language();
         String analyzerName = analyzer != null ? analyzer : TextAnalysis.forLanguage(lang);
         TextAnalysis.create(analyzerName).close();
@@ -271,8 +337,10 @@ public final class EvalCommand implements Callable<Integer> {
             progress.printf("%s: %d documents → %d units, %d queries; model %s, analyzer %s (corpus language %s)%n",
                     data.name(), data.corpus().size(), unitCount, data.queries().size(), this.model, analyzerName, lang);
             EvalIndex.embed(units, model, cache);
+            String fingerprint = spec.fingerprint();
+            Calibration calibration = generationFit != null ? generationFit : ModelCalibrations.of(spec, fingerprint).orElse(null);
             IndexLayout layout = EvalIndex.write(workDir.resolve("index").resolve(safeName + "-" + model.info().modelId() + "-" + analyzerName),
-                    data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, source);
+                    data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, source, calibration);
 
             Map<String, float[]> queryVectors = new LinkedHashMap<>();
             for (String q : data.queries().values()) {
@@ -288,7 +356,8 @@ public final class EvalCommand implements Callable<Integer> {
 
             try (LiveIndex index = new LiveIndex(layout, model.info(), 60_000)) {
                 PrecomputedQueries precomputed = new PrecomputedQueries(model, queryVectors);
-                use.search(weights -> new Searcher(index, precomputed, 0, weights));
+                use.search(new EvalIndexView(calibration, model.info().modelId(), fingerprint),
+                        weights -> new Searcher(index, precomputed, 0, weights));
             }
         }
         return analyzerName;
@@ -303,7 +372,7 @@ public final class EvalCommand implements Callable<Integer> {
      * @param sides per mode, a figure per column
      * @param lifts per full lift, each column's per-query nDCG@10
      */
-    record Calibration(String set, List<String> columns, Map<String, double[]> sides, Map<Double, double[][]> lifts) {
+    record LiftCalibration(String set, List<String> columns, Map<String, double[]> sides, Map<Double, double[][]> lifts) {
 
         /** A lift's figure: the mean over the columns, every model and kind of query counting alike. */
         double mean(double lift) {
@@ -401,7 +470,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    Calibration calibration(PrintStream progress) throws IOException {
+    LiftCalibration calibration(PrintStream progress) throws IOException {
         Path docsDir = sharedData("docs");
         BeirDataset data = CalibrationSet.build(docsDir);
         List<String> models = README_TABLE.stream().map(TableRow::model).distinct().toList();
@@ -415,18 +484,18 @@ public final class EvalCommand implements Callable<Integer> {
         for (int m = 0; m < models.size(); m++) {
             int first = m * kinds.size();
             EvalCommand one = copyFor(new TableRow(docsDir.toString(), null, models.get(m)));
-            one.indexAndSearch(data, "calibration-" + docsDir.getFileName(), docsDir.toString(), progress, searchers -> {
+            one.indexAndSearch(data, "calibration-" + docsDir.getFileName(), docsDir.toString(), progress, null, (index, searchers) -> {
                 Searcher fixed = searchers.apply(FusionWeights.DEFAULT);
                 for (int k = 0; k < kinds.size(); k++) {
                     BeirDataset part = data.queriesStartingWith(kinds.get(k));
                     for (Evaluation.Setting s : settings) {
                         sides.computeIfAbsent(s.label(), x -> new double[columns.size()])[first + k] =
-                                Evaluation.run(fixed, part, s, candidates, rrfK, threshold).ndcg10();
+                                Evaluation.run(fixed, part, s, candidates, rrfK, threshold, !keepIdenticalIds).ndcg10();
                     }
                     for (double lift : CALIBRATION_LIFTS) {
                         lifts.computeIfAbsent(lift, x -> new double[columns.size()][])[first + k] = Evaluation.run(
                                 searchers.apply(FusionWeights.withFullLift(lift)), part, Evaluation.Setting.hybridDefault(), candidates,
-                                rrfK, threshold).ndcgs();
+                                rrfK, threshold, !keepIdenticalIds).ndcgs();
                     }
                 }
             });
@@ -434,16 +503,63 @@ public final class EvalCommand implements Callable<Integer> {
         String set = String.format(Locale.ROOT, "%s: %d documents, %d %s queries, %d %s queries", data.name(), data.corpus().size(),
                 data.queriesStartingWith(CalibrationSet.QUESTION).queries().size(), CalibrationSet.QUESTION,
                 data.queriesStartingWith(CalibrationSet.HEADING).queries().size(), CalibrationSet.HEADING);
-        return new Calibration(set, columns, sides, lifts);
+        return new LiftCalibration(set, columns, sides, lifts);
+    }
+
+    /**
+     * Fits this command's model's calibration on questions and headings cut from the exports in
+     * {@code --calibration-data} ({@link CalibrationSet}), which no evaluation set draws on.
+     */
+    Calibration fitCalibration(PrintStream progress) throws IOException {
+        List<Path> folders = calibrationData != null && !calibrationData.isEmpty()
+                ? calibrationData.stream().map(p -> p.toAbsolutePath().normalize()).toList() : List.of(sharedData("docs"));
+        BeirDataset data = CalibrationSet.build(folders);
+        Calibration[] fitted = new Calibration[1];
+        List<String> exports = new ArrayList<>();
+        for (Path folder : folders) {
+            exports.addAll(exportFolders(folder));
+        }
+        String described = "questions and headings cut from the exports " + String.join(", ", exports);
+        String name = "fit-" + String.join("+", folders.stream().map(f -> f.getFileName().toString()).toList());
+        indexAndSearch(data, name, folders.toString(), progress, null, (index, searchers) ->
+                fitted[0] = CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), data, index.modelId(), index.fingerprint(), described,
+                        candidates));
+        return fitted[0];
+    }
+
+    /**
+     * The threshold map a generation of {@code set} fits at build time: on queries cut from its own
+     * documents ({@link PseudoQueries}), searched against the whole corpus with those documents
+     * standing without their queries. Null when the corpus gives too few queries to fit on.
+     */
+    private Calibration generationFit(BeirDataset set, String indexName, PrintStream progress) throws IOException {
+        BeirDataset pseudo = PseudoQueries.cut(set.name() + " pseudo-queries", set.corpus());
+        if (pseudo.queries().size() < PseudoQueries.MIN_FIT_QUERIES) {
+            progress.printf("%s: only %d pseudo-queries, too few to fit a threshold map: the model's is used%n", set.name(),
+                    pseudo.queries().size());
+            return null;
+        }
+        Calibration[] fitted = new Calibration[1];
+        indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null, (index, searchers) -> fitted[0] = CalibrationFit.fit(
+                searchers.apply(FusionWeights.DEFAULT), pseudo, index.modelId(), index.fingerprint(),
+                "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences)", candidates));
+        return fitted[0];
+    }
+
+    private static List<String> exportFolders(Path docsDir) throws IOException {
+        try (var list = Files.list(docsDir)) {
+            return list.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     private String sweepTable(Searcher searcher, BeirDataset data) throws IOException {
         StringBuilder table = new StringBuilder("| vector weight | rrf nDCG@10 | linear nDCG@10 |\n|---|---|---|\n");
         for (int i = 0; i <= 10; i++) {
             double alpha = i / 10.0;
-            double rrf = Evaluation.run(searcher, data, Evaluation.Setting.hybrid(Fusion.RRF, alpha), candidates, rrfK, threshold).ndcg10();
-            double linear = Evaluation.run(searcher, data, Evaluation.Setting.hybrid(Fusion.LINEAR, alpha), candidates, rrfK, threshold)
-                    .ndcg10();
+            double rrf = Evaluation.run(searcher, data, Evaluation.Setting.hybrid(Fusion.RRF, alpha), candidates, rrfK, threshold,
+                    !keepIdenticalIds).ndcg10();
+            double linear = Evaluation.run(searcher, data, Evaluation.Setting.hybrid(Fusion.LINEAR, alpha), candidates, rrfK, threshold,
+                    !keepIdenticalIds).ndcg10();
             table.append(String.format(Locale.ROOT, "| %.1f | %.4f | %.4f |%n", alpha, rrf, linear));
         }
         return table.toString();

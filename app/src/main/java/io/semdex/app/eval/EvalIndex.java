@@ -1,5 +1,6 @@
 package io.semdex.app.eval;
 
+import io.semdex.core.Calibration;
 import io.semdex.core.DirectoryTree;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
@@ -78,12 +79,14 @@ public final class EvalIndex {
 
     /**
      * Writes a fresh index under {@code root} (anything there is removed first) and switches it live.
+     *
+     * @param calibration the model's map to calibrated relevance, as the job records it; null when uncalibrated
      */
     public static IndexLayout write(Path root, List<SourceDocument> corpus, List<List<Unit>> units, VectorCache cache, String modelId,
-            int dimensions, String analyzer, String source) throws IOException {
+            int dimensions, String analyzer, String source, Calibration calibration) throws IOException {
         DirectoryTree.delete(root);
         IndexLayout layout = new IndexLayout(root);
-        Generation generation = layout.create(1, new Manifest(modelId, dimensions, "cosine", analyzer, 1, Instant.now(), source, null));
+        Generation generation = layout.create(1, new Manifest(modelId, dimensions, "cosine", analyzer, 1, Instant.now(), source, null, null, calibration));
         long start = System.nanoTime();
         try (ShardWriter shard = ShardWriter.open(generation.shardDir(0), analyzer, java.util.OptionalLong.empty())) {
             for (int d = 0; d < corpus.size(); d++) {

@@ -57,9 +57,10 @@ public final class Evaluation {
     /**
      * @param candidates units each side retrieves per query ({@code candidates} of the search API)
      * @param threshold minimum cosine, -1 for none
+     * @param ignoreIdenticalIds leave a document whose id is the query's out of its ranking (BEIR's {@code ignore_identical_ids})
      */
-    static Scores run(Searcher searcher, BeirDataset data, Setting setting, int candidates, int rrfK, double threshold)
-            throws IOException {
+    static Scores run(Searcher searcher, BeirDataset data, Setting setting, int candidates, int rrfK, double threshold,
+            boolean ignoreIdenticalIds) throws IOException {
         double ndcg = 0;
         double recall = 0;
         double mrr = 0;
@@ -75,7 +76,9 @@ public final class Evaluation {
             SearchResponse response = searcher.search(request);
             alpha += response.alpha() != null ? response.alpha() : Double.NaN;
             for (Hit hit : response.hits()) {
-                ranking.add(hit.docId());
+                if (!(ignoreIdenticalIds && hit.docId().equals(query.getKey()))) {
+                    ranking.add(hit.docId());
+                }
             }
             Map<String, Integer> grades = data.qrels().get(query.getKey());
             ndcgs[i] = RetrievalMetrics.ndcg(ranking, grades, 10);

@@ -18,7 +18,7 @@ class CalibrationRuleTest {
         lifts.put(0.3, new double[][] {{0.8, 1, 0.7, 0.7}}); // 0.15 below, standard error 0.087: out
         lifts.put(0.4, new double[][] {{1, 1, 0.9, 0.8}}); // 0.025 below, standard error 0.085: within, and the largest
         lifts.put(0.5, new double[][] {{0, 0, 0, 0}});
-        EvalCommand.Calibration calibration = new EvalCommand.Calibration("set", List.of("model, questions"), Map.of(), lifts);
+        EvalCommand.LiftCalibration calibration = new EvalCommand.LiftCalibration("set", List.of("model, questions"), Map.of(), lifts);
 
         assertThat(calibration.best()).isEqualTo(0.1);
         assertThat(calibration.mean(0.1)).isCloseTo(0.95, within(1e-12));
@@ -32,7 +32,7 @@ class CalibrationRuleTest {
         Map<Double, double[][]> lifts = new LinkedHashMap<>();
         lifts.put(0.1, new double[][] {{1, 1, 1, 1, 1, 1, 1, 1}, {0}});
         lifts.put(0.2, new double[][] {{0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9}, {1}});
-        EvalCommand.Calibration calibration = new EvalCommand.Calibration("set", List.of("a", "b"), Map.of(), lifts);
+        EvalCommand.LiftCalibration calibration = new EvalCommand.LiftCalibration("set", List.of("a", "b"), Map.of(), lifts);
 
         assertThat(calibration.mean(0.1)).isEqualTo(0.5);
         assertThat(calibration.mean(0.2)).isCloseTo(0.95, within(1e-12));
