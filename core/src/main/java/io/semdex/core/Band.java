@@ -11,10 +11,10 @@ public enum Band {
     RELATED,
     WEAK;
 
-    /** Relevance from which a hit is {@code strong}: more often relevant than not, by a margin. */
-    public static final double STRONG_FROM = 0.6;
-    /** Relevance from which a hit is {@code related}. */
-    public static final double RELATED_FROM = 0.3;
+    /** Relevance from which a hit is {@code strong}: at least as likely relevant as not. */
+    public static final double STRONG_FROM = 0.5;
+    /** Relevance from which a hit is {@code related}: twice a top-ten hit's base rate where one document of ten is relevant. */
+    public static final double RELATED_FROM = 0.2;
 
     /** The band of a calibrated relevance (or, for an uncalibrated model, a raw cosine). */
     public static Band of(double relevance) {

@@ -1,11 +1,13 @@
 package io.semdex.app.eval;
 
 import io.semdex.query.Hit;
+import io.semdex.query.SearchMode;
 import io.semdex.query.SearchRequest;
 import io.semdex.query.Searcher;
 import io.semdex.query.ThresholdScale;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,17 +60,21 @@ public final class ThresholdReport {
         List<Row> rows = new ArrayList<>();
         List<DefaultKeeps> defaults = new ArrayList<>();
         for (Evaluation.Setting mode : MODES) {
+            Map<String, List<Hit>> unthresholded = new HashMap<>();
+            for (Map.Entry<String, String> query : data.queries().entrySet()) {
+                unthresholded.put(query.getKey(), search(searcher, query, mode, ThresholdScale.COSINE, SearchRequest.NO_THRESHOLD,
+                        candidates, rrfK, ignoreIdenticalIds));
+            }
             for (ThresholdScale scale : ThresholdScale.values()) {
                 for (double slider : SLIDER) {
-                    rows.add(row(searcher, data, mode, scale, slider, candidates, rrfK, ignoreIdenticalIds));
+                    rows.add(row(searcher, data, mode, scale, slider, candidates, rrfK, ignoreIdenticalIds, unthresholded));
                 }
             }
             int withRelevant = 0;
             int kept = 0;
             for (Map.Entry<String, String> query : data.queries().entrySet()) {
                 Map<String, Integer> grades = data.qrels().get(query.getKey());
-                List<Hit> all = search(searcher, query, mode, ThresholdScale.COSINE, SearchRequest.NO_THRESHOLD, candidates, rrfK,
-                        ignoreIdenticalIds);
+                List<Hit> all = unthresholded.get(query.getKey());
                 if (all.stream().anyMatch(h -> relevant(grades, h))) {
                     withRelevant++;
                     if (!search(searcher, query, mode, ThresholdScale.DEFAULT, SearchRequest.DEFAULT_THRESHOLD, candidates, rrfK,
@@ -83,14 +89,16 @@ public final class ThresholdReport {
     }
 
     private static Row row(Searcher searcher, BeirDataset data, Evaluation.Setting mode, ThresholdScale scale, double slider,
-            int candidates, int rrfK, boolean ignoreIdenticalIds) throws IOException {
+            int candidates, int rrfK, boolean ignoreIdenticalIds, Map<String, List<Hit>> unthresholded) throws IOException {
         long kept = 0;
         long relevantKept = 0;
         double recall = 0;
         int noHit = 0;
         for (Map.Entry<String, String> query : data.queries().entrySet()) {
             Map<String, Integer> grades = data.qrels().get(query.getKey());
-            List<Hit> hits = search(searcher, query, mode, scale, slider, candidates, rrfK, ignoreIdenticalIds);
+            List<Hit> hits = mode.mode() == SearchMode.VECTOR
+                    ? kept(unthresholded.get(query.getKey()), scale, slider)
+                    : search(searcher, query, mode, scale, slider, candidates, rrfK, ignoreIdenticalIds);
             long good = hits.stream().filter(h -> relevant(grades, h)).count();
             long judged = grades.values().stream().filter(g -> g > 0).count();
             kept += hits.size();
@@ -101,6 +109,25 @@ public final class ThresholdReport {
         int n = data.queries().size();
         return new Row(mode.label(), scale, slider, n == 0 ? 0 : (double) kept / n, kept == 0 ? Double.NaN : (double) relevantKept / kept,
                 n == 0 ? 0 : recall / n, n == 0 ? 0 : (double) noHit / n);
+    }
+
+    /**
+     * What a thresholded {@code vector} search keeps of the unthresholded one's top hits: the cut
+     * comes before ranking, and ranking is by the cosine the cut is monotone in, so the kept hits are
+     * a prefix of the unthresholded ranking (a document's best unit passes whenever any of its units
+     * does). This is the search API's answer without asking it again; hybrid, whose fusion sees the
+     * cut lists, is asked each time.
+     */
+    static List<Hit> kept(List<Hit> ranking, ThresholdScale scale, double threshold) {
+        List<Hit> kept = new ArrayList<>();
+        for (Hit hit : ranking) {
+            boolean calibrated = scale == ThresholdScale.CALIBRATED && hit.relevance() != null;
+            double value = calibrated ? hit.relevance() : hit.cosine();
+            if (value >= threshold) {
+                kept.add(hit);
+            }
+        }
+        return kept;
     }
 
     private static boolean relevant(Map<String, Integer> grades, Hit hit) {
