@@ -521,9 +521,11 @@ public final class EvalCommand implements Callable<Integer> {
         }
         String described = "questions and headings cut from the exports " + String.join(", ", exports);
         String name = "fit-" + String.join("+", folders.stream().map(f -> f.getFileName().toString()).toList());
-        indexAndSearch(data, name, folders.toString(), progress, null, (index, searchers) ->
-                fitted[0] = CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), data, index.modelId(), index.fingerprint(), described,
-                        candidates));
+        indexAndSearch(data, name, folders.toString(), progress, null, (index, searchers) -> {
+            fitted[0] = CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), data, index.modelId(), index.fingerprint(), described,
+                    candidates);
+            progress.println(CalibrationFit.keepRates(searchers.apply(FusionWeights.DEFAULT), data, fitted[0], candidates));
+        });
         return fitted[0];
     }
 

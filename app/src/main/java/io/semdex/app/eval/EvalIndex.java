@@ -9,7 +9,6 @@ import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
-import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.Splitter;
@@ -108,7 +107,7 @@ public final class EvalIndex {
      * call, since a dynamically quantized model's vectors depend on its batch.
      */
     public static VectorCache vectorCache(Path workDir, EmbedderSpec spec, Embedder model) throws IOException {
-        String batch = model instanceof DjlEmbedder djl ? Integer.toString(djl.batching().maxBatchSize()) : "remote";
+        String batch = model.localCalls().map(calls -> Integer.toString(calls.batching().maxBatchSize())).orElse("remote");
         return VectorCache.open(workDir.resolve("vectors").resolve(spec.text().replaceAll("[^A-Za-z0-9._=-]", "_") + "-b" + batch + ".bin"));
     }
 
