@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * The query is taken out of its document, which stays in the corpus among the others: a query never
  * finds its own words, only the text they introduce, as a user's question finds an answer.
  */
-final class PseudoQueries {
+public final class PseudoQueries {
 
     /** Queries cut at most: enough for a fit, few enough to embed in seconds at build time. */
     static final int MAX_QUERIES = 300;
@@ -58,25 +58,12 @@ final class PseudoQueries {
             if (queries.size() == MAX_QUERIES) {
                 break;
             }
-            String body = doc.body() == null ? "" : doc.body().strip();
-            String title = doc.title() == null ? null : doc.title().strip();
-            String query = null;
-            SourceDocument rest = null;
-            if (title != null && titles.get(title) == 1 && body.length() >= MIN_REST_CHARS && fits(title)) {
-                query = title;
-                rest = with(doc, null, body);
-            } else {
-                Matcher m = FIRST_SENTENCE.matcher(body);
-                if (m.matches() && fits(m.group(1)) && m.group(3).strip().length() >= MIN_REST_CHARS) {
-                    query = m.group(1).strip();
-                    rest = with(doc, title, m.group(3).strip());
-                }
-            }
-            if (query != null) {
+            Cut cut = cut(doc, doc.title() != null && titles.get(doc.title().strip()) == 1);
+            if (cut != null) {
                 String id = "pseudo-" + (queries.size() + 1);
-                queries.put(id, query);
+                queries.put(id, cut.query());
                 qrels.put(id, Map.of(doc.id(), 1));
-                changed.put(doc.id(), rest);
+                changed.put(doc.id(), cut.rest());
             }
         }
         List<SourceDocument> cutCorpus = new ArrayList<>(corpus.size());
@@ -84,6 +71,26 @@ final class PseudoQueries {
             cutCorpus.add(changed.getOrDefault(doc.id(), doc));
         }
         return new BeirDataset(name, cutCorpus, queries, qrels);
+    }
+
+    /** A query cut from a document, and the document without it. */
+    public record Cut(String query, SourceDocument rest) {}
+
+    /**
+     * The query of one document: its title when {@code titleUnique} and the body says enough, else
+     * its first sentence when the rest does; null when neither can be cut.
+     */
+    public static Cut cut(SourceDocument doc, boolean titleUnique) {
+        String body = doc.body() == null ? "" : doc.body().strip();
+        String title = doc.title() == null ? null : doc.title().strip();
+        if (title != null && titleUnique && body.length() >= MIN_REST_CHARS && fits(title)) {
+            return new Cut(title, with(doc, null, body));
+        }
+        Matcher m = FIRST_SENTENCE.matcher(body);
+        if (m.matches() && fits(m.group(1)) && m.group(3).strip().length() >= MIN_REST_CHARS) {
+            return new Cut(m.group(1).strip(), with(doc, title, m.group(3).strip()));
+        }
+        return null;
     }
 
     private static boolean fits(String query) {
