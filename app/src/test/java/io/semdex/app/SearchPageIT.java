@@ -79,7 +79,7 @@ class SearchPageIT {
             SCRIPT_LINE,
             IMG_LINE);
     private static final int ENTRIES = 10;
-    private static final String QUERY = "哪种水果维生素C多";
+    private static final String QUERY = "哪些水果含有大量维生素C";
 
     /** The page's band colors (app.css), as the browser reports computed colors. */
     private static final Map<String, String> BAND_COLORS = Map.of(
