@@ -125,6 +125,11 @@ public final class EvalCommand implements Callable<Integer> {
                     + "documents, as a reindex does) or model (the model's own calibration). Default: ${DEFAULT-VALUE}.")
     CalibrationSource calibrationSource;
 
+    @Option(names = "--exports", paramLabel = "DIR",
+            description = "Instead of DATASET, evaluate on questions and headings cut from the export folders under DIR (may be repeated), "
+                    + "as --fit-calibration cuts them: a judged set from any exports, e.g. ones no default was chosen on.")
+    List<Path> exports;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Where --fit-calibration writes the calibration (JSON).")
     Path out;
 
@@ -214,8 +219,8 @@ public final class EvalCommand implements Callable<Integer> {
             System.out.println(readmeTable(reports));
             return 0;
         }
-        if (dataset == null) {
-            throw new IllegalArgumentException("give a DATASET, or --table for README's whole table");
+        if (dataset == null && (exports == null || exports.isEmpty())) {
+            throw new IllegalArgumentException("give a DATASET (or --exports DIR), or --table for README's whole table");
         }
         Report report = evaluate(System.out);
         System.out.println();
@@ -268,14 +273,22 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     Report evaluate(PrintStream progress) throws IOException {
-        Path dir = resolve(dataset);
-        Path queryDir = queries == null ? dir : resolve(queries);
-        BeirDataset data = BeirDataset.load(dir, queryDir);
+        Path dir;
+        BeirDataset data;
+        if (exports != null && !exports.isEmpty()) {
+            // A set cut from exports as CalibrationSet cuts them: for sets no default was chosen on.
+            List<Path> folders = exports.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+            dir = folders.getFirst();
+            data = CalibrationSet.build(folders);
+        } else {
+            dir = resolve(dataset);
+            data = BeirDataset.load(dir, queries == null ? dir : resolve(queries));
+        }
         if (docs != null) {
             data = data.slice(docs);
         }
         BeirDataset set = data;
-        String indexName = dir.getFileName() + (docs != null ? "-" + docs : "");
+        String indexName = (exports != null && !exports.isEmpty() ? "exports-" : "") + dir.getFileName() + (docs != null ? "-" + docs : "");
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Calibration generationFit = calibrationSource == CalibrationSource.generation ? generationFit(set, indexName, progress) : null;

@@ -27,6 +27,24 @@ class CalibrationSetTest {
     }
 
     @Test
+    void chineseQuestionsAndHeadingsAreQueriesWithoutTheirSectionNumbers() {
+        ParsedDocument page = page("faq/basic-defs.zh-cn.html", "第 1 章 定义和概览",
+                block(List.of("第 1 章 定义和概览", "1.2. 什么是 Debian GNU/Linux？"), null,
+                        "Debian GNU/Linux 是一个由自由软件组成的操作系统，由遍布世界各地的志愿者维护。"),
+                block(List.of("第 1 章 定义和概览", "1.4. 软件包的管理方式"), null, "软件包由 dpkg 安装和删除，由 APT 从软件源下载并自动解决依赖关系，升级整个系统也只需要一条命令。"),
+                block(List.of("第 1 章 定义和概览", "1.5. 概览"), null, "本章给出定义和概览，后面各章详细说明每一个主题的细节。"));
+
+        BeirDataset set = CalibrationSet.of("docs", List.of(page));
+
+        // A question ending in a full-width question mark; a heading of enough characters; "概览" alone says too little.
+        assertThat(set.queries().values()).containsExactly("什么是 Debian GNU/Linux？", "软件包的管理方式");
+        assertThat(CalibrationSet.words("软件包的管理方式")).isGreaterThanOrEqualTo(CalibrationSet.MIN_HEADING_WORDS);
+        assertThat(CalibrationSet.words("概览")).isLessThan(CalibrationSet.MIN_HEADING_WORDS);
+        assertThat(CalibrationSet.unnumbered("2. Special Interest Group Title")).isEqualTo("Special Interest Group Title");
+        assertThat(CalibrationSet.unnumbered("2.1.3 apt-get")).isEqualTo("apt-get");
+    }
+
+    @Test
     void faqEntriesAndAskingHeadingsAreQueriesForTheTextUnderThem() {
         ParsedDocument page = page("wiki/FAQ.md", "FAQ",
                 block(List.of("General"), "Does Hyperledger support smart contracts?", "Yes: every framework runs them, as chaincode or as EVM bytecode."),
