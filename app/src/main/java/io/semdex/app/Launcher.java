@@ -4,12 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Facts about how this process was launched. */
-final class Launcher {
+public final class Launcher {
 
     private Launcher() {}
 
     /** The installation directory: {@code semdex.home} from the launcher script, else the working directory. */
-    static Path home() {
+    public static Path home() {
         return Path.of(System.getProperty("semdex.home", ".")).toAbsolutePath().normalize();
     }
 
@@ -18,7 +18,7 @@ final class Launcher {
      * launcher ({@code SEMDEX_SHARED_DATA}; a source checkout's {@code ../shared/data}), else
      * {@code ../shared/data} beside the installation.
      */
-    static Path sharedData() {
+    public static Path sharedData() {
         String shared = System.getProperty("semdex.shared.data");
         return (shared != null ? Path.of(shared) : home().resolve("../shared/data")).toAbsolutePath().normalize();
     }

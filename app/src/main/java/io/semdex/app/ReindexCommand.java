@@ -1,5 +1,6 @@
 package io.semdex.app;
 
+import io.semdex.app.eval.GenerationCalibrator;
 import io.semdex.core.DirectoryTree;
 import io.semdex.core.Generation;
 import io.semdex.core.GenerationCounts;
@@ -28,8 +29,8 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -221,6 +222,7 @@ final class ReindexCommand implements Callable<Integer> {
             err.flush();
             return built.documents() == 0 ? EXIT_EMPTY : EXIT_SHRINK;
         }
+        out.println(GenerationCalibrator.calibrate(generation));
         if (switchNow) {
             layout.switchTo(generation);
             List<Generation> removed = layout.prune(keep);

@@ -1,5 +1,7 @@
 package io.semdex.app;
 
+import io.semdex.app.bench.BenchCommand;
+import io.semdex.app.eval.EvalCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -401,6 +402,11 @@ public final class DjlEmbedder implements Embedder {
     /** The batching this embedder packs model calls with. */
     public Batching batching() {
         return batching;
+    }
+
+    @Override
+    public Optional<LocalCalls> localCalls() {
+        return Optional.of(new LocalCalls(batching, workers(), lastLayerPruned));
     }
 
     @Override

@@ -2,26 +2,28 @@ package io.semdex.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.semdex.core.Band;
+import io.semdex.core.Calibration;
 import io.semdex.core.ContentHash;
-import io.semdex.core.IndexFields;
 import io.semdex.core.DocumentJson;
+import io.semdex.core.IndexFields;
 import io.semdex.core.InvalidDocumentException;
 import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
 import io.semdex.embed.EmbedderInfo;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.TermQuery;
 import org.eclipse.jetty.http.HttpFields;
@@ -299,6 +301,32 @@ final class HttpApi implements AutoCloseable {
         send(exchange, status, Map.of("error", error));
     }
 
+    /** {@code threshold_scale} of a search: calibrated unless asked otherwise. */
+    private static ThresholdScale thresholdScale(Map<String, List<String>> params) {
+        return params.containsKey("threshold_scale") ? ThresholdScale.parse(single(params, "threshold_scale")) : ThresholdScale.DEFAULT;
+    }
+
+    /** The live generation's calibration as {@code /api/status} shows it: what it holds for, never its knots. */
+    private static Map<String, Object> calibration(Calibration calibration) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("calibrated", calibration != null);
+        if (calibration != null) {
+            body.put("model", calibration.model());
+            body.put("fingerprint", calibration.fingerprint());
+            body.put("version", calibration.version());
+            body.put("fittedOn", calibration.fittedOn());
+            body.put("knots", calibration.cosines().length);
+            body.put("cosineAtDefaultThreshold", finite(calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD)));
+            body.put("cosineAtBands", Map.of("strong", finite(calibration.cosineAt(Band.STRONG_FROM)),
+                    "related", finite(calibration.cosineAt(Band.RELATED_FROM))));
+        }
+        return body;
+    }
+
+    private static Double finite(double cosine) {
+        return Double.isInfinite(cosine) ? (cosine > 0 ? null : -1.0) : cosine;
+    }
+
     /** What the service serves and how fresh its index is: the page's status line reads this. */
     private Map<String, Object> status() {
         IndexStatus.Stats stats = indexStatus.stats();
@@ -309,7 +337,8 @@ final class HttpApi implements AutoCloseable {
         body.put("engine", model.engine());
         body.put("device", model.device());
         body.put("dimensions", model.dimensions());
-        body.put("bands", Map.of("strong", model.bands().strong(), "related", model.bands().related()));
+        body.put("bands", Map.of("strong", Band.STRONG_FROM, "related", Band.RELATED_FROM));
+        body.put("calibration", calibration(stats.calibration()));
         body.put("ready", index.problem().isEmpty());
         body.put("problem", index.problem().orElse(null));
         body.put("generation", stats.generation());
@@ -324,6 +353,7 @@ final class HttpApi implements AutoCloseable {
         body.put("modes", java.util.Arrays.stream(SearchMode.values()).map(SearchMode::label).toList());
         body.put("defaultMode", SearchMode.DEFAULT.label());
         body.put("defaultThreshold", SearchRequest.DEFAULT_THRESHOLD);
+        body.put("defaultThresholdScale", ThresholdScale.DEFAULT.label());
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("maxK", SearchRequest.MAX_K);
         limits.put("maxQueryChars", SearchRequest.MAX_QUERY_CHARS);
@@ -405,7 +435,7 @@ final class HttpApi implements AutoCloseable {
 
     /** Parameters of {@code /api/search}; only {@code filter} may be given more than once. */
     static final List<String> SEARCH_PARAMS =
-            List.of("q", "k", "offset", "threshold", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates", "highlight");
+            List.of("q", "k", "offset", "threshold", "threshold_scale", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates", "highlight");
 
     private Object search(Exchange exchange, String method) throws IOException {
         Map<String, List<String>> params = searchParams(exchange, method, access.maxBodyBytes());
@@ -414,7 +444,9 @@ final class HttpApi implements AutoCloseable {
             SearchRequest.Builder builder = SearchRequest.builder(single(params, "q"))
                     .k(intParam(params, "k", SearchRequest.DEFAULT_K))
                     .offset(intParam(params, "offset", 0))
-                    .threshold(doubleParam(params, "threshold", SearchRequest.DEFAULT_THRESHOLD))
+                    .thresholdScale(thresholdScale(params))
+                    .threshold(doubleParam(params, "threshold", thresholdScale(params) == ThresholdScale.COSINE
+                            ? SearchRequest.DEFAULT_COSINE_THRESHOLD : SearchRequest.DEFAULT_THRESHOLD))
                     .mode(params.containsKey("mode") ? SearchMode.parse(single(params, "mode")) : SearchMode.DEFAULT)
                     .fusion(params.containsKey("fusion") ? Fusion.parse(single(params, "fusion")) : SearchRequest.DEFAULT_FUSION)
                     .rrfK(intParam(params, "rrf_k", SearchRequest.DEFAULT_RRF_K))

@@ -3,7 +3,6 @@ package io.semdex.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.semdex.core.Band;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
 import io.semdex.embed.EmbedderSpec;
@@ -464,7 +463,7 @@ class QueryBatcherTest {
 
         @Override
         public EmbedderInfo info() {
-            return new EmbedderInfo("held-model", 1, "test", "cpu", 512, Band.Cutoffs.DEFAULT, 1);
+            return new EmbedderInfo("held-model", 1, "test", "cpu", 512, 1);
         }
 
         @Override
