@@ -77,6 +77,7 @@ public final class EmbeddedStack implements AutoCloseable {
             return t;
         });
         handoffs.scheduleWithFixedDelay(this::adoptReadyGeneration, 1, 1, TimeUnit.SECONDS);
+        handoffs.schedule(this::removeSupersededCheckpoints, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -118,7 +119,6 @@ public final class EmbeddedStack implements AutoCloseable {
             var resumeFrom = Checkpoints.latest(checkpoints);
             resumeFrom.ifPresent(cp -> {
                 flink.set(StateRecoveryOptions.SAVEPOINT_PATH, cp.toString());
-                Checkpoints.removeAllBut(checkpoints, cp);
                 LOG.info("Resuming from checkpoint {}", cp);
             });
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(jobConfig.parallelism(), flink);
@@ -253,6 +253,25 @@ public final class EmbeddedStack implements AutoCloseable {
             behind += Math.max(0, end.getValue().offset() - position);
         }
         return behind;
+    }
+
+    /**
+     * Each stop or restart leaves a job's folder of checkpoints behind. They are removed once the
+     * running job has completed a checkpoint of its own, not before: until then, the one it resumed
+     * from is what the next start needs if this job fails first.
+     */
+    private void removeSupersededCheckpoints() {
+        try {
+            if (Checkpoints.removeSupersededBy(checkpoints, job.getJobID().toHexString())) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not remove earlier jobs' checkpoints in {}: {}", checkpoints, e.getMessage());
+            return;
+        }
+        if (!handoffs.isShutdown()) {
+            handoffs.schedule(this::removeSupersededCheckpoints, 1, TimeUnit.SECONDS);
+        }
     }
 
     /** An old job's retained checkpoints point into the old generation: a later start must not resume from them. */

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -56,12 +55,10 @@ public record Handoff(String topic, Map<Integer, Long> offsets) {
         }
     }
 
-    /** Marks {@code generation} ready, atomically. */
+    /** Marks {@code generation} ready, atomically and durably ({@link DurableFiles}). */
     public void write(Generation generation) {
-        Path tmp = generation.dir().resolve(FILE + ".tmp");
         try {
-            Json.MAPPER.writeValue(tmp.toFile(), this);
-            Files.move(tmp, generation.dir().resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.replace(generation.dir().resolve(FILE), Json.MAPPER.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark " + generation.name() + " ready", e);
         }

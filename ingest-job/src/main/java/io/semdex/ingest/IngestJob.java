@@ -99,7 +99,7 @@ public final class IngestJob {
             case ReindexSource.Export e -> "export:" + e.path();
         };
         IndexOptions options = config.indexOptions().withForceMerge(true);
-        Generation generation = layout.create(layout.latestNumber() + 1, manifest(config, described, options));
+        Generation generation = layout.createNext(manifest(config, described, options));
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         DataStream<KafkaRecord> records = switch (source) {
             case ReindexSource.Topic t -> {
