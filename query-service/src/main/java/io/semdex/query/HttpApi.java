@@ -45,9 +45,11 @@ import org.slf4j.LoggerFactory;
  * The JSON-over-HTTP API and the search page. Every failure the client can fix is a 4xx with
  * {@code {"error": …}} saying what to change; anything else is a 500 with no internals in the body.
  *
- * <p>Each request passes the {@link AccessPolicy} before it is answered, in this order: CORS
- * (preflights answered here; other origins get no CORS headers, so browsers keep their pages out),
- * the per-client rate limit (429 with {@code Retry-After}), the API key (401), the body size (413).
+ * <p>Each request passes the {@link AccessPolicy} before it is answered, in this order: the
+ * {@code Host} it names ({@link BrowserGuard}, 403), CORS (preflights answered here; other origins
+ * get no CORS headers, so browsers keep their pages out), the per-client rate limit (429 with
+ * {@code Retry-After}), the API key (401), for writes a JSON content type (415) and an allowed
+ * {@code Origin} (403), the body size (413).
  */
 final class HttpApi implements AutoCloseable {
 
@@ -73,6 +75,7 @@ final class HttpApi implements AutoCloseable {
     private final OpenAiEmbeddingsApi openAi;
     private final AccessPolicy access;
     private final RateLimiter rateLimiter;
+    private final BrowserGuard browserGuard;
     private final Metrics metrics;
     private final IndexStatus indexStatus;
     private final DeadLetters deadLetters;
@@ -96,6 +99,7 @@ final class HttpApi implements AutoCloseable {
         this.openAi = openAi;
         this.access = access;
         this.rateLimiter = access.requestsPerSecond() > 0 ? new RateLimiter(access.requestsPerSecond(), access.burst(), System::nanoTime) : null;
+        this.browserGuard = new BrowserGuard(host, access);
         this.metrics = metrics;
         this.indexStatus = new IndexStatus(index);
         this.deadLetters = deadLetters;
@@ -212,6 +216,7 @@ final class HttpApi implements AutoCloseable {
      */
     private boolean admit(Exchange exchange, String path, String method) {
         HttpFields headers = exchange.request.getHeaders();
+        browserGuard.checkHost(headers.get(HttpHeader.HOST));
         String origin = headers.get(HttpHeader.ORIGIN);
         boolean allowedOrigin = access.allowsOrigin(origin);
         if (allowedOrigin) {
@@ -248,6 +253,9 @@ final class HttpApi implements AutoCloseable {
                         ? "this endpoint needs the API key: send 'Authorization: Bearer KEY' or '" + ApiKeys.HEADER + ": KEY'"
                         : "the API key is not valid");
             }
+        }
+        if (AccessPolicy.isWrite(method, path) && method.equals("POST")) { // other methods are preflighted, and refused below
+            browserGuard.checkWrite(headers.get(HttpHeader.CONTENT_TYPE), origin, headers.get(HttpHeader.HOST));
         }
         long declared = exchange.request.getLength();
         if (declared > access.maxBodyBytes()) {

@@ -187,6 +187,45 @@ class HttpApiHardeningTest {
     }
 
     @Test
+    void writesABrowserPageCouldForgeAreRefusedAndTheServersOwnPagesAndAllowedOriginsGetThrough() throws Exception {
+        int port = writesGuarded.address().getPort();
+        String doc = "{\"id\": \"forged\", \"body\": \"Written by another site.\"}";
+        // A cross-site form or fetch with text/plain needs no preflight: refused before the key is even looked at.
+        HttpResponse<String> plain = RawHttp.send(port, "POST", "/api/documents", doc, "Content-Type", "text/plain",
+                "Origin", "http://evil.example", "X-API-Key", KEY);
+        assertThat(plain.statusCode()).isEqualTo(415);
+        assertThat(error(plain)).contains("Content-Type: application/json", "text/plain");
+        HttpResponse<String> none = RawHttp.send(port, "POST", "/api/documents", doc, "X-API-Key", KEY);
+        assertThat(none.statusCode()).isEqualTo(415);
+        HttpResponse<String> foreign = RawHttp.send(port, "POST", "/api/documents", doc, "Content-Type", "application/json",
+                "Origin", "http://evil.example", "X-API-Key", KEY);
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(error(foreign)).contains("origin http://evil.example may not write here", ORIGIN);
+        HttpResponse<String> opaque = RawHttp.send(port, "POST", "/api/documents", doc, "Content-Type", "application/json",
+                "Origin", "null", "X-API-Key", KEY);
+        assertThat(opaque.statusCode()).isEqualTo(403);
+
+        // A DNS-rebinding page reaches the loopback server under its own name: refused, reads too.
+        HttpResponse<String> rebound = RawHttp.send(port, "POST", "/api/documents", doc, "Host", "attacker.example:" + port,
+                "Content-Type", "application/json", "X-API-Key", KEY);
+        assertThat(rebound.statusCode()).isEqualTo(403);
+        assertThat(error(rebound)).contains("Host 'attacker.example:" + port + "' is not a name of this server", "127.0.0.1",
+                "localhost", "--allowed-host");
+        assertThat(RawHttp.send(port, "GET", "/api/search?q=a&mode=keyword", null, "Host", "attacker.example").statusCode()).isEqualTo(403);
+
+        // The server's own page (same origin, under any of its names), an allowed origin, or no Origin at all: on to the endpoint
+        // (503: this server has no Kafka).
+        for (String[] headers : new String[][] {{"Origin", "http://127.0.0.1:" + port}, {"Origin", "http://localhost:" + port,
+                "Host", "localhost:" + port}, {"Origin", ORIGIN}, {}}) {
+            List<String> all = new java.util.ArrayList<>(List.of(headers));
+            all.addAll(List.of("Content-Type", "application/json; charset=utf-8", "X-API-Key", KEY));
+            HttpResponse<String> accepted = RawHttp.send(port, "POST", "/api/documents", doc, all.toArray(String[]::new));
+            assertThat(accepted.statusCode()).as(String.join(" ", headers)).isEqualTo(503);
+        }
+        assertThat(RawHttp.send(port, "GET", "/api/search?q=a&mode=keyword", null, "Host", "[::1]:" + port).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void corsAnswersOnlyTheConfiguredOrigin() throws Exception {
         HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(uri(writesGuarded, "/api/search"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", ORIGIN)
