@@ -75,6 +75,7 @@ final class HttpApi implements AutoCloseable {
     private final OpenAiEmbeddingsApi openAi;
     private final AccessPolicy access;
     private final RateLimiter rateLimiter;
+    private final ClientKey clientKey;
     private final BrowserGuard browserGuard;
     private final Metrics metrics;
     private final IndexStatus indexStatus;
@@ -99,6 +100,7 @@ final class HttpApi implements AutoCloseable {
         this.openAi = openAi;
         this.access = access;
         this.rateLimiter = access.requestsPerSecond() > 0 ? new RateLimiter(access.requestsPerSecond(), access.burst(), System::nanoTime) : null;
+        this.clientKey = new ClientKey(access.trustedProxies());
         this.browserGuard = new BrowserGuard(host, access);
         this.metrics = metrics;
         this.indexStatus = new IndexStatus(index);
@@ -167,11 +169,23 @@ final class HttpApi implements AutoCloseable {
         boolean openAiPath = openAi.handles(path);
         try {
             try {
-                if (!admit(exchange, path, method)) {
+                try {
+                    if (!admit(exchange, path, method)) {
+                        return;
+                    }
+                } catch (ApiException e) {
+                    // Refused before the body is read, and it is not read now: Jetty reads at most a little of what has
+                    // arrived and closes the connection. Only a client that may write, but sent too much, gets its body drained.
+                    if (e.status == 413) {
+                        drainBody(exchange);
+                    } else if (exchange.request.getLength() != 0) {
+                        exchange.response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                    }
+                    sendError(exchange, openAiPath, e.status, e.getMessage());
                     return;
                 }
                 if (openAiPath) { // /v1/*: OpenAI-compatible, with OpenAI's error shape
-                    openAi.handle(exchange.request, exchange.response, exchange.callback);
+                    openAi.handle(exchange.request, exchange.response, exchange.callback, access.maxBodyBytes());
                     metrics.answered(path, exchange.response.getStatus());
                     return;
                 }
@@ -238,7 +252,8 @@ final class HttpApi implements AutoCloseable {
             return false;
         }
         if (rateLimiter != null && !path.equals("/health")) {
-            long retryAfter = rateLimiter.acquire(Request.getRemoteAddr(exchange.request));
+            long retryAfter = rateLimiter.acquire(clientKey.of(Request.getRemoteAddr(exchange.request),
+                    headers.getValuesList(HttpHeader.X_FORWARDED_FOR)));
             if (retryAfter > 0) {
                 exchange.response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfter));
                 throw new ApiException(429, "too many requests from this client: at most " + BigDecimal.valueOf(access.requestsPerSecond()).stripTrailingZeros().toPlainString()
@@ -265,9 +280,9 @@ final class HttpApi implements AutoCloseable {
     }
 
     /**
-     * Before an error: reads and drops what is left of the request body (a refused body, or one
-     * never read because the request was refused first), so that a client still sending it reads
-     * the answer instead of a reset connection. A body over {@link #DRAIN_LIMIT_BYTES} is not read;
+     * Before an error: reads and drops what is left of the request body (a body too large, or one
+     * read only in part), so that a client still sending it reads the answer instead of a reset
+     * connection. A body over {@link #DRAIN_LIMIT_BYTES} is not read;
      * the connection is closed after the answer instead.
      */
     private static void drainBody(Exchange exchange) {

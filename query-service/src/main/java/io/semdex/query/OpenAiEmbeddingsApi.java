@@ -97,7 +97,8 @@ final class OpenAiEmbeddingsApi {
         }
     }
 
-    void handle(Request request, Response response, Callback callback) {
+    /** @param maxBodyBytes the largest body read; a larger one is refused with 413 */
+    void handle(Request request, Response response, Callback callback, int maxBodyBytes) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         // The snapshot holds the model open until the answer is made, even when a switch retires it meanwhile.
@@ -106,7 +107,7 @@ final class OpenAiEmbeddingsApi {
             Object body;
             if (path.equals("/v1/embeddings")) {
                 requireMethod(method, "POST", path);
-                body = embeddings(embedder, readJson(request));
+                body = embeddings(embedder, readJson(request, maxBodyBytes));
             } else if (path.equals("/v1/models")) {
                 requireMethod(method, "GET", path);
                 body = Map.of("object", "list", "data", List.of(model(embedder)));
@@ -336,17 +337,17 @@ final class OpenAiEmbeddingsApi {
         return Base64.getEncoder().encodeToString(bytes.array());
     }
 
-    private static JsonNode readJson(Request request) throws IOException {
+    private static JsonNode readJson(Request request, int maxBodyBytes) throws IOException {
         long declared = request.getLength();
-        if (declared > HttpApi.MAX_BODY_BYTES) {
-            throw new OpenAiError(413, "The request body is " + declared + " bytes; the limit is " + HttpApi.MAX_BODY_BYTES + ".", null, null);
+        if (declared > maxBodyBytes) {
+            throw new OpenAiError(413, "The request body is " + declared + " bytes; the limit is " + maxBodyBytes + ".", null, null);
         }
         byte[] bytes;
         try (InputStream in = Content.Source.asInputStream(request)) {
-            bytes = in.readNBytes(HttpApi.MAX_BODY_BYTES + 1);
+            bytes = in.readNBytes(maxBodyBytes + 1);
         }
-        if (bytes.length > HttpApi.MAX_BODY_BYTES) {
-            throw new OpenAiError(413, "The request body is larger than " + HttpApi.MAX_BODY_BYTES + " bytes.", null, null);
+        if (bytes.length > maxBodyBytes) {
+            throw new OpenAiError(413, "The request body is larger than " + maxBodyBytes + " bytes.", null, null);
         }
         if (bytes.length == 0) {
             throw new OpenAiError(400, "The request body is empty; send JSON.", null, null);

@@ -145,6 +145,38 @@ class HttpApiHardeningTest {
     }
 
     @Test
+    void theEmbeddingsEndpointHoldsToTheConfiguredBodyLimitEvenWithoutAContentLength() throws Exception {
+        byte[] big = ("{\"model\": \"bge-small-zh-v1.5\", \"input\": \"" + "a".repeat(BODY_LIMIT) + "\"}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(uri(writesGuarded, "/v1/embeddings"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).isEqualTo(413);
+        assertThat(Json.MAPPER.readTree(chunked.body()).at("/error/message").asText()).contains("larger than " + BODY_LIMIT);
+    }
+
+    @Test
+    void aRefusedRequestIsAnsweredWithoutWaitingForItsBody() throws Exception {
+        // 32 MiB declared, 1 KiB sent: a server that read the body before refusing would never answer.
+        HttpResponse<String> noKey = RawHttp.sendPartBody(writesGuarded.address().getPort(), "POST", "/api/documents", 32L << 20, 1024, 10,
+                "Content-Type", "application/json");
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(noKey.headers().firstValue("Connection")).hasValue("close");
+        HttpApi limited = new HttpApi("127.0.0.1", 0, new Searcher(index, embedder), index, null, new OpenAiEmbeddingsApi(embedder),
+                AccessPolicy.DEFAULT.withRateLimit(0.001, 1), new Metrics(), null);
+        try {
+            assertThat(http.send(HttpRequest.newBuilder(uri(limited, "/api/status")).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> overLimit = RawHttp.sendPartBody(limited.address().getPort(), "POST", "/v1/embeddings", 32L << 20, 1024,
+                    10, "Content-Type", "application/json");
+            assertThat(overLimit.statusCode()).isEqualTo(429);
+            assertThat(overLimit.headers().firstValue("Connection")).hasValue("close");
+        } finally {
+            limited.close();
+        }
+    }
+
+    @Test
     void writesNeedTheKeyAndReadsDoNotUnlessConfigured() throws Exception {
         byte[] doc = "{\"id\": \"d1\", \"body\": \"text\"}".getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> none = post("/api/documents", doc);

@@ -53,6 +53,27 @@ final class RawHttp {
         }
     }
 
+    /**
+     * Declares a body of {@code declared} bytes but sends only {@code sent} of them, then reads the
+     * answer, waiting at most {@code seconds}: a server that reads the body before it answers never answers.
+     */
+    static HttpResponse<String> sendPartBody(int port, String method, String path, long declared, int sent, int seconds,
+            String... headers) throws IOException {
+        StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        head.append("Content-Length: ").append(declared).append("\r\n\r\n");
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(seconds * 1000);
+            OutputStream out = socket.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(new byte[sent]);
+            out.flush();
+            return parse(socket.getInputStream(), URI.create("http://127.0.0.1:" + port + path));
+        }
+    }
+
     private static HttpResponse<String> parse(InputStream in, URI uri) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         in.transferTo(all);
