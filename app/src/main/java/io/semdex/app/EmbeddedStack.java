@@ -7,6 +7,7 @@ import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.ingest.DocumentTopics;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.query.AccessPolicy;
@@ -103,7 +104,11 @@ public final class EmbeddedStack implements AutoCloseable {
                     .withModelPreset(options.modelPreset())
                     .withParallelism(options.parallelism())
                     .withCheckpointInterval(options.checkpointInterval()));
-            kafka.createTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism()), jobConfig.deadLetterTopic(), 1));
+            for (String changed : kafka.createDocumentTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism())))) {
+                LOG.warn("{}: made it a compacted log keyed by document id, so that it keeps every live document", changed);
+            }
+            kafka.createTopics(Map.of(jobConfig.deadLetterTopic(), 1));
+            DocumentTopics.requireDurable(kafka.bootstrapServers(), List.of(jobConfig.topic()), false);
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
