@@ -55,12 +55,23 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Configuration flink;
     private final Path checkpoints;
     private final ScheduledExecutorService handoffs;
+    /*
+     * The steps of a stop and their limits, within one StopBudget (25 s): each step also leaves what
+     * the steps after it need, so a step that overruns shortens only those that can wait less.
+     */
     /** How long a stop waits for the job to read what Kafka holds before it takes the savepoint. */
-    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(8);
+    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(5);
     /** How long the savepoint may take before the job is cancelled instead (its last checkpoint then counts). */
-    private static final Duration SAVEPOINT_PATIENCE = Duration.ofSeconds(12);
+    private static final Duration SAVEPOINT_PATIENCE = Duration.ofSeconds(10);
+    /** How long a cancel may take (after a failed savepoint, or of a catch-up job a stop interrupts). */
+    private static final Duration CANCEL_PATIENCE = Duration.ofSeconds(5);
+    /** How long the query service may finish the requests it is answering. */
+    private static final Duration HTTP_PATIENCE = Duration.ofSeconds(3);
+    /** Kept for the broker's shutdown, the last step. */
+    private static final Duration KAFKA_PATIENCE = Duration.ofSeconds(2);
 
     private volatile JobClient job;
+    private volatile boolean stopped;
     /** The generation the running job took over from a reindex; null while the first job runs. */
     private volatile Generation adopted;
 
@@ -137,7 +148,7 @@ public final class EmbeddedStack implements AutoCloseable {
             return new EmbeddedStack(kafka, job, service, jobConfig, flink, checkpoints);
         } catch (Exception | Error e) {
             if (job != null) {
-                cancel(job);
+                cancel(job, CANCEL_PATIENCE);
             }
             kafka.close();
             throw e;
@@ -223,7 +234,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 Thread.sleep(250);
             }
         } catch (Exception e) {
-            cancel(catchUp); // a stop while catching up: the generation stays READY for the next start
+            cancel(catchUp, CANCEL_PATIENCE); // a stop while catching up: the generation stays READY for the next start
             throw e;
         }
         layout.switchTo(generation);
@@ -231,7 +242,7 @@ public final class EmbeddedStack implements AutoCloseable {
         job = catchUp;
         jobConfig = next;
         adopted = generation;
-        cancel(old);
+        cancel(old, Duration.ofSeconds(30));
         deleteCheckpoints(old);
         List<Generation> removed = layout.prune(2);
         LOG.info("Switched to {} after {} ms of catch-up; removed {}", generation.name(), (System.nanoTime() - start) / 1_000_000,
@@ -290,34 +301,67 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /**
-     * Stops in order, within about 30 s: documents are refused (503) from the first moment; the job
-     * reads what Kafka holds (up to {@link #CATCH_UP_PATIENCE}) and stops with a savepoint, whose
-     * completion publishes every shard, so the index holds everything it has read and the next start
-     * resumes right after it; then the query service lets its searches finish and closes, and the
-     * broker shuts down. What the job had not read yet stays in Kafka for the next start.
+     * Stops in order, within {@link StopBudget#DEFAULT}: documents are refused (503) from the first
+     * moment; the job reads what Kafka holds (up to {@link #CATCH_UP_PATIENCE}) and stops with a
+     * savepoint (up to {@link #SAVEPOINT_PATIENCE}, else it is cancelled and its last checkpoint
+     * counts), whose completion publishes every shard, so the index holds everything it has read and
+     * the next start resumes right after it; then the query service lets its searches finish and
+     * closes, and the broker shuts down. What the job had not read yet stays in Kafka for the next start.
      */
     @Override
     public void close() {
+        stop(StopBudget.start(StopBudget.DEFAULT));
+    }
+
+    /** As {@link #close()}, within what is left of {@code budget} (started when the stop was asked for). */
+    void stop(StopBudget budget) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         long start = System.nanoTime();
         LOG.info("Stopping: documents are refused from now on; searches go on until the index is final");
         service.stopAccepting();
-        handoffs.shutdownNow();
-        synchronized (this) {
-            stopJob(job);
+        handoffs.shutdownNow(); // a catch-up in progress is cancelled; its generation stays READY for the next start
+        try {
+            handoffs.awaitTermination(budget.step(CANCEL_PATIENCE, SAVEPOINT_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE)).toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        service.close();
+        synchronized (this) {
+            stopJob(job, budget);
+        }
+        service.close(budget.step(HTTP_PATIENCE, KAFKA_PATIENCE));
         LOG.info("Query service stopped; shutting down the Kafka broker");
-        kafka.close();
+        closeKafka(budget.remaining());
         LOG.info("Stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Shuts the broker down, waiting at most {@code patience}: its log recovers at the next start if it is cut short. */
+    private void closeKafka(Duration patience) {
+        Thread shutdown = new Thread(kafka::close, "semdex-kafka-shutdown");
+        shutdown.setDaemon(true);
+        shutdown.start();
+        try {
+            shutdown.join(Math.max(1, patience.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (shutdown.isAlive()) {
+            LOG.warn("The Kafka broker did not shut down within {} ms; going on (its log recovers at the next start)", patience.toMillis());
+        }
+    }
+
     /** Lets the job catch up with the topic for a moment, then stops it with a savepoint (or, failing that, cancels it). */
-    private void stopJob(JobClient job) {
+    private void stopJob(JobClient job, StopBudget budget) {
         long start = System.nanoTime();
         String group = currentGroup();
         long behind = -1;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            long deadline = start + CATCH_UP_PATIENCE.toNanos();
+        Duration catchUp = budget.step(CATCH_UP_PATIENCE, SAVEPOINT_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.max(1000, catchUp.toMillis())))) {
+            long deadline = start + catchUp.toNanos();
             while ((behind = recordsBehind(admin, group, Map.of())) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
@@ -331,14 +375,15 @@ public final class EmbeddedStack implements AutoCloseable {
                     behind < 0 ? "an unknown number of" : behind, (System.nanoTime() - start) / 1_000_000);
         }
         Path target = checkpoints.resolve(job.getJobID().toHexString());
+        Duration savepoint = budget.step(SAVEPOINT_PATIENCE, CANCEL_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE));
         try {
-            String savepoint = job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL)
-                    .get(SAVEPOINT_PATIENCE.toSeconds(), TimeUnit.SECONDS);
-            LOG.info("Flink job stopped with savepoint {} in {} ms", savepoint, (System.nanoTime() - start) / 1_000_000);
+            String path = job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(Math.max(1, savepoint.toMillis()), TimeUnit.MILLISECONDS);
+            LOG.info("Flink job stopped with savepoint {} in {} ms", path, (System.nanoTime() - start) / 1_000_000);
         } catch (Exception e) {
-            LOG.warn("Stopping the Flink job with a savepoint failed ({}); cancelling it: the next start resumes from its last"
-                    + " checkpoint", e.getMessage());
-            cancel(job);
+            LOG.warn("Stopping the Flink job with a savepoint failed within {} ms ({}); cancelling it: the next start resumes from its"
+                    + " last checkpoint", savepoint.toMillis(), e.getMessage());
+            cancel(job, budget.step(CANCEL_PATIENCE, HTTP_PATIENCE.plus(KAFKA_PATIENCE)));
         }
     }
 
@@ -348,11 +393,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return generation == null ? jobConfig.groupId() : jobConfig.groupId() + "-" + generation.name();
     }
 
-    private static void cancel(JobClient job) {
+    private static void cancel(JobClient job, Duration patience) {
         try {
-            job.cancel().get(30, TimeUnit.SECONDS);
+            job.cancel().get(Math.max(1, patience.toMillis()), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.warn("Cancelling the Flink job did not finish cleanly: {}", e.getMessage());
+            LOG.warn("Cancelling the Flink job did not finish cleanly within {} ms: {}", patience.toMillis(), e.getMessage());
         }
     }
 }
