@@ -6,7 +6,10 @@ import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.embed.EmbedOperator;
+import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.SharedEmbedders;
+import io.semdex.embed.Slot;
 import io.semdex.ingest.DocumentTopics;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
@@ -33,6 +36,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -204,6 +208,10 @@ public final class EmbeddedStack implements AutoCloseable {
      * streaming job replays the topic into it from the offsets the reindex started at; once that
      * job's committed offsets reach the end of the topic, CURRENT switches to it, and the old job
      * stops. The query service moves over on its next refresh, with no failed request.
+     *
+     * <p>A hand-over that cannot finish (the new model does not open, the catch-up job ends or makes
+     * no progress for {@link #CATCH_UP_STALL}) is given up: the generation is marked FAILED with the
+     * reason ({@code /api/status} shows it, the log says it), and the live generation and its job go on.
      */
     private synchronized void adoptReadyGeneration() {
         try {
@@ -212,46 +220,109 @@ public final class EmbeddedStack implements AutoCloseable {
             if (ready.isPresent()) {
                 adopt(layout, ready.get().generation(), ready.get().handoff());
             }
+        } catch (InterruptedException e) {
+            LOG.info("Stopped while taking over a reindexed generation; it stays READY for the next start");
         } catch (Exception e) {
             LOG.error("Taking over a reindexed generation failed; the live generation stays: {}", e.getMessage(), e);
         }
     }
 
+    /** How long a catch-up job may make no progress before its hand-over is given up. */
+    static final Duration CATCH_UP_STALL = Duration.ofMinutes(2);
+
     private void adopt(IndexLayout layout, Generation generation, Handoff handoff) throws Exception {
         long start = System.nanoTime();
-        // The new generation may have another model, dimension count and shard count: its manifest says which.
-        IngestJobConfig next = jobConfig.following(Manifest.read(generation.manifestFile()));
-        LOG.info("{} is ready: replaying {} from {} into it before switching (model {}, {} shards)", generation.name(), jobConfig.topic(),
-                handoff.offsets(), next.modelPreset(), next.parallelism());
-        Configuration settings = new Configuration(flink);
-        settings.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, next.parallelism()));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(next.parallelism(), settings);
-        IngestJob.buildCatchUp(env, next, generation, handoff);
-        JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
-        String group = jobConfig.groupId() + "-" + generation.name();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            while (!caughtUp(admin, group, handoff.offsets())) {
-                Thread.sleep(250);
-            }
-        } catch (Exception e) {
-            cancel(catchUp, CANCEL_PATIENCE); // a stop while catching up: the generation stays READY for the next start
-            throw e;
+        IngestJobConfig next;
+        Embedder model;
+        try {
+            // The new generation may have another model, dimension count and shard count: its manifest says which.
+            next = jobConfig.following(Manifest.read(generation.manifestFile()));
+            // Opened first, here: the catch-up job's tasks and the query service share this instance (one JVM), and a model that
+            // cannot be opened fails the hand-over now, not in a job that would restart for ever.
+            model = SharedEmbedders.acquire(EmbedderSpec.parse(next.modelPreset()), Slot.SINGLE);
+        } catch (RuntimeException e) {
+            giveUp(generation, "its model cannot be opened: " + e.getMessage());
+            return;
         }
-        layout.switchTo(generation);
-        JobClient old = job;
-        job = catchUp;
-        jobConfig = next;
-        adopted = generation;
-        cancel(old, Duration.ofSeconds(30));
-        deleteCheckpoints(old);
+        try (model) {
+            LOG.info("{} is ready: replaying {} from {} into it before switching (model {}, {} shards)", generation.name(),
+                    jobConfig.topic(), handoff.offsets(), next.modelPreset(), next.parallelism());
+            Configuration settings = new Configuration(flink);
+            settings.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, next.parallelism()));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(next.parallelism(), settings);
+            IngestJob.buildCatchUp(env, next, generation, handoff);
+            JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
+            String group = jobConfig.groupId() + "-" + generation.name();
+            String stuck;
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                stuck = awaitCatchUp(admin, catchUp, group, handoff.offsets());
+            } catch (Exception e) {
+                cancel(catchUp, CANCEL_PATIENCE); // a stop while catching up: the generation stays READY for the next start
+                throw e;
+            }
+            if (stuck != null) {
+                cancel(catchUp, CANCEL_PATIENCE);
+                giveUp(generation, stuck);
+                return;
+            }
+            layout.switchTo(generation);
+            JobClient old = job;
+            job = catchUp;
+            jobConfig = next;
+            adopted = generation;
+            cancel(old, Duration.ofSeconds(30));
+            deleteCheckpoints(old);
+        }
         List<Generation> removed = layout.prune(2);
         LOG.info("Switched to {} after {} ms of catch-up; removed {}", generation.name(), (System.nanoTime() - start) / 1_000_000,
                 removed.stream().map(Generation::name).toList());
     }
 
-    /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end. */
-    private boolean caughtUp(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
-        return recordsBehind(admin, group, startOffsets) == 0;
+    /**
+     * Waits until the catch-up job's committed offsets reach the end of the topic; returns null then,
+     * or why it never will: the job ended, or its offsets did not move for {@link #CATCH_UP_STALL}.
+     */
+    private String awaitCatchUp(Admin admin, JobClient catchUp, String group, Map<Integer, Long> startOffsets) throws Exception {
+        long lastMove = System.nanoTime();
+        long lastPosition = -1;
+        while (true) {
+            Progress progress = progress(admin, group, startOffsets);
+            if (progress.behind() == 0) {
+                return null;
+            }
+            JobStatus status = catchUp.getJobStatus().get(30, TimeUnit.SECONDS);
+            if (status.isGloballyTerminalState()) {
+                return "its catch-up job ended " + status + " " + progress.behind() + " records short of the end of the topic";
+            }
+            if (progress.position() != lastPosition) {
+                lastPosition = progress.position();
+                lastMove = System.nanoTime();
+            } else if (System.nanoTime() - lastMove > CATCH_UP_STALL.toNanos()) {
+                return "its catch-up job read nothing for " + CATCH_UP_STALL.toSeconds() + " s (" + status + ", " + progress.behind()
+                        + " records behind)";
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** Marks {@code generation}'s hand-over failed, so it is not tried again every second; the live generation goes on. */
+    private void giveUp(Generation generation, String reason) {
+        Handoff.fail(generation, reason);
+        LOG.error("Giving up the hand-over of {}: {}; {} stays live and its job goes on (/api/status says so; a new reindex builds a"
+                + " new generation)", generation.name(), reason, new IndexLayout(jobConfig.indexRoot()).current().map(Generation::name)
+                .orElse("nothing"));
+    }
+
+    /** How far a consumer group is: records between its committed offsets and the topic's end, and the sum of its offsets. */
+    private record Progress(long behind, long position) {}
+
+    private Progress progress(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        long position = 0;
+        for (var done : committed.values()) {
+            position += done.offset();
+        }
+        return new Progress(recordsBehind(admin, group, startOffsets), position);
     }
 
     /** Records between the group's committed offsets (or {@code startOffsets} where it has none) and the topic's end. */

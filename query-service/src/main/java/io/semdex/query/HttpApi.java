@@ -335,6 +335,13 @@ final class HttpApi implements AutoCloseable {
         body.put("bands", Map.of("strong", model.bands().strong(), "related", model.bands().related()));
         body.put("ready", index.problem().isEmpty());
         body.put("problem", index.problem().orElse(null));
+        body.put("switchFailure", index.switchFailure().map(f -> {
+            Map<String, Object> failure = new LinkedHashMap<>();
+            failure.put("generation", f.generation());
+            failure.put("reason", f.reason());
+            failure.put("failedAgoMs", Math.max(0, now - f.atMillis()));
+            return failure;
+        }).orElse(null));
         body.put("generation", stats.generation());
         body.put("documents", stats.documents());
         body.put("units", stats.units());
@@ -454,9 +461,9 @@ final class HttpApi implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
         }
-        var problem = index.problem();
-        if (problem.isPresent() && problem.get().contains("model")) {
-            throw new ApiException(503, problem.get());
+        var problem = index.unsearchable();
+        if (problem.isPresent() && problem.get().kind() == LiveIndex.Problem.Kind.MODEL) {
+            throw new ApiException(503, problem.get().message());
         }
         try {
             long start = System.nanoTime();
