@@ -44,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--knowledge-base", paramLabel = "FILE",
-            description = "Text file to index, one line per document (default: ../shared/data/samples/knowledge-base.txt beside the install).")
+            description = "Text file to index, one line per document (default: samples/knowledge-base.txt of the shared data, else of the installation).")
     Path knowledgeBase;
 
     @Mixin
@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         Path dataDir = data != null ? data : Files.createTempDirectory("semdex-demo-");
-        Path kb = knowledgeBase != null ? knowledgeBase : Launcher.home().resolve("../shared/data/samples/knowledge-base.txt").normalize();
+        Path kb = knowledgeBase != null ? knowledgeBase : Launcher.knowledgeBase();
         List<SourceDocument> docs = Files.isRegularFile(kb) ? readLines(kb) : List.of();
 
         AccessPolicy access = access();

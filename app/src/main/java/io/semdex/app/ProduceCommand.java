@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
                 "JSONL / JSON / HTML / Markdown / text files. A document without an id gets its path as id;",
                 "a file's extension gives its format. Records that break the input contract are reported",
                 "and not sent (unless --send-invalid)."})
-final class ProduceCommand implements Callable<Integer> {
+public final class ProduceCommand implements Callable<Integer> {
 
     private static final int MAX_REASONS_SHOWN = 20;
 
@@ -179,7 +179,7 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     /** The producer {@code semdex produce} sends with: idempotent, acknowledged by all replicas, room for the largest record. */
-    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");

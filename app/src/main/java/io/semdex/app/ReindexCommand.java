@@ -1,5 +1,6 @@
 package io.semdex.app;
 
+import io.semdex.app.eval.GenerationCalibrator;
 import io.semdex.core.DirectoryTree;
 import io.semdex.core.Generation;
 import io.semdex.core.GenerationCounts;
@@ -30,8 +31,8 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -254,6 +255,7 @@ final class ReindexCommand implements Callable<Integer> {
             err.flush();
             return refusal.get().exitCode();
         }
+        out.println(GenerationCalibrator.calibrate(generation));
         String startedMeanwhile = switchNow ? runningJob(live) : null;
         if (startedMeanwhile != null) {
             if (bootstrap == null) {

@@ -1,10 +1,15 @@
 package io.semdex.app;
 
+import io.semdex.app.bench.BenchCommand;
+import io.semdex.app.eval.EvalCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code semdex} command. */
-@Command(name = "semdex", mixinStandardHelpOptions = true, version = "semdex 0.1.0",
+@Command(name = "semdex", mixinStandardHelpOptions = true, versionProvider = Semdex.Version.class,
         description = "Keeps a semantic + keyword search index in step with a stream of documents.",
         subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, ReindexCommand.class, SwitchCommand.class, EvalCommand.class, SplitStatsCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
@@ -21,6 +26,29 @@ public final class Semdex {
                     }
                     throw e;
                 });
+    }
+
+    /** {@code semdex --version}: the version and the commit it was built from, as the build recorded them. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = Semdex.class.getResourceAsStream("/semdex-version.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            String commit = known(build.getProperty("commit"));
+            String line = "semdex " + known(build.getProperty("version")) + " (commit " + commit
+                    + ("true".equals(build.getProperty("dirty")) ? ", with uncommitted changes" : "") + ")";
+            return new String[] {line, "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        }
+
+        /** A value the build filled in, else "unknown" (built outside a git checkout). */
+        private static String known(String value) {
+            return value == null || value.isBlank() || value.startsWith("${") ? "unknown" : value;
+        }
     }
 
     public static void main(String[] args) {

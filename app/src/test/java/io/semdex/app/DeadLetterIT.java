@@ -459,7 +459,7 @@ class DeadLetterIT {
 
         @Override
         public EmbedderInfo info() {
-            return new EmbedderInfo(preset.id(), preset.dimensions(), "stand-in", "cpu()", preset.maxTokens(), preset.bands(),
+            return new EmbedderInfo(preset.id(), preset.dimensions(), "stand-in", "cpu()", preset.maxTokens(),
                     Math.min(preset.minDimensions(), preset.dimensions()));
         }
 

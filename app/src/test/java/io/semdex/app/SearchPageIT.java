@@ -47,7 +47,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The search page in headless Chromium against the real stack (KRaft broker, the ingest job on a
  * Flink MiniCluster, the bundled model): lines typed into the knowledge-base box go through
  * {@code /api/documents} and Kafka into the index, and the page shows them; the threshold slider
- * filters the fetched hits at exactly their cosines; bands have their colors; markup in entries
+ * speaks the calibrated scale and filters the fetched hits at exactly their calibrated relevance; each
+ * hit shows its relevance and its raw cosine; bands have their colors; markup in entries
  * stays text. Needs Debian's {@code chromium} and {@code chromium-driver}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -78,7 +79,7 @@ class SearchPageIT {
             SCRIPT_LINE,
             IMG_LINE);
     private static final int ENTRIES = 10;
-    private static final String QUERY = "哪种水果维生素C多";
+    private static final String QUERY = "哪些水果含有大量维生素C";
 
     /** The page's band colors (app.css), as the browser reports computed colors. */
     private static final Map<String, String> BAND_COLORS = Map.of(
@@ -172,7 +173,8 @@ class SearchPageIT {
     }
 
     /** One hit as the page shows it. */
-    private record Shown(String unit, double cosine, String cosineText, String band, String barColor, double barFraction) {}
+    private record Shown(String unit, double cosine, String cosineText, double relevance, String relevanceText, String band,
+            String barColor, double barFraction) {}
 
     @SuppressWarnings("unchecked")
     private List<Shown> shown() {
@@ -180,12 +182,14 @@ class SearchPageIT {
                 return [...document.querySelectorAll('#results li.hit')].map(li => {
                   const fill = li.querySelector('.bar-fill');
                   return { unit: li.dataset.unit, cosine: li.dataset.cosine, text: li.querySelector('.hit-cosine').textContent,
+                           relevance: li.dataset.relevance, relevanceText: li.querySelector('.hit-relevance').textContent,
                            band: li.dataset.band, color: getComputedStyle(fill).backgroundColor,
                            fraction: fill.getBoundingClientRect().width / li.querySelector('.bar').getBoundingClientRect().width };
                 });""");
         List<Shown> hits = new ArrayList<>();
         for (Map<String, Object> r : rows) {
             hits.add(new Shown((String) r.get("unit"), Double.parseDouble((String) r.get("cosine")), (String) r.get("text"),
+                    r.get("relevance") == null ? Double.NaN : Double.parseDouble((String) r.get("relevance")), (String) r.get("relevanceText"),
                     (String) r.get("band"), (String) r.get("color"), ((Number) r.get("fraction")).doubleValue()));
         }
         return hits;
@@ -208,20 +212,32 @@ class SearchPageIT {
 
     @Test
     @Order(2)
-    void theSliderShowsExactlyTheHitsAtOrAboveItsCosineWithoutANewRequest() throws Exception {
+    void theSliderShowsExactlyTheHitsAtOrAboveItsCalibratedRelevanceWithoutANewRequest() throws Exception {
         search(QUERY, "vector");
         JsonNode status = api("/api/status");
         double strong = status.at("/bands/strong").asDouble();
         double related = status.at("/bands/related").asDouble();
-        // What the page fetched: the service's ranking at the slider's lowest cosine.
-        JsonNode answer = api("/api/search?mode=vector&k=100&threshold=0.1&q=" + URLEncoder.encode(QUERY, StandardCharsets.UTF_8));
+        // The default model's generation carries its calibration, and the slider starts at the default threshold.
+        assertThat(status.at("/calibration/calibrated").asBoolean()).isTrue();
+        assertThat(status.at("/calibration/model").asText()).isEqualTo(ModelPresets.DEFAULT);
+        assertThat(slider()).isEqualTo(status.get("defaultThreshold").asDouble());
+        assertThat(byId("threshold-label").getText()).isEqualTo("Threshold (calibrated relevance)");
+        // What the page fetched: the service's ranking at the slider's lowest calibrated relevance.
+        JsonNode answer = api("/api/search?mode=vector&k=100&threshold=0.05&q=" + URLEncoder.encode(QUERY, StandardCharsets.UTF_8));
+        assertThat(answer.get("thresholdScale").asText()).isEqualTo("calibrated");
         List<String> rankedUnits = new ArrayList<>();
         Map<String, Double> cosines = new HashMap<>();
+        Map<String, Double> relevances = new HashMap<>();
+        Map<String, String> bands = new HashMap<>();
         for (JsonNode hit : answer.get("hits")) {
             rankedUnits.add(hit.get("unitId").asText());
             cosines.put(hit.get("unitId").asText(), hit.get("cosine").asDouble());
+            relevances.put(hit.get("unitId").asText(), hit.get("relevance").asDouble());
+            bands.put(hit.get("unitId").asText(), hit.get("band").asText());
+            // Every hit the service kept has at least the cosine the calibrated threshold comes to.
+            assertThat(hit.get("cosine").asDouble()).isGreaterThanOrEqualTo(answer.get("thresholdCosine").asDouble() - 1e-9);
         }
-        assertThat(rankedUnits).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(rankedUnits).hasSizeGreaterThanOrEqualTo(2);
         // Count the page's searches and embeddings from here on (the status line keeps polling; that is not counted).
         js("""
                 window.__searches = 0;
@@ -232,25 +248,27 @@ class SearchPageIT {
                 };""");
 
         WebElement range = byId("threshold");
-        assertThat(slider()).isEqualTo(0.4);
         range.sendKeys(Keys.HOME);
-        assertThat(slider()).isEqualTo(0.1);
+        assertThat(slider()).isEqualTo(0.05);
         Set<Integer> counts = new HashSet<>();
         Set<String> bandsSeen = new HashSet<>();
-        for (int step = 0; step <= 16; step++) {
+        for (int step = 0; step <= 17; step++) {
             double t = slider();
-            assertThat(t).isCloseTo(0.1 + 0.05 * step, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(t).isCloseTo(0.05 + 0.05 * step, org.assertj.core.data.Offset.offset(1e-9));
             assertThat(byId("threshold-value").getText()).isEqualTo(String.format("%.2f", t));
-            List<String> expected = rankedUnits.stream().filter(u -> cosines.get(u) >= t).toList();
+            List<String> expected = rankedUnits.stream().filter(u -> relevances.get(u) >= t).toList();
             List<Shown> hits = shown();
             assertThat(hits.stream().map(Shown::unit).toList()).as("hits shown at threshold %.2f", t).isEqualTo(expected);
             for (Shown hit : hits) {
                 assertThat(hit.cosine()).isEqualTo(cosines.get(hit.unit()));
                 assertThat(hit.cosineText()).isEqualTo(String.format(java.util.Locale.ROOT, "%.4f", hit.cosine()));
-                String band = hit.cosine() >= strong ? "strong" : hit.cosine() >= related ? "related" : "weak";
-                assertThat(hit.band()).as(hit.unit()).isEqualTo(band);
+                // Both numbers on each hit: the calibrated relevance the slider filters by, and the raw cosine.
+                assertThat(hit.relevance()).isEqualTo(relevances.get(hit.unit())).isGreaterThanOrEqualTo(t);
+                assertThat(hit.relevanceText()).isEqualTo(String.format(java.util.Locale.ROOT, "relevance %.2f", hit.relevance()));
+                String band = hit.relevance() >= strong ? "strong" : hit.relevance() >= related ? "related" : "weak";
+                assertThat(hit.band()).as(hit.unit()).isEqualTo(band).isEqualTo(bands.get(hit.unit()));
                 assertThat(hit.barColor()).as("bar color of a %s hit", band).isEqualTo(BAND_COLORS.get(band));
-                assertThat(hit.barFraction()).as("bar length of cosine %.4f", hit.cosine()).isCloseTo(hit.cosine(),
+                assertThat(hit.barFraction()).as("bar length of relevance %.4f", hit.relevance()).isCloseTo(hit.relevance(),
                         org.assertj.core.data.Offset.offset(0.01));
                 bandsSeen.add(band);
             }
@@ -259,17 +277,17 @@ class SearchPageIT {
         }
         assertThat(slider()).isEqualTo(0.9);
         // The sweep is not vacuous: hits appeared and disappeared, in more than one band.
-        assertThat(counts).hasSizeGreaterThanOrEqualTo(3);
-        assertThat(bandsSeen).contains("strong").containsAnyOf("related", "weak");
+        assertThat(counts).hasSizeGreaterThanOrEqualTo(2).contains(0);
+        assertThat(bandsSeen).hasSizeGreaterThanOrEqualTo(2);
         // Moving the slider sent no request.
         assertThat(((Number) js("return window.__searches;")).intValue()).isZero();
 
         // Back to the default for what follows.
         range.sendKeys(Keys.HOME);
-        for (int i = 0; i < 6; i++) {
+        while (slider() < status.get("defaultThreshold").asDouble() - 1e-9) {
             range.sendKeys(Keys.ARROW_RIGHT);
         }
-        assertThat(slider()).isEqualTo(0.4);
+        assertThat(slider()).isEqualTo(status.get("defaultThreshold").asDouble());
         assertThat(shown()).isNotEmpty();
         assertThat(shown().get(0).unit()).isEqualTo(rankedUnits.get(0));
         assertThat(driver.findElement(By.cssSelector("#results li.hit .hit-text")).getText()).isEqualTo("橙子和猕猴桃都含有大量维生素C。");
@@ -326,8 +344,10 @@ class SearchPageIT {
         Path csv = downloads.resolve("semdex-results.csv");
         wait.until(d -> Files.isRegularFile(csv) && !Files.exists(downloads.resolve("semdex-results.csv.crdownload")));
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        assertThat(lines.get(0)).isEqualTo("\ufeff\"rank\",\"cosine\",\"band\",\"score\",\"bm25\",\"doc_id\",\"unit_id\",\"title\",\"text\"");
+        assertThat(lines.get(0))
+                .isEqualTo("\ufeff\"rank\",\"relevance\",\"cosine\",\"band\",\"score\",\"bm25\",\"doc_id\",\"unit_id\",\"title\",\"text\"");
         assertThat(lines).hasSize(shown + 1);
-        assertThat(lines.get(1)).startsWith("\"1\",\"" + String.format(java.util.Locale.ROOT, "%.4f", shown().get(0).cosine()) + "\"");
+        assertThat(lines.get(1)).startsWith("\"1\",\"" + String.format(java.util.Locale.ROOT, "%.4f", shown().get(0).relevance()) + "\",\""
+                + String.format(java.util.Locale.ROOT, "%.4f", shown().get(0).cosine()) + "\"");
     }
 }

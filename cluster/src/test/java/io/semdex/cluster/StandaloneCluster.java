@@ -66,6 +66,8 @@ final class StandaloneCluster implements AutoCloseable {
         c.put("rest.address", "127.0.0.1");
         c.put("rest.bind-address", "127.0.0.1");
         c.put("rest.port", Integer.toString(restPort));
+        // As the shipped config.yaml: jobs come through the CLI (semdex-flink run), never as uploads to the web UI.
+        c.put("web.submit.enable", "false");
         c.put("taskmanager.host", "127.0.0.1");
         c.put("taskmanager.bind-host", "127.0.0.1");
         c.put("taskmanager.numberOfTaskSlots", "1");

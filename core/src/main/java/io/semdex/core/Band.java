@@ -1,29 +1,24 @@
 package io.semdex.core;
 
-/** How close a hit is, by its cosine, in words a user reads next to the score. */
+/**
+ * How likely a hit is to be what the query asks for, in words a user reads next to the score. The
+ * cut-offs are fixed points of the calibrated relevance ({@link Calibration}), the same for every
+ * model, so "strong" means the same thing whichever model built the index. A hit of an uncalibrated
+ * model is banded by its raw cosine against the same cut-offs.
+ */
 public enum Band {
     STRONG,
     RELATED,
     WEAK;
 
-    /**
-     * Cut-offs between the bands. They depend on the model: cosines of one model cluster higher
-     * than another's, so each model preset carries its own.
-     */
-    public record Cutoffs(double strong, double related) implements java.io.Serializable {
+    /** Relevance from which a hit is {@code strong}: at least as likely relevant as not. */
+    public static final double STRONG_FROM = 0.5;
+    /** Relevance from which a hit is {@code related}: twice a top-ten hit's base rate where one document of ten is relevant. */
+    public static final double RELATED_FROM = 0.2;
 
-        public static final Cutoffs DEFAULT = new Cutoffs(0.6, 0.4);
-
-        public Cutoffs {
-            if (!(related <= strong) || related < -1 || strong > 1) {
-                throw new IllegalArgumentException(
-                        "band cut-offs need -1 <= related <= strong <= 1, got related=" + related + " strong=" + strong);
-            }
-        }
-
-        public Band of(double cosine) {
-            return cosine >= strong ? STRONG : cosine >= related ? RELATED : WEAK;
-        }
+    /** The band of a calibrated relevance (or, for an uncalibrated model, a raw cosine). */
+    public static Band of(double relevance) {
+        return relevance >= STRONG_FROM ? STRONG : relevance >= RELATED_FROM ? RELATED : WEAK;
     }
 
     /** Lower-case name used in JSON. */

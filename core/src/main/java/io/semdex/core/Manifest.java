@@ -17,6 +17,9 @@ import java.time.Instant;
  * @param modelSpec the whole model spec the generation was built with (e.g.
  *     {@code qwen3-embedding-0.6b?dir=/models/q3&dimensions=256}), so that a query service or a
  *     catch-up job can open the same model; null in manifests written before it was recorded
+ * @param calibration the map from raw cosine to calibrated relevance that searches of this generation
+ *     use (the model's, or one fitted on this generation's own documents); null when the model is
+ *     uncalibrated (the threshold is then on the raw cosine) and in manifests written before it was recorded
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Manifest(
@@ -28,12 +31,24 @@ public record Manifest(
         Instant created,
         String source,
         IndexOptions indexOptions,
-        String modelSpec) {
+        String modelSpec,
+        Calibration calibration) {
 
     /** Without a recorded model spec: {@link #modelSpecOrId()} is then the model id. */
     public Manifest(String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source,
             IndexOptions indexOptions) {
-        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, null);
+        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, null, null);
+    }
+
+    /** Without a calibration: searches of this generation threshold the raw cosine. */
+    public Manifest(String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source,
+            IndexOptions indexOptions, String modelSpec) {
+        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, null);
+    }
+
+    /** This manifest with another calibration (null for none). */
+    public Manifest withCalibration(Calibration newCalibration) {
+        return new Manifest(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, newCalibration);
     }
 
     public Manifest {

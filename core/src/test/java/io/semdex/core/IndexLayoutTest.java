@@ -49,12 +49,11 @@ class IndexLayoutTest {
     }
 
     @Test
-    void bandsFollowTheCutoffs() {
-        Band.Cutoffs cutoffs = new Band.Cutoffs(0.6, 0.4);
-        assertThat(cutoffs.of(0.6)).isEqualTo(Band.STRONG);
-        assertThat(cutoffs.of(0.59)).isEqualTo(Band.RELATED);
-        assertThat(cutoffs.of(0.4)).isEqualTo(Band.RELATED);
-        assertThat(cutoffs.of(0.39)).isEqualTo(Band.WEAK);
-        assertThatThrownBy(() -> new Band.Cutoffs(0.3, 0.5)).isInstanceOf(IllegalArgumentException.class);
+    void bandsAreFixedCutoffsOfTheCalibratedScale() {
+        assertThat(Band.of(Band.STRONG_FROM)).isEqualTo(Band.STRONG);
+        assertThat(Band.of(Math.nextDown(Band.STRONG_FROM))).isEqualTo(Band.RELATED);
+        assertThat(Band.of(Band.RELATED_FROM)).isEqualTo(Band.RELATED);
+        assertThat(Band.of(Math.nextDown(Band.RELATED_FROM))).isEqualTo(Band.WEAK);
+        assertThat(Band.of(Double.NaN)).isEqualTo(Band.WEAK);
     }
 }

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -148,6 +149,9 @@ public final class DjlEmbedder implements Embedder {
     public static DjlEmbedder open(ModelPreset preset, Options options) {
         Path modelPath = preset.files().modelPath();
         String engine = engineFor(options.engine(), modelPath);
+        if (engine.equals("PyTorch")) {
+            PyTorchLibrary.load();
+        }
         ModelTokenizer tokenizer = ModelTokenizer.load(preset);
         Path pruned = null;
         try {
@@ -398,6 +402,11 @@ public final class DjlEmbedder implements Embedder {
     /** The batching this embedder packs model calls with. */
     public Batching batching() {
         return batching;
+    }
+
+    @Override
+    public Optional<LocalCalls> localCalls() {
+        return Optional.of(new LocalCalls(batching, workers(), lastLayerPruned));
     }
 
     @Override

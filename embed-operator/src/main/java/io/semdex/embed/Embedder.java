@@ -1,6 +1,7 @@
 package io.semdex.embed;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns texts into L2-normalized vectors with one model. Documents and queries are embedded
@@ -46,6 +47,23 @@ public interface Embedder extends AutoCloseable {
 
     /** Counts tokens as the model sees {@code text} (special tokens included, before truncation). */
     int countTokens(String text);
+
+    /**
+     * How the model is called in this process; empty for a model served elsewhere (a remote server
+     * batches concurrent requests itself).
+     */
+    default Optional<LocalCalls> localCalls() {
+        return Optional.empty();
+    }
+
+    /**
+     * How an in-process model is called.
+     *
+     * @param batching the most texts and padded tokens per model call
+     * @param workers model calls at once
+     * @param lastLayerPruned whether the last layer computes only the pooled position ({@link LastLayerPruning})
+     */
+    record LocalCalls(Batching batching, int workers, boolean lastLayerPruned) {}
 
     @Override
     void close();

@@ -1,7 +1,5 @@
 package io.semdex.embed;
 
-import io.semdex.core.Band;
-
 /**
  * Describes a running embedder; the index manifest records {@code modelId} and {@code dimensions}
  * and the query service checks them against a generation before searching it.
@@ -13,7 +11,7 @@ import io.semdex.core.Band;
  *     {@code dimensions} when vectors cannot be shortened
  */
 public record EmbedderInfo(
-        String modelId, int dimensions, String engine, String device, int maxTokens, Band.Cutoffs bands, int minDimensions) {
+        String modelId, int dimensions, String engine, String device, int maxTokens, int minDimensions) {
 
     public EmbedderInfo {
         if (minDimensions < 1 || minDimensions > dimensions) {
@@ -22,7 +20,7 @@ public record EmbedderInfo(
     }
 
     static EmbedderInfo of(ModelPreset preset, String engine, String device) {
-        return new EmbedderInfo(preset.id(), preset.dimensions(), engine, device, preset.maxTokens(), preset.bands(),
+        return new EmbedderInfo(preset.id(), preset.dimensions(), engine, device, preset.maxTokens(),
                 Math.min(preset.minDimensions(), preset.dimensions()));
     }
 }

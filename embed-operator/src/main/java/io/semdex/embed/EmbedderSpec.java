@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * index manifest. {@link #fingerprint()} identifies what a stored vector was made with.
  *
  * @param remoteTokenizer the {@code tokenizer=} path of a remote spec, or null
+ * @param calibrationFile the {@code calibration=} file (a {@link io.semdex.core.Calibration} fitted for this
+ *     model by {@code semdex eval --fit-calibration}), or null for the preset's bundled one, if any
+ *     ({@link ModelCalibrations})
  */
 public record EmbedderSpec(
         String text,
@@ -62,7 +65,8 @@ public record EmbedderSpec(
         int workers,
         boolean pruneLastLayer,
         RemoteEndpoint remote,
-        String remoteTokenizer)
+        String remoteTokenizer,
+        String calibrationFile)
         implements EmbedderFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbedderSpec.class);
@@ -75,7 +79,7 @@ public record EmbedderSpec(
     public static final int CPU_WORKERS = 2;
 
     private static final Set<String> KEYS = Set.of("dir", "file", "dimensions", "max-tokens", "task", "padding", "engine", "device",
-            "batch-size", "batch-tokens", "threads", "workers", "prune", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size", "tokenizer");
+            "batch-size", "batch-tokens", "threads", "workers", "prune", "url", "remote-model", "api-key-env", "timeout", "retries", "request-size", "tokenizer", "calibration");
     private static final Set<String> REMOTE_KEYS =
             Set.of("url", "remote-model", "api-key-env", "timeout", "retries", "request-size", "tokenizer");
     private static final Set<String> LOCAL_KEYS =
@@ -170,7 +174,12 @@ public record EmbedderSpec(
         if (remoteTokenizer != null && remoteTokenizer.isBlank()) {
             throw new IllegalArgumentException("tokenizer= must name a tokenizer.json file, in '" + spec + "'");
         }
-        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, prune, endpoint, remoteTokenizer);
+        String calibrationFile = settings.get("calibration");
+        if (calibrationFile != null && calibrationFile.isBlank()) {
+            throw new IllegalArgumentException("calibration= must name a calibration file, in '" + spec + "'");
+        }
+        return new EmbedderSpec(trimmed, preset, engine, device, batchSize, batchTokens, threads, workers, prune, endpoint, remoteTokenizer,
+                calibrationFile);
     }
 
     /** Concurrent model calls on {@code device}: what the spec sets, else {@link #CPU_WORKERS} on a CPU, one on a GPU. */
@@ -247,6 +256,14 @@ public record EmbedderSpec(
             }
         }
         sha.update(buffer.flip());
+    }
+
+    /**
+     * The map from this model's raw cosine to calibrated relevance ({@link ModelCalibrations#of}):
+     * empty when the model is uncalibrated. Reads the model file for its fingerprint.
+     */
+    public Optional<io.semdex.core.Calibration> calibration() {
+        return ModelCalibrations.of(this, fingerprint());
     }
 
     /** Whether the model runs on a remote OpenAI-compatible server. */

@@ -1,6 +1,7 @@
 package io.semdex.embed;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An {@link Embedder} that passes every call to another one: the base of wrappers that change one
@@ -47,6 +48,11 @@ public abstract class ForwardingEmbedder implements Embedder {
     @Override
     public int countTokens(String text) {
         return delegate.countTokens(text);
+    }
+
+    @Override
+    public Optional<LocalCalls> localCalls() {
+        return delegate.localCalls();
     }
 
     @Override

@@ -4,14 +4,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 /**
- * Where a model's files are: resources at the root of a jar on the classpath (the bundled models
- * travel in Maven artifacts), or a local directory. Nothing is ever downloaded.
+ * Where a model's files are: resources at the root of a model jar (the bundled models travel in
+ * Maven artifacts), or a local directory. Nothing is ever downloaded.
+ *
+ * <p>A model jar is found on the classpath, or else among the jars of the folder named by the
+ * {@code semdex.models} system property: an installation keeps its model jars in {@code lib/models},
+ * off the classpath, so a command carries only the model it opens.
  *
  * <p>A directory holds {@code tokenizer.json}, optionally {@code tokenizer_config.json} (its
  * {@code pad_token} decides the padding id), and the model: {@code model.onnx} (ONNX Runtime) or
@@ -27,6 +36,8 @@ public record ModelFiles(String model, String tokenizer, String directory) imple
     static final String ONNX_FILE = "model.onnx";
     static final String TORCHSCRIPT_FILE = "model.pt";
     static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    /** The folder of model jars that are not on the classpath (an installation's {@code lib/models}). */
+    static final String MODELS_PROPERTY = "semdex.models";
 
     public ModelFiles {
         if (tokenizer == null || tokenizer.isBlank()) {
@@ -37,7 +48,7 @@ public record ModelFiles(String model, String tokenizer, String directory) imple
         }
     }
 
-    /** Files at the root of a jar on the classpath. */
+    /** Files at the root of a model jar (on the classpath or in {@code semdex.models}). */
     public static ModelFiles classpath(String model, String tokenizer) {
         return new ModelFiles(model, tokenizer, null);
     }
@@ -95,12 +106,7 @@ public record ModelFiles(String model, String tokenizer, String directory) imple
      * extractions (a Flink subtask and the query service) each write a temp file and rename it.
      */
     private static Path extract(String name) {
-        ClassLoader loader = ModelFiles.class.getClassLoader();
-        var url = loader.getResource(name);
-        if (url == null) {
-            throw new IllegalStateException("model resource '" + name + "' is not on the classpath;"
-                    + " is the model's Maven artifact a dependency?");
-        }
+        URL url = locate(name);
         Path cache = Path.of(System.getProperty("semdex.model.cache",
                 System.getProperty("user.home") + "/.cache/semdex/models"));
         try {
@@ -119,5 +125,34 @@ public record ModelFiles(String model, String tokenizer, String directory) imple
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract model resource '" + name + "' to " + cache, e);
         }
+    }
+
+    /** The model jar entry {@code name}: from the classpath, else from a jar in the {@code semdex.models} folder. */
+    private static URL locate(String name) {
+        URL url = ModelFiles.class.getClassLoader().getResource(name);
+        if (url != null) {
+            return url;
+        }
+        String folder = System.getProperty(MODELS_PROPERTY);
+        if (folder != null) {
+            List<Path> jars;
+            try (Stream<Path> files = Files.list(Path.of(folder))) {
+                jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList();
+            } catch (IOException e) {
+                jars = List.of(); // no such folder: the message below names it
+            }
+            for (Path jar : jars) {
+                try (JarFile file = new JarFile(jar.toFile())) {
+                    if (file.getEntry(name) != null) {
+                        return URI.create("jar:" + jar.toUri() + "!/" + name).toURL();
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read model jar " + jar, e);
+                }
+            }
+        }
+        throw new IllegalStateException("model file '" + name + "' is in no jar on the classpath"
+                + (folder == null ? "" : " or in " + folder) + ": is the model's jar installed (lib/models of the installation,"
+                + " or the Maven artifact as a dependency)?");
     }
 }

@@ -1,6 +1,5 @@
 package io.semdex.embed;
 
-import io.semdex.core.Band;
 import io.semdex.core.ContentHash;
 import java.io.Serializable;
 import java.util.Objects;
@@ -30,7 +29,6 @@ import java.util.Objects;
  * @param dimensions output dimensions; vectors are truncated to them (Matryoshka) then L2-normalized
  * @param minDimensions the smallest {@code dimensions} the model was trained for; equal to
  *     {@code nativeDimensions} for a model without Matryoshka training
- * @param bands cosine cut-offs between strong, related and weak hits for this model
  */
 public record ModelPreset(
         String id,
@@ -44,8 +42,7 @@ public record ModelPreset(
         int maxTokens,
         int nativeDimensions,
         int dimensions,
-        int minDimensions,
-        Band.Cutoffs bands)
+        int minDimensions)
         implements Serializable {
 
     public ModelPreset {
@@ -53,7 +50,6 @@ public record ModelPreset(
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(pooling, "pooling");
         Objects.requireNonNull(paddingSide, "paddingSide");
-        Objects.requireNonNull(bands, "bands");
         queryTemplate = queryTemplate == null || queryTemplate.isEmpty() ? "{q}" : queryTemplate;
         if (!queryTemplate.contains("{q}")) {
             throw new IllegalArgumentException("query template of " + id + " must contain {q}, got '" + queryTemplate + "'");
@@ -112,26 +108,26 @@ public record ModelPreset(
             throw new IllegalArgumentException(dimensionsMessage(id, minDimensions, nativeDimensions, newDimensions));
         }
         return new ModelPreset(id, files, pooling, paddingSide, queryTemplate, queryTask, documentPrefix, appendToken, maxTokens,
-                nativeDimensions, newDimensions, minDimensions, bands);
+                nativeDimensions, newDimensions, minDimensions);
     }
 
     public ModelPreset withFiles(ModelFiles newFiles) {
         return new ModelPreset(id, newFiles, pooling, paddingSide, queryTemplate, queryTask, documentPrefix, appendToken, maxTokens,
-                nativeDimensions, dimensions, minDimensions, bands);
+                nativeDimensions, dimensions, minDimensions);
     }
 
     public ModelPreset withQueryTask(String task) {
         return new ModelPreset(id, files, pooling, paddingSide, queryTemplate, task, documentPrefix, appendToken, maxTokens,
-                nativeDimensions, dimensions, minDimensions, bands);
+                nativeDimensions, dimensions, minDimensions);
     }
 
     public ModelPreset withMaxTokens(int tokens) {
         return new ModelPreset(id, files, pooling, paddingSide, queryTemplate, queryTask, documentPrefix, appendToken, tokens,
-                nativeDimensions, dimensions, minDimensions, bands);
+                nativeDimensions, dimensions, minDimensions);
     }
 
     public ModelPreset withPaddingSide(PaddingSide side) {
         return new ModelPreset(id, files, pooling, side, queryTemplate, queryTask, documentPrefix, appendToken, maxTokens,
-                nativeDimensions, dimensions, minDimensions, bands);
+                nativeDimensions, dimensions, minDimensions);
     }
 }

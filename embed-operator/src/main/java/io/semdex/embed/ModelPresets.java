@@ -1,6 +1,5 @@
 package io.semdex.embed;
 
-import io.semdex.core.Band;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -36,8 +35,7 @@ public final class ModelPresets {
                 ModelFiles.classpath("bge-small-zh-v1.5.onnx", "bge-small-zh-v1.5-tokenizer.json"),
                 Pooling.CLS, PaddingSide.RIGHT,
                 "为这个句子生成表示以用于检索相关文章：{q}", "", "", "",
-                512, 512, 512, 512,
-                new Band.Cutoffs(0.6, 0.4)));
+                512, 512, 512, 512));
         // Dynamically quantized: the same text can come out at cosine 0.98-0.99 of itself in
         // another batch. Chosen explicitly, for English corpora where speed matters.
         register(new ModelPreset(
@@ -45,8 +43,7 @@ public final class ModelPresets {
                 ModelFiles.classpath("bge-small-en-v1.5-q.onnx", "bge-small-en-v1.5-q-tokenizer.json"),
                 Pooling.CLS, PaddingSide.RIGHT,
                 "Represent this sentence for searching relevant passages: {q}", "", "", "",
-                512, 384, 384, 384,
-                new Band.Cutoffs(0.7, 0.55)));
+                512, 384, 384, 384));
         // Its tokenizer.json truncates and pads every input to 128 tokens: semdex turns padding off
         // (batches pad to their longest row) and truncates at maxTokens = 128, as LangChain4j does.
         register(new ModelPreset(
@@ -54,17 +51,15 @@ public final class ModelPresets {
                 ModelFiles.classpath("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json"),
                 Pooling.MEAN, PaddingSide.RIGHT,
                 "{q}", "", "", "",
-                128, 384, 384, 384,
-                new Band.Cutoffs(0.6, 0.4)));
+                128, 384, 384, 384));
         register(new ModelPreset(
                 "e5-small-v2",
                 ModelFiles.classpath("e5-small-v2.onnx", "e5-small-v2-tokenizer.json"),
                 Pooling.MEAN, PaddingSide.RIGHT,
                 "query: {q}", "", "passage: ", "",
-                512, 384, 384, 384,
-                new Band.Cutoffs(0.85, 0.8)));
+                512, 384, 384, 384));
         // Qwen3-Embedding: last-token pooling at an appended <|endoftext|>, left padding as trained,
-        // Matryoshka sizes from 32 up. Band cut-offs are a starting point, not calibrated.
+        // Matryoshka sizes from 32 up. Uncalibrated: see ModelCalibrations.
         registerQwen3("qwen3-embedding-0.6b", 1024);
         registerQwen3("qwen3-embedding-4b", 2560);
         registerQwen3("qwen3-embedding-8b", 4096);
@@ -78,8 +73,7 @@ public final class ModelPresets {
                 ModelFiles.directory(defaultDirectory(id), null),
                 Pooling.LAST_TOKEN, PaddingSide.LEFT,
                 QWEN3_QUERY_TEMPLATE, QWEN3_DEFAULT_TASK, "", QWEN3_END_TOKEN,
-                8192, nativeDimensions, nativeDimensions, 32,
-                new Band.Cutoffs(0.6, 0.4)));
+                8192, nativeDimensions, nativeDimensions, 32));
     }
 
     private static Path defaultDirectory(String id) {

@@ -1,6 +1,5 @@
 package io.semdex.embed;
 
-import io.semdex.core.Band;
 import io.semdex.core.ContentHash;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,7 @@ class HashEmbedder implements Embedder { // open: fault and timing doubles overr
     static final ConcurrentLinkedQueue<List<String>> CALLS = new ConcurrentLinkedQueue<>();
 
     static final ModelPreset PRESET = new ModelPreset("hash-4", ModelFiles.classpath("none.onnx", "none.json"), Pooling.CLS,
-            PaddingSide.RIGHT, "{q}", "", "", "", 512, 4, 4, 4, Band.Cutoffs.DEFAULT);
+            PaddingSide.RIGHT, "{q}", "", "", "", 512, 4, 4, 4);
 
     static EmbedderFactory factory() {
         return slot -> new HashEmbedder();

@@ -147,9 +147,10 @@ public final class IngestJob {
     }
 
     private static Manifest manifest(IngestJobConfig config, String source, IndexOptions options) {
-        ModelPreset preset = ModelPresets.get(config.modelPreset());
+        EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
+        ModelPreset preset = spec.preset();
         return new Manifest(preset.id(), preset.dimensions(), "cosine", config.analyzer(), config.parallelism(), Instant.now(),
-                source, options, config.modelPreset());
+                source, options, config.modelPreset(), spec.calibration().orElse(null));
     }
 
     private static void streamInto(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation,

@@ -9,14 +9,18 @@ import org.apache.lucene.index.IndexDeletionPolicy;
 
 /**
  * Keeps the Lucene commits a restore or a reader may still need: the published one, every newer
- * one (their checkpoints may yet complete), and the newest. On opening, commits newer than the
- * one the writer starts from are deleted: they belong to checkpoints that never completed, and
- * their changes will be replayed from Kafka.
+ * one (their checkpoints may yet complete), and the newest. Commits found on opening that are newer
+ * than the one the writer starts from are rolled back: they belong to checkpoints that never
+ * completed, and their changes will be replayed from Kafka. They are deleted by the writer's first
+ * commit, not on opening: until a commit numbered above them is durable, they are the only record of
+ * the highest sequence number used, which must never be handed out again.
  */
 final class CommitRetention extends IndexDeletionPolicy {
 
     private final Path shardDir;
     private final long startSequence;
+    /** The highest sequence among the commits found on opening; those above {@link #startSequence} are rolled back. */
+    private long highestOnOpening = -1;
 
     /** @param startSequence the commit the writer opens at; newer ones are rolled back */
     CommitRetention(Path shardDir, long startSequence) {
@@ -24,13 +28,11 @@ final class CommitRetention extends IndexDeletionPolicy {
         this.startSequence = startSequence;
     }
 
-    /** Only rolls back: older commits are pruned after the next real commit, never while opening. */
+    /** Deletes nothing: rolled-back commits go with the next commit, older ones with a commit after a newer one is published. */
     @Override
     public void onInit(List<? extends IndexCommit> commits) throws IOException {
         for (IndexCommit commit : commits) {
-            if (PublishedCommit.sequenceOf(commit) > startSequence) {
-                commit.delete();
-            }
+            highestOnOpening = Math.max(highestOnOpening, PublishedCommit.sequenceOf(commit));
         }
     }
 
@@ -42,7 +44,12 @@ final class CommitRetention extends IndexDeletionPolicy {
         long published = PublishedCommit.read(shardDir).orElse(-1);
         IndexCommit newest = commits.get(commits.size() - 1);
         for (IndexCommit commit : commits) {
-            if (commit != newest && !commit.isDeleted() && PublishedCommit.sequenceOf(commit) < published) {
+            if (commit == newest || commit.isDeleted()) {
+                continue;
+            }
+            long sequence = PublishedCommit.sequenceOf(commit);
+            boolean rolledBack = sequence > startSequence && sequence <= highestOnOpening;
+            if (rolledBack || sequence < published) {
                 commit.delete();
             }
         }

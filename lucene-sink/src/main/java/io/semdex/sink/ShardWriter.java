@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every commit is tagged with a sequence number ({@link PublishedCommit}). Opening at a
  * sequence rolls back every newer commit, which is how a restored Flink job returns the shard to
- * exactly the state its checkpoint recorded.
+ * exactly the state its checkpoint recorded. Sequence numbers only grow, rollbacks included: a
+ * reader that sees a number again (query replicas compare numbers only) sees the same commit.
  */
 public final class ShardWriter implements Closeable {
 
@@ -94,12 +95,33 @@ public final class ShardWriter implements Closeable {
                     .setIndexCommit(start)
                     .setIndexDeletionPolicy(new CommitRetention(dir, startSequence));
             IndexWriter writer = new IndexWriter(directory, config);
+            long highestUsed = highest > startSequence ? rollBack(dir, writer, startSequence, highest) : startSequence;
             // New commits continue above every sequence ever used, so a rolled-back number is never reused.
-            return new ShardWriter(dir, writer, startSequence, Math.max(startSequence, highest));
+            return new ShardWriter(dir, writer, startSequence, highestUsed);
         } catch (IOException | RuntimeException e) {
             directory.close();
             throw e;
         }
+    }
+
+    /**
+     * Rolls back the commits numbered above {@code startSequence} (up to {@code highest}) by committing
+     * the start commit's contents again as {@code highest + 1}, which it returns. The rolled-back commits
+     * are the only record of the highest number used: they are deleted only once this commit, numbered
+     * above them, is durable ({@link CommitRetention}), so however many restores follow before the next
+     * real commit, and wherever one crashes, the newest commit on disk carries the highest number ever used.
+     */
+    private static long rollBack(Path dir, IndexWriter writer, long startSequence, long highest) throws IOException {
+        long sequence = highest + 1;
+        try {
+            writer.setLiveCommitData(PublishedCommit.userData(sequence).entrySet());
+            writer.commit();
+        } catch (IOException | RuntimeException e) {
+            IOUtils.closeWhileHandlingException(writer); // no commit on close: releases the lock for the next try
+            throw e;
+        }
+        LOG.info("Shard {}: rolled back from commit {} to commit {}; the source replays the changes since", dir, highest, startSequence);
+        return sequence;
     }
 
     private static IndexCommit startCommit(Directory directory, Path dir, OptionalLong target) throws IOException {

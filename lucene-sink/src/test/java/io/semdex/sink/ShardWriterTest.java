@@ -1,9 +1,9 @@
 package io.semdex.sink;
 
+import static io.semdex.sink.ShardContents.doc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.semdex.core.ContentHash;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.IndexFields;
@@ -15,14 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.TreeSet;
-import org.apache.lucene.document.Document;
+import java.util.Random;
+import java.util.Set;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,29 +33,9 @@ class ShardWriterTest {
     @TempDir
     Path dir;
 
-    private static EmbeddedDocument doc(String id, String... texts) {
-        List<EmbeddedUnit> units = new ArrayList<>();
-        for (int i = 0; i < texts.length; i++) {
-            Unit unit = new Unit(Unit.idOf(id, i), id, i, texts[i], List.of(), null, null, null, null, null, ContentHash.of(texts[i]));
-            units.add(new EmbeddedUnit(unit, new float[] {1, 0}));
-        }
-        return new EmbeddedDocument(id, 0, false, units);
-    }
-
     /** Unit ids visible in the published commit, as a reader of the shard sees them. */
-    private TreeSet<String> published() throws IOException {
-        try (FSDirectory directory = FSDirectory.open(dir)) {
-            IndexCommit commit = PublishedCommit.find(directory, PublishedCommit.read(dir).orElseThrow()).orElseThrow();
-            try (DirectoryReader reader = DirectoryReader.open(commit)) {
-                TreeSet<String> ids = new TreeSet<>();
-                StoredFields stored = reader.storedFields();
-                for (int i = 0; i < reader.maxDoc(); i++) {
-                    Document d = stored.document(i);
-                    ids.add(d.get(IndexFields.UNIT_ID));
-                }
-                return ids;
-            }
-        }
+    private Set<String> published() throws IOException {
+        return ShardContents.published(dir).keySet();
     }
 
     @Test
@@ -132,8 +112,10 @@ class ShardWriterTest {
         }
     }
 
-    @Test
-    void reopeningAtACheckpointedCommitRollsBackNewerOnesAndNeverReusesTheirNumbers() throws IOException {
+    /** A restore that fails before its first commit is followed by another one from the same checkpoint. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} restore(s)")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3})
+    void reopeningAtACheckpointedCommitRollsBackNewerOnesAndNeverReusesTheirNumbers(int restores) throws IOException {
         long checkpointed;
         try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty())) {
             shard.apply(doc("a", "kept"));
@@ -143,14 +125,57 @@ class ShardWriterTest {
             assertThat(shard.commit()).hasValue(checkpointed + 1);
             shard.apply(doc("c", "never committed"));
         } // a crash: the last commit's checkpoint never completed
+        for (int failed = 1; failed < restores; failed++) {
+            ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.of(checkpointed)).close(); // restored, failed again
+        }
         try (ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.of(checkpointed))) {
             assertThat(shard.committedSequence()).isEqualTo(checkpointed);
             shard.apply(doc("d", "after restore"));
             long next = shard.commit().orElseThrow();
-            assertThat(next).isEqualTo(checkpointed + 2);
+            assertThat(next).as("above the rolled-back commit " + (checkpointed + 1)).isGreaterThan(checkpointed + 1);
             PublishedCommit.write(dir, next);
         }
         assertThat(published()).containsExactly("a#0", "d#0");
+    }
+
+    /**
+     * Random runs of commits, publications, crashes and restores from any checkpoint whose commit is still
+     * there: every new commit is numbered above every commit the shard has ever held.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4})
+    void aCommitIsNumberedAboveEveryCommitTheShardEverHeldWhateverRestoresCameBefore(long seed) throws IOException {
+        Random random = new Random(seed);
+        List<Long> checkpoints = new ArrayList<>(List.of(0L));
+        long highestSeen = 0;
+        ShardWriter shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM, OptionalLong.empty());
+        try {
+            for (int step = 0; step < 30; step++) {
+                switch (random.nextInt(5)) {
+                    case 0, 1 -> {
+                        shard.apply(doc("d" + random.nextInt(4), "step " + step));
+                        long sequence = shard.commit().orElseThrow();
+                        assertThat(sequence).as("seed %d, step %d", seed, step).isGreaterThan(highestSeen);
+                        checkpoints.add(sequence);
+                    }
+                    case 2 -> { // a checkpoint completes
+                        long sequence = checkpoints.get(random.nextInt(checkpoints.size()));
+                        if (sequence > PublishedCommit.read(dir).orElse(-1) && ShardContents.commits(dir).contains(sequence)) {
+                            PublishedCommit.write(dir, sequence);
+                        }
+                    }
+                    default -> { // a crash, and a restore from a checkpoint whose commit is still there
+                        shard.close();
+                        List<Long> restorable = checkpoints.stream().filter(ShardContents.commits(dir)::contains).toList();
+                        shard = ShardWriter.open(dir, TextAnalysis.CJK_BIGRAM,
+                                OptionalLong.of(restorable.get(random.nextInt(restorable.size()))));
+                    }
+                }
+                highestSeen = Math.max(highestSeen, Collections.max(ShardContents.commits(dir)));
+            }
+        } finally {
+            shard.close();
+        }
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.semdex.query;
 
+import io.semdex.core.Calibration;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexFields;
+import io.semdex.core.Manifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +27,7 @@ final class IndexStatus {
      * @param changedAtMillis when the searchable index last changed; {@code checkedAtMillis} when the service last looked
      */
     record Stats(String generation, int generationNumber, int units, int documents, long sizeBytes, long changedAtMillis,
-            long checkedAtMillis) {}
+            long checkedAtMillis, Calibration calibration) {}
 
     private static final long MAX_AGE_NANOS = 1_000_000_000L;
 
@@ -55,7 +57,7 @@ final class IndexStatus {
             }
             return new Stats(generation == null ? null : generation.name(), generation == null ? 0 : generation.number(),
                     snapshot.units(), documents, generation == null ? 0 : sizeOf(generation.dir()), index.changedAtMillis(),
-                    index.checkedAtMillis());
+                    index.checkedAtMillis(), snapshot.manifest().map(Manifest::calibration).orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,5 @@
 package io.semdex.query;
 
-import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.ForwardingEmbedder;
 import java.time.Duration;
@@ -67,10 +66,8 @@ final class QueryBatcher extends ForwardingEmbedder {
      * server batches concurrent requests itself.
      */
     static Optional<Limits> limitsFor(Embedder model) {
-        if (model instanceof DjlEmbedder djl && djl.batching().maxBatchSize() > 1) {
-            return Optional.of(new Limits(Math.min(MAX_BATCH, djl.batching().maxBatchSize()), djl.workers(), MAX_WAIT));
-        }
-        return Optional.empty();
+        return model.localCalls().filter(calls -> calls.batching().maxBatchSize() > 1)
+                .map(calls -> new Limits(Math.min(MAX_BATCH, calls.batching().maxBatchSize()), calls.workers(), MAX_WAIT));
     }
 
     /** Queries that share one model call; guarded by the batcher's lock. */

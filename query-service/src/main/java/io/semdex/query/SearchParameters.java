@@ -20,7 +20,8 @@ public final class SearchParameters {
 
     /** Every parameter a search takes; only {@code filter} may be given more than once. */
     public static final List<String> NAMES =
-            List.of("q", "k", "offset", "threshold", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates", "highlight");
+            List.of("q", "k", "offset", "threshold", "threshold_scale", "mode", "fusion", "alpha", "rrf_k", "filter", "group", "candidates",
+                    "highlight");
 
     private SearchParameters() {}
 
@@ -54,10 +55,14 @@ public final class SearchParameters {
                 throw new IllegalArgumentException("parameter '" + name + "' is given more than once");
             }
         }
+        ThresholdScale scale = params.containsKey("threshold_scale") ? ThresholdScale.parse(single(params, "threshold_scale"))
+                : ThresholdScale.DEFAULT;
         SearchRequest.Builder builder = SearchRequest.builder(single(params, "q"))
                 .k(integer(params, "k", SearchRequest.DEFAULT_K))
                 .offset(integer(params, "offset", 0))
-                .threshold(number(params, "threshold", SearchRequest.DEFAULT_THRESHOLD))
+                .thresholdScale(scale)
+                .threshold(number(params, "threshold", scale == ThresholdScale.COSINE
+                        ? SearchRequest.DEFAULT_COSINE_THRESHOLD : SearchRequest.DEFAULT_THRESHOLD))
                 .mode(params.containsKey("mode") ? SearchMode.parse(single(params, "mode")) : SearchMode.DEFAULT)
                 .fusion(params.containsKey("fusion") ? Fusion.parse(single(params, "fusion")) : SearchRequest.DEFAULT_FUSION)
                 .rrfK(integer(params, "rrf_k", SearchRequest.DEFAULT_RRF_K))
@@ -75,7 +80,8 @@ public final class SearchParameters {
 
     /** A search parameter from a JSON body: a string, number or boolean; {@code q}, {@code filter} and the names only strings. */
     private static String scalar(String name, JsonNode value) {
-        boolean textOnly = name.equals("q") || name.equals("filter") || name.equals("mode") || name.equals("fusion") || name.equals("group");
+        boolean textOnly = name.equals("q") || name.equals("filter") || name.equals("mode") || name.equals("fusion") || name.equals("group")
+                || name.equals("threshold_scale");
         if (value.isTextual()) {
             return value.asText();
         }

@@ -1,6 +1,7 @@
 package io.semdex.query;
 
 import io.semdex.core.Band;
+import io.semdex.core.Calibration;
 import io.semdex.core.IndexFields;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
@@ -44,9 +45,10 @@ import org.apache.lucene.util.VectorUtil;
  * <p>How one search runs: each side retrieves its top {@code candidates} units into one pool. Every
  * unit in the pool then gets both scores exactly: its cosine from its stored vector (so a unit found
  * only by keywords has one too) and its BM25 from the keyword query's scorer (0 when no term occurs
- * in it). The threshold is applied to the raw cosine before fusion, so in {@code vector} and
- * {@code hybrid} mode every hit has cosine &ge; threshold and a weak side cannot bring in a unit
- * below it. The pool is fused (see {@link #fuse}) with the request's vector weight, or without one
+ * in it). The threshold is applied before fusion, on the calibrated relevance of the cosine (the
+ * generation's {@link Calibration}, a map that never falls as the cosine rises) or on the raw cosine,
+ * so in {@code vector} and {@code hybrid} mode every hit has relevance (or cosine) &ge; threshold and a
+ * weak side cannot bring in a unit below it. The pool is fused (see {@link #fuse}) with the request's vector weight, or without one
  * with the weight {@link FusionWeights} gives this query, grouped by document if asked, ordered by score
  * then unit id, and the page is cut from it; the same request gives the same order, so pages
  * neither overlap nor skip.
@@ -122,17 +124,19 @@ public final class Searcher {
                     return v;
                 });
             }
-            Band.Cutoffs bands = model.bands();
             String analyzerName = snapshot.manifest().map(Manifest::analyzer).orElse(null);
+            Cut cut = Cut.of(request, snapshot.manifest().map(Manifest::calibration).orElse(null));
             boolean hybrid = request.mode() == SearchMode.HYBRID;
             Ranking ranking = snapshot.generation().isEmpty()
                     ? new Ranking(0, List.of(), hybrid ? request.alpha() : null)
-                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, bands);
+                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, cut);
             return new SearchResponse(request.query(), request.mode().label(),
                     hybrid ? request.fusion().label() : null,
                     ranking.alpha,
                     hybrid ? (request.alpha() != null ? "request" : "adaptive") : null,
                     request.mode().usesVectors() ? request.threshold() : null,
+                    request.mode().usesVectors() ? cut.scale().label() : null,
+                    request.mode().usesVectors() ? cut.cosine() : null,
                     model.modelId(), analyzerName,
                     snapshot.generation().map(g -> g.name()).orElse(null),
                     ranking.total, request.offset(),
@@ -151,7 +155,40 @@ public final class Searcher {
      */
     private record Ranking(int total, List<Hit> hits, Double alpha) {}
 
-    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request, Band.Cutoffs bands)
+    /**
+     * The threshold of one search on one generation: on the calibrated relevance when the request asks
+     * for it and the generation has a calibration, else on the raw cosine.
+     *
+     * @param calibration the generation's map, null when its model is uncalibrated (hits then carry no relevance)
+     */
+    record Cut(ThresholdScale scale, double threshold, Calibration calibration) {
+
+        static Cut of(SearchRequest request, Calibration calibration) {
+            boolean calibrated = request.thresholdScale() == ThresholdScale.CALIBRATED && calibration != null;
+            return new Cut(calibrated ? ThresholdScale.CALIBRATED : ThresholdScale.COSINE, request.threshold(), calibration);
+        }
+
+        /** Whether a unit of this cosine passes: NaN (a unit without a vector) never does. */
+        boolean keeps(double cosine) {
+            return scale == ThresholdScale.CALIBRATED ? calibration.relevance(cosine) >= threshold : cosine >= threshold;
+        }
+
+        /** Calibrated relevance of a cosine; null for an uncalibrated model. */
+        Double relevance(double cosine) {
+            return calibration == null ? null : calibration.relevance(cosine);
+        }
+
+        /** The raw cosine the threshold comes to: every kept hit has at least it; null when none can pass. */
+        Double cosine() {
+            if (scale == ThresholdScale.COSINE) {
+                return threshold;
+            }
+            double c = calibration.cosineAt(threshold);
+            return c == Double.POSITIVE_INFINITY ? null : Math.max(-1, c);
+        }
+    }
+
+    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request, Cut cut)
             throws IOException {
         IndexReader reader = searcher.getIndexReader();
         Query filter = MetadataFilter.toQuery(request.filters(), reader);
@@ -184,8 +221,8 @@ public final class Searcher {
                     bestCosine = c.cosine;
                 }
             }
-            // The threshold is on the raw cosine, before any fusion: no side can bring in a unit below it.
-            candidates.removeIf(c -> !(c.cosine >= request.threshold()));
+            // The threshold is on the cosine (or its calibrated relevance), before any fusion: no side can bring in a unit below it.
+            candidates.removeIf(c -> !cut.keeps(c.cosine));
         }
         fillBm25(searcher, keyword, candidates);
         fillKeys(reader, candidates);
@@ -210,7 +247,7 @@ public final class Searcher {
         Set<String> queryTerms = request.highlight() ? KeywordQuery.terms(analyzer, request.query()) : Set.of();
         List<Hit> hits = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight(), bands));
+            hits.add(toHit(searcher, analyzer, queryTerms, candidates.get(i), i + 1, mode, request.highlight(), cut));
         }
         return new Ranking(candidates.size(), hits, alpha);
     }
@@ -376,7 +413,7 @@ public final class Searcher {
     }
 
     private Hit toHit(IndexSearcher searcher, Analyzer analyzer, Set<String> queryTerms, Candidate c, int rank, SearchMode mode,
-            boolean highlight, Band.Cutoffs bands)
+            boolean highlight, Cut cut)
             throws IOException {
         Document doc = searcher.storedFields().document(c.doc, STORED);
         String title = doc.get(IndexFields.TITLE);
@@ -387,8 +424,10 @@ public final class Searcher {
             highlights.addAll(Highlighter.spans(analyzer, IndexFields.TEXT, text, queryTerms));
         }
         Double cosine = mode.usesVectors() ? (double) c.cosine : null;
+        Double relevance = cosine == null ? null : cut.relevance(cosine);
+        String band = cosine == null ? null : Band.of(relevance != null ? relevance : cosine).label();
         return new Hit(rank, doc.get(IndexFields.UNIT_ID), doc.get(IndexFields.DOC_ID), title, text, doc.get(IndexFields.URL),
-                cosine, c.bm25, c.score, cosine == null ? null : bands.of(cosine).label(), highlights);
+                cosine, relevance, c.bm25, c.score, band, highlights);
     }
 
     /** One unit in the pool of a search. */

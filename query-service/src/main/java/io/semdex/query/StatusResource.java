@@ -1,5 +1,7 @@
 package io.semdex.query;
 
+import io.semdex.core.Band;
+import io.semdex.core.Calibration;
 import io.semdex.embed.EmbedderInfo;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +43,8 @@ final class StatusResource extends Resource {
         body.put("engine", model.engine());
         body.put("device", model.device());
         body.put("dimensions", model.dimensions());
-        body.put("bands", Map.of("strong", model.bands().strong(), "related", model.bands().related()));
+        body.put("bands", Map.of("strong", Band.STRONG_FROM, "related", Band.RELATED_FROM));
+        body.put("calibration", calibration(stats.calibration()));
         body.put("ready", index.problem().isEmpty());
         body.put("problem", index.problem().orElse(null));
         body.put("switchFailure", index.switchFailure().map(f -> {
@@ -63,6 +66,7 @@ final class StatusResource extends Resource {
         body.put("modes", Arrays.stream(SearchMode.values()).map(SearchMode::label).toList());
         body.put("defaultMode", SearchMode.DEFAULT.label());
         body.put("defaultThreshold", SearchRequest.DEFAULT_THRESHOLD);
+        body.put("defaultThresholdScale", ThresholdScale.DEFAULT.label());
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("maxK", SearchRequest.MAX_K);
         limits.put("maxQueryChars", SearchRequest.MAX_QUERY_CHARS);
@@ -71,5 +75,26 @@ final class StatusResource extends Resource {
         body.put("limits", limits);
         body.put("apiKey", Map.of("writes", access.apiKey() != null, "reads", access.keyForReads()));
         return body;
+    }
+
+    /** The live generation's calibration as {@code /api/status} shows it: what it holds for, never its knots. */
+    private static Map<String, Object> calibration(Calibration calibration) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("calibrated", calibration != null);
+        if (calibration != null) {
+            body.put("model", calibration.model());
+            body.put("fingerprint", calibration.fingerprint());
+            body.put("version", calibration.version());
+            body.put("fittedOn", calibration.fittedOn());
+            body.put("knots", calibration.cosines().length);
+            body.put("cosineAtDefaultThreshold", finite(calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD)));
+            body.put("cosineAtBands", Map.of("strong", finite(calibration.cosineAt(Band.STRONG_FROM)),
+                    "related", finite(calibration.cosineAt(Band.RELATED_FROM))));
+        }
+        return body;
+    }
+
+    private static Double finite(double cosine) {
+        return Double.isInfinite(cosine) ? (cosine > 0 ? null : -1.0) : cosine;
     }
 }

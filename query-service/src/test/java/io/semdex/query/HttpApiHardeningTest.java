@@ -3,6 +3,7 @@ package io.semdex.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.Band;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Json;
 import io.semdex.embed.Embedder;
@@ -96,8 +97,11 @@ class HttpApiHardeningTest {
                 new Case("q=a&k=0", "'k' must be between 1 and 100, got 0"),
                 new Case("q=a&k=101", "'k' must be between 1 and 100, got 101"),
                 new Case("q=a&k=ten", "'k' must be an integer, got 'ten'"),
-                new Case("q=a&threshold=1.5", "'threshold' must be a cosine between -1 and 1, got 1.5"),
-                new Case("q=a&threshold=NaN", "'threshold' must be a cosine between -1 and 1"),
+                new Case("q=a&threshold=1.5", "'threshold' on the calibrated scale must be a relevance between 0 and 1, got 1.5"),
+                new Case("q=a&threshold=-0.2", "(threshold_scale=cosine takes a raw cosine -1..1)"),
+                new Case("q=a&threshold_scale=cosine&threshold=1.5", "'threshold' on the cosine scale must be a cosine between -1 and 1, got 1.5"),
+                new Case("q=a&threshold_scale=cosine&threshold=NaN", "'threshold' on the cosine scale must be a cosine between -1 and 1"),
+                new Case("q=a&threshold_scale=percent", "threshold_scale must be calibrated or cosine, got 'percent'"),
                 new Case("q=a&mode=fuzzy", "mode must be one of vector, keyword, hybrid, got 'fuzzy'"),
                 new Case("q=", "'q' is required"),
                 new Case("k=3", "'q' is required"),
@@ -310,8 +314,10 @@ class HttpApiHardeningTest {
         JsonNode status = Json.MAPPER.readTree(response.body());
         assertThat(status.get("model").asText()).isEqualTo("bge-small-zh-v1.5");
         assertThat(status.get("dimensions").asInt()).isEqualTo(512);
-        assertThat(status.at("/bands/strong").asDouble()).isEqualTo(embedder.info().bands().strong());
-        assertThat(status.at("/bands/related").asDouble()).isEqualTo(embedder.info().bands().related());
+        assertThat(status.at("/bands/strong").asDouble()).isEqualTo(Band.STRONG_FROM);
+        assertThat(status.at("/bands/related").asDouble()).isEqualTo(Band.RELATED_FROM);
+        assertThat(status.at("/calibration/calibrated").asBoolean()).as("no generation, no calibration").isFalse();
+        assertThat(status.get("defaultThresholdScale").asText()).isEqualTo("calibrated");
         assertThat(status.at("/limits/maxK").asInt()).isEqualTo(100);
         assertThat(status.at("/limits/maxBodyBytes").asInt()).isEqualTo(BODY_LIMIT);
         assertThat(status.at("/apiKey/writes").asBoolean()).isTrue();

@@ -3,7 +3,6 @@ package io.semdex.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.semdex.core.Band;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
@@ -195,7 +194,7 @@ class LiveIndexModelSwitchTest {
         volatile boolean closed;
 
         StandIn(String model, int dimensions) {
-            this.info = new EmbedderInfo(model, dimensions, "stand-in", "cpu", 512, Band.Cutoffs.DEFAULT, dimensions);
+            this.info = new EmbedderInfo(model, dimensions, "stand-in", "cpu", 512, dimensions);
         }
 
         @Override

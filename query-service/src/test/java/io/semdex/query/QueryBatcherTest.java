@@ -3,7 +3,6 @@ package io.semdex.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.semdex.core.Band;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
 import io.semdex.embed.EmbedderSpec;
@@ -12,16 +11,22 @@ import io.semdex.embed.Slot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.apache.lucene.util.VectorUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The batcher's logic with a stand-in model that records its calls and can be held in a call, so
@@ -194,6 +199,77 @@ class QueryBatcherTest {
         assertThat(model.calls).hasSize(2);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 16, 17, 40})
+    void withEveryWorkerBusyConcurrentQueriesBecomeOneCallPer16AndTheRestGoesWhenAWorkerFrees(int queries) throws Exception {
+        HeldModel model = new HeldModel();
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        QueryBatcher batcher = new QueryBatcher(model, new QueryBatcher.Limits(QueryBatcher.MAX_BATCH, 3, NEVER), sizes::add);
+        List<Future<float[]>> workers = occupyWorkers(batcher, model, 3);
+
+        List<Future<float[]>> answers = queryAtOnce(batcher, queries);
+        int full = queries / QueryBatcher.MAX_BATCH;
+        int rest = queries % QueryBatcher.MAX_BATCH;
+        while (rows(batchedCalls(model)) < full * QueryBatcher.MAX_BATCH || batcher.gathering() < rest) {
+            Thread.sleep(1); // every query has joined a batch
+        }
+        assertThat(batchedCalls(model)).as("full batches go without a free worker").hasSize(full)
+                .allSatisfy(call -> assertThat(call).hasSize(QueryBatcher.MAX_BATCH));
+        assertThat(batcher.gathering()).as("the rest waits for a worker").isEqualTo(rest);
+
+        model.free("q-1");
+
+        assertEachGetsItsOwnVector(answers);
+        List<List<String>> calls = batchedCalls(model);
+        assertThat(calls).hasSize((queries + QueryBatcher.MAX_BATCH - 1) / QueryBatcher.MAX_BATCH);
+        assertThat(calls).allSatisfy(call -> assertThat(call).hasSizeLessThanOrEqualTo(QueryBatcher.MAX_BATCH));
+        assertThat(calls.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(names(queries));
+        assertThat(workers.get(0).get(30, TimeUnit.SECONDS)).containsExactly(-1f);
+        assertThat(workers.get(1)).as("the other workers are still busy").isNotDone();
+        assertThat(sizes).as("a size per model call: the freed worker's query, then the batches")
+                .containsExactlyInAnyOrderElementsOf(concat(List.of(1), calls.stream().map(List::size).toList()));
+        model.free("q-2");
+        model.free("q-3");
+    }
+
+    @Test
+    void aGatheringQueryGoesAloneAtTheRealDeadlineWhileTheOnlyWorkerStaysBusy() throws Exception {
+        HeldModel model = new HeldModel();
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        QueryBatcher batcher = new QueryBatcher(model, realWindow(1), sizes::add);
+        List<Future<float[]>> worker = occupyWorkers(batcher, model, 1);
+
+        float[] vector = batcher.embedQueries(List.of("q7")).get(0); // on this thread: it gathers, as no worker is free
+
+        assertThat(vector).containsExactly(7f);
+        assertThat(worker.get(0)).as("the worker is still busy: the deadline, not a free worker, sent the query").isNotDone();
+        assertThat(model.calls).containsExactly(List.of("q-1"), List.of("q7"));
+        assertThat(sizes).containsExactly(1);
+        model.free("q-1");
+        assertThat(worker.get(0).get(30, TimeUnit.SECONDS)).containsExactly(-1f);
+    }
+
+    @Test
+    void underTheRealWindowEveryCallerGetsItsOwnRowAndNoCallTakesMoreThan16() throws Exception {
+        HeldModel model = new HeldModel();
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        QueryBatcher batcher = new QueryBatcher(model, realWindow(2), sizes::add);
+        List<Future<float[]>> workers = occupyWorkers(batcher, model, 2);
+
+        // How many join each window depends on the scheduler; what each caller gets back must not.
+        List<Future<float[]>> answers = queryAtOnce(batcher, 100);
+
+        assertEachGetsItsOwnVector(answers);
+        assertThat(workers).as("every batch went at its deadline, no worker freed").noneMatch(Future::isDone);
+        List<List<String>> calls = batchedCalls(model);
+        assertThat(calls).allSatisfy(call -> assertThat(call).hasSizeLessThanOrEqualTo(QueryBatcher.MAX_BATCH));
+        assertThat(calls.stream().flatMap(List::stream)).as("each query in exactly one call")
+                .containsExactlyInAnyOrderElementsOf(names(100));
+        assertThat(sizes).containsExactlyInAnyOrderElementsOf(calls.stream().map(List::size).toList());
+        model.free("q-1");
+        model.free("q-2");
+    }
+
     @Test
     void onlyModelsWhoseVectorsDoNotDependOnTheirBatchShareCalls() {
         try (Embedder quantized = EmbedderSpec.parse("bge-small-en-v1.5-q").open(Slot.SINGLE);
@@ -239,14 +315,80 @@ class QueryBatcherTest {
         }
     }
 
+    /** The gather window a model with {@code workers} workers gets in production ({@link QueryBatcher#limitsFor}). */
+    private static QueryBatcher.Limits realWindow(int workers) {
+        return new QueryBatcher.Limits(QueryBatcher.MAX_BATCH, workers, QueryBatcher.MAX_WAIT);
+    }
+
+    /**
+     * Keeps {@code workers} model workers busy, one call each ("q-1", "q-2", …), until the test
+     * {@linkplain HeldModel#free frees} them; returns the busy calls' answers.
+     */
+    private List<Future<float[]>> occupyWorkers(QueryBatcher batcher, HeldModel model, int workers) throws InterruptedException {
+        List<Future<float[]>> busy = new ArrayList<>();
+        for (int worker = 1; worker <= workers; worker++) {
+            String query = "q-" + worker;
+            model.occupyWith(query);
+            busy.add(clients.submit(() -> batcher.embedQueries(List.of(query)).get(0)));
+            model.awaitCalls(worker); // found a worker free: a call of its own
+        }
+        return busy;
+    }
+
+    /** Sends "q1" … "qN", each from its own client, all released at once. */
+    private List<Future<float[]>> queryAtOnce(QueryBatcher batcher, int queries) {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<float[]>> answers = new ArrayList<>();
+        for (String query : names(queries)) {
+            answers.add(clients.submit(() -> {
+                go.await();
+                return batcher.embedQueries(List.of(query)).get(0);
+            }));
+        }
+        go.countDown();
+        return answers;
+    }
+
+    private static List<String> names(int queries) {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= queries; i++) {
+            names.add("q" + i);
+        }
+        return names;
+    }
+
+    /** The answer of "qN" is {N}: the caller's own row of its batch, not a neighbour's. */
+    private static void assertEachGetsItsOwnVector(List<Future<float[]>> answers) throws Exception {
+        for (int i = 0; i < answers.size(); i++) {
+            assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).as("q%d", i + 1).containsExactly(i + 1f);
+        }
+    }
+
+    /** The model calls made for searches, without those that keep workers busy. */
+    private static List<List<String>> batchedCalls(HeldModel model) {
+        return model.calls.stream().filter(call -> !call.get(0).startsWith("q-")).toList();
+    }
+
+    private static int rows(List<List<String>> calls) {
+        return calls.stream().mapToInt(List::size).sum();
+    }
+
+    private static <T> List<T> concat(List<T> first, List<T> second) {
+        List<T> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
     /**
      * A model whose vector of "qN" is {N}, that fails on "fail", can hold its calls until released,
-     * and fails every call that is still running or starts after its close.
+     * can keep the worker that takes a chosen query busy until the test frees it, and fails every
+     * call that is still running or starts after its close.
      */
     private static final class HeldModel implements Embedder {
         final List<List<String>> calls = new CopyOnWriteArrayList<>();
         final List<Thread> threads = new CopyOnWriteArrayList<>();
         private final Semaphore gate = new Semaphore(Integer.MAX_VALUE);
+        private final Map<String, CountDownLatch> busy = new ConcurrentHashMap<>();
         private volatile boolean closed;
         private volatile boolean held;
 
@@ -260,6 +402,15 @@ class QueryBatcherTest {
             gate.release(Integer.MAX_VALUE / 2);
         }
 
+        /** A call of {@code query} alone keeps its worker busy until {@link #free} of the same query. */
+        void occupyWith(String query) {
+            busy.put(query, new CountDownLatch(1));
+        }
+
+        void free(String query) {
+            busy.get(query).countDown();
+        }
+
         void awaitCalls(int n) throws InterruptedException {
             while (calls.size() < n) {
                 Thread.sleep(1);
@@ -269,6 +420,15 @@ class QueryBatcherTest {
         private List<float[]> embed(List<String> texts) {
             calls.add(List.copyOf(texts));
             threads.add(Thread.currentThread());
+            CountDownLatch occupied = texts.size() == 1 ? busy.get(texts.get(0)) : null;
+            if (occupied != null) {
+                try {
+                    occupied.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while busy with " + texts.get(0), e);
+                }
+            }
             if (held) {
                 gate.acquireUninterruptibly();
                 gate.release();
@@ -303,7 +463,7 @@ class QueryBatcherTest {
 
         @Override
         public EmbedderInfo info() {
-            return new EmbedderInfo("held-model", 1, "test", "cpu", 512, Band.Cutoffs.DEFAULT, 1);
+            return new EmbedderInfo("held-model", 1, "test", "cpu", 512, 1);
         }
 
         @Override

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.semdex.core.Band;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
+import io.semdex.core.Calibration;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
 import io.semdex.core.Unit;
@@ -51,10 +51,33 @@ class SearcherTest {
     private LiveIndex index;
     private Searcher searcher;
 
+    /** The map of the calibrated index: cosine 0.2 → 0.05, 0.6 → 0.3, 0.9 → 0.8, linear between, flat outside. */
+    private static final Calibration CALIBRATION = new Calibration("table-model", "table-fingerprint", "a table", Calibration.VERSION,
+            new double[] {0.2, 0.6, 0.9}, new double[] {0.05, 0.3, 0.8});
+
+    @TempDir
+    static Path calibratedRoot;
+
+    private LiveIndex calibratedIndex;
+    private Searcher calibrated;
+
     @BeforeAll
     void index() throws Exception {
+        index = build(root, null);
+        searcher = new Searcher(index, new TableEmbedder(), 0);
+        calibratedIndex = build(calibratedRoot, CALIBRATION);
+        calibrated = new Searcher(calibratedIndex, new TableEmbedder(), 0);
+    }
+
+    /** A request whose threshold is on the raw cosine, as every request was before calibration. */
+    private static SearchRequest.Builder onCosine(String query) {
+        return SearchRequest.builder(query).thresholdScale(ThresholdScale.COSINE);
+    }
+
+    private static LiveIndex build(Path root, Calibration calibration) throws Exception {
         IndexLayout layout = new IndexLayout(root);
-        Generation gen = layout.create(1, new Manifest("table-model", 4, "cosine", TextAnalysis.ENGLISH, 1, Instant.now(), "test", null));
+        Generation gen = layout.create(1, new Manifest("table-model", 4, "cosine", TextAnalysis.ENGLISH, 1, Instant.now(), "test", null,
+                null, calibration));
         try (ShardWriter shard = ShardWriter.open(gen.shardDir(0), TextAnalysis.ENGLISH, java.util.OptionalLong.empty())) {
             shard.apply(doc("shoes", Map.of("category", "shoes", "price", 59.9), unit("Running shoes", "Women's breathable running shoes with cushioned soles.", 0.9)));
             shard.apply(doc("boots", Map.of("category", "shoes", "price", 120), unit("Boots", "Leather hiking boots for winter.", 0.7)));
@@ -67,19 +90,67 @@ class SearcherTest {
             shard.commitAndPublish();
         }
         layout.switchTo(gen);
-        TableEmbedder embedder = new TableEmbedder();
-        index = new LiveIndex(layout, embedder.info(), 60_000);
-        searcher = new Searcher(index, embedder, 0);
+        return new LiveIndex(layout, new TableEmbedder().info(), 60_000);
     }
 
     @AfterAll
     void close() {
         index.close();
+        calibratedIndex.close();
+    }
+
+    @Test
+    void theCalibratedThresholdKeepsExactlyTheHitsOfThatRelevanceAndEachCarriesBothNumbers() throws Exception {
+        for (SearchMode mode : List.of(SearchMode.VECTOR, SearchMode.HYBRID)) {
+            SearchResponse response = calibrated.search(SearchRequest.builder(QUERY).mode(mode).threshold(0.3).build());
+            // Relevance 0.3 is cosine 0.6 on this map: shoes 0.9, boots 0.7 and manual 0.6 pass; 0.5, 0.3, 0.2, -0.4 do not.
+            assertThat(docs(response)).as("%s", mode).containsExactlyInAnyOrder("shoes", "boots", "manual");
+            assertThat(response.thresholdScale()).isEqualTo("calibrated");
+            assertThat(response.thresholdCosine()).isCloseTo(0.6, within(1e-9));
+            for (Hit hit : response.hits()) {
+                assertThat(hit.relevance()).isEqualTo(CALIBRATION.relevance(hit.cosine())).isGreaterThanOrEqualTo(0.3);
+                assertThat(hit.band()).isEqualTo(io.semdex.core.Band.of(hit.relevance()).label());
+            }
+        }
+        Hit shoes = calibrated.search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR).build()).hits().get(0);
+        assertThat(shoes.relevance()).isCloseTo(0.8, within(1e-6));
+        assertThat(shoes.band()).isEqualTo("strong");
+        // threshold_scale=cosine keeps the raw meaning on a calibrated generation: 0.3 is a cosine here, and relevance still shows.
+        SearchResponse raw = calibrated.search(onCosine(QUERY).mode(SearchMode.VECTOR).threshold(0.3).build());
+        assertThat(docs(raw)).containsExactlyInAnyOrder("shoes", "boots", "manual", "manual", "lexical");
+        assertThat(raw.thresholdScale()).isEqualTo("cosine");
+        assertThat(raw.hits()).allSatisfy(h -> assertThat(h.relevance()).isNotNull());
+    }
+
+    @Test
+    void aHigherCalibratedThresholdNeverKeepsMoreHits() throws Exception {
+        for (SearchMode mode : List.of(SearchMode.VECTOR, SearchMode.HYBRID)) {
+            Set<String> previous = null;
+            for (int step = 0; step <= 20; step++) {
+                double t = step / 20.0;
+                Set<String> kept = new TreeSet<>(ids(calibrated.search(SearchRequest.builder(QUERY).mode(mode).threshold(t).k(20).build())));
+                if (previous != null) {
+                    assertThat(previous).as("%s at %.2f", mode, t).containsAll(kept);
+                }
+                previous = kept;
+            }
+        }
+    }
+
+    @Test
+    void anUncalibratedGenerationThresholdsTheRawCosineAndSaysSo() throws Exception {
+        SearchResponse response = searcher.search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR).threshold(0.55).build());
+        assertThat(response.thresholdScale()).isEqualTo("cosine");
+        assertThat(response.thresholdCosine()).isEqualTo(0.55);
+        assertThat(docs(response)).containsExactlyInAnyOrder("shoes", "boots", "manual");
+        assertThat(response.hits()).allSatisfy(h -> assertThat(h.relevance()).isNull());
+        assertThatThrownBy(() -> SearchRequest.builder(QUERY).threshold(-0.5).build())
+                .hasMessageContaining("'threshold' on the calibrated scale must be a relevance between 0 and 1");
     }
 
     @Test
     void vectorModeRanksByTheRawCosineAndCutsAtTheThreshold() throws Exception {
-        SearchResponse response = search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR).threshold(0.55));
+        SearchResponse response = search(onCosine(QUERY).mode(SearchMode.VECTOR).threshold(0.55));
         assertThat(ids(response)).containsExactly("shoes#0", "boots#0", "manual#0");
         for (Hit hit : response.hits()) {
             assertThat(hit.cosine()).isCloseTo(COSINES.get(hit.unitId()), within(1e-6)).isGreaterThanOrEqualTo(0.55);
@@ -94,7 +165,7 @@ class SearcherTest {
     void aUnitFoundOnlyByKeywordsGetsItsCosineFromItsStoredVectorBeforeTheCut() throws Exception {
         // The vector side's top 4 have cosines 0.9 to 0.5: "lexical" (0.3) can only enter the pool through BM25.
         // Four units match a query term, and a vector weight of 0 puts the keyword side's order on the page.
-        SearchRequest.Builder request = SearchRequest.builder(QUERY).candidates(4).k(4).fusion(Fusion.LINEAR).alpha(0.0);
+        SearchRequest.Builder request = onCosine(QUERY).candidates(4).k(4).fusion(Fusion.LINEAR).alpha(0.0);
         SearchResponse all = search(request.threshold(0.25));
         Hit lexical = all.hits().stream().filter(h -> h.docId().equals("lexical")).findFirst().orElseThrow();
         assertThat(lexical.cosine()).isCloseTo(0.3, within(1e-6));
@@ -114,21 +185,21 @@ class SearcherTest {
         }
         // Best cosine 0.9; both query terms occur in the index.
         double expected = FusionWeights.DEFAULT.vectorWeight(0.9, background, 1.0);
-        SearchResponse adaptive = search(SearchRequest.builder(QUERY).threshold(-1));
+        SearchResponse adaptive = search(onCosine(QUERY).threshold(-1));
         assertThat(adaptive.weighting()).isEqualTo("adaptive");
         assertThat(adaptive.alpha()).isCloseTo(expected, within(1e-6));
 
-        SearchResponse fixed = search(SearchRequest.builder(QUERY).threshold(-1).alpha(0.3));
+        SearchResponse fixed = search(onCosine(QUERY).threshold(-1).alpha(0.3));
         assertThat(fixed.weighting()).isEqualTo("request");
         assertThat(fixed.alpha()).isEqualTo(0.3);
 
-        SearchResponse same = search(SearchRequest.builder(QUERY).threshold(-1).alpha(expected));
+        SearchResponse same = search(onCosine(QUERY).threshold(-1).alpha(expected));
         assertThat(ids(same)).isEqualTo(ids(adaptive)); // the weight named is the weight used
 
-        SearchResponse unmatched = search(SearchRequest.builder("zzzz qqqq").threshold(-1));
+        SearchResponse unmatched = search(onCosine("zzzz qqqq").threshold(-1));
         assertThat(unmatched.alpha()).as("no query term in the index").isGreaterThanOrEqualTo(FusionWeights.MAX_UNMATCHED_SHARE);
 
-        SearchResponse vector = search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR));
+        SearchResponse vector = search(onCosine(QUERY).mode(SearchMode.VECTOR));
         assertThat(vector.alpha()).isNull();
         assertThat(vector.weighting()).isNull();
     }
@@ -146,7 +217,7 @@ class SearcherTest {
             });
             for (SearchMode mode : List.of(SearchMode.VECTOR, SearchMode.HYBRID)) {
                 for (Fusion fusion : Fusion.values()) {
-                    SearchResponse r = search(SearchRequest.builder(QUERY).mode(mode).fusion(fusion).threshold(threshold).k(20));
+                    SearchResponse r = search(onCosine(QUERY).mode(mode).fusion(fusion).threshold(threshold).k(20));
                     assertThat(r.hits()).allSatisfy(h -> assertThat(h.cosine()).isGreaterThanOrEqualTo(threshold));
                     assertThat(new TreeSet<>(ids(r))).as("%s/%s at %s", mode, fusion, threshold).isEqualTo(expected);
                 }
@@ -156,7 +227,7 @@ class SearcherTest {
 
     @Test
     void keywordModeIgnoresTheThresholdAndHasNoCosine() throws Exception {
-        SearchResponse r = search(SearchRequest.builder(QUERY).mode(SearchMode.KEYWORD).threshold(0.99));
+        SearchResponse r = search(onCosine(QUERY).mode(SearchMode.KEYWORD).threshold(0.99));
         assertThat(ids(r)).contains("lexical#0", "shoes#0", "manual#0").doesNotContain("bottle#0", "opposite#0");
         assertThat(r.hits()).allSatisfy(h -> {
             assertThat(h.cosine()).isNull();
@@ -170,7 +241,7 @@ class SearcherTest {
 
     @Test
     void hybridCarriesBothScoresAndFusesThem() throws Exception {
-        SearchResponse r = search(SearchRequest.builder(QUERY).threshold(0));
+        SearchResponse r = search(onCosine(QUERY).threshold(0));
         assertThat(r.mode()).isEqualTo("hybrid");
         assertThat(r.fusion()).isEqualTo(SearchRequest.DEFAULT_FUSION.label());
         assertThat(r.hits()).allSatisfy(h -> {
@@ -186,38 +257,38 @@ class SearcherTest {
     @Test
     void filtersRestrictBothSides() throws Exception {
         for (SearchMode mode : SearchMode.values()) {
-            SearchResponse shoes = search(SearchRequest.builder(QUERY).mode(mode).threshold(-1).filter(MetadataFilter.parse("category:shoes")));
+            SearchResponse shoes = search(onCosine(QUERY).mode(mode).threshold(-1).filter(MetadataFilter.parse("category:shoes")));
             assertThat(docs(shoes)).as(mode.label()).isSubsetOf("shoes", "boots").contains("shoes");
-            SearchResponse cheap = search(SearchRequest.builder(QUERY).mode(mode).threshold(-1).filter(MetadataFilter.parse("price:[10 TO 60]")));
+            SearchResponse cheap = search(onCosine(QUERY).mode(mode).threshold(-1).filter(MetadataFilter.parse("price:[10 TO 60]")));
             assertThat(docs(cheap)).as(mode.label()).isSubsetOf("shoes", "bottle").contains("shoes");
         }
-        SearchResponse exclusive = search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR).threshold(-1)
+        SearchResponse exclusive = search(onCosine(QUERY).mode(SearchMode.VECTOR).threshold(-1)
                 .filter(MetadataFilter.parse("price:{25 TO 60]")));
         assertThat(docs(exclusive)).containsExactly("shoes");
-        SearchResponse either = search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR).threshold(-1)
+        SearchResponse either = search(onCosine(QUERY).mode(SearchMode.VECTOR).threshold(-1)
                 .filter(MetadataFilter.parse("category:kitchen")).filter(MetadataFilter.parse("category:care"))
                 .filter(MetadataFilter.parse("price:[* TO 30]")));
         assertThat(new TreeSet<>(docs(either))).as("same field OR, other fields AND").containsExactly("bottle", "manual");
-        assertThat(docs(search(SearchRequest.builder(QUERY).mode(SearchMode.VECTOR).threshold(-1)
+        assertThat(docs(search(onCosine(QUERY).mode(SearchMode.VECTOR).threshold(-1)
                 .filter(MetadataFilter.parse("price:59.9"))))).containsExactly("shoes");
     }
 
     @Test
     void aFilterOnAFieldNoDocumentHasNamesTheFieldsThatExist() {
-        assertThatThrownBy(() -> search(SearchRequest.builder(QUERY).filter(MetadataFilter.parse("colour:red"))))
+        assertThatThrownBy(() -> search(onCosine(QUERY).filter(MetadataFilter.parse("colour:red"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'colour'").hasMessageContaining("category").hasMessageContaining("price");
-        assertThatThrownBy(() -> search(SearchRequest.builder(QUERY).filter(MetadataFilter.parse("category:[1 TO 2]"))))
+        assertThatThrownBy(() -> search(onCosine(QUERY).filter(MetadataFilter.parse("category:[1 TO 2]"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds text");
-        assertThatThrownBy(() -> search(SearchRequest.builder(QUERY).filter(MetadataFilter.parse("price:cheap"))))
+        assertThatThrownBy(() -> search(onCosine(QUERY).filter(MetadataFilter.parse("price:cheap"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numeric");
     }
 
     @Test
     void groupingKeepsEachDocumentsBestUnit() throws Exception {
-        SearchResponse units = search(SearchRequest.builder("shade heater running").mode(SearchMode.KEYWORD));
+        SearchResponse units = search(onCosine("shade heater running").mode(SearchMode.KEYWORD));
         assertThat(docs(units)).filteredOn("manual"::equals).hasSize(2);
-        SearchResponse grouped = search(SearchRequest.builder("shade heater running").mode(SearchMode.KEYWORD).groupByDoc(true));
+        SearchResponse grouped = search(onCosine("shade heater running").mode(SearchMode.KEYWORD).groupByDoc(true));
         assertThat(docs(grouped)).doesNotHaveDuplicates().contains("manual");
         Hit manual = grouped.hits().stream().filter(h -> h.docId().equals("manual")).findFirst().orElseThrow();
         double best = units.hits().stream().filter(h -> h.docId().equals("manual")).mapToDouble(Hit::score).max().orElseThrow();
@@ -229,11 +300,11 @@ class SearcherTest {
     void pagesOfOneRankingNeitherOverlapNorSkip() throws Exception {
         for (SearchMode mode : SearchMode.values()) {
             for (Fusion fusion : Fusion.values()) {
-                SearchResponse whole = search(SearchRequest.builder(QUERY).mode(mode).fusion(fusion).threshold(-1).k(6));
+                SearchResponse whole = search(onCosine(QUERY).mode(mode).fusion(fusion).threshold(-1).k(6));
                 List<String> paged = new ArrayList<>();
                 List<Integer> ranks = new ArrayList<>();
                 for (int offset = 0; offset < 6; offset += 2) {
-                    SearchResponse page = search(SearchRequest.builder(QUERY).mode(mode).fusion(fusion).threshold(-1).k(2).offset(offset));
+                    SearchResponse page = search(onCosine(QUERY).mode(mode).fusion(fusion).threshold(-1).k(2).offset(offset));
                     paged.addAll(ids(page));
                     page.hits().forEach(h -> ranks.add(h.rank()));
                     assertThat(page.offset()).isEqualTo(offset);
@@ -242,13 +313,13 @@ class SearcherTest {
                 assertThat(ranks).isEqualTo(whole.hits().stream().map(Hit::rank).toList());
             }
         }
-        assertThatThrownBy(() -> SearchRequest.builder(QUERY).k(10).offset(95).build())
+        assertThatThrownBy(() -> onCosine(QUERY).k(10).offset(95).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raise 'candidates'");
     }
 
     @Test
     void highlightsAreSpansOfTheMatchedTermsInTheStoredText() throws Exception {
-        Hit shoes = search(SearchRequest.builder("run shoe").mode(SearchMode.KEYWORD).k(10)).hits().stream()
+        Hit shoes = search(onCosine("run shoe").mode(SearchMode.KEYWORD).k(10)).hits().stream()
                 .filter(h -> h.unitId().equals("shoes#0")).findFirst().orElseThrow();
         List<String> text = new ArrayList<>();
         List<String> title = new ArrayList<>();
@@ -353,7 +424,7 @@ class SearcherTest {
 
         @Override
         public EmbedderInfo info() {
-            return new EmbedderInfo("table-model", 4, "table", "cpu", 512, Band.Cutoffs.DEFAULT, 4);
+            return new EmbedderInfo("table-model", 4, "table", "cpu", 512, 4);
         }
 
         @Override

@@ -4,8 +4,11 @@
 'use strict';
 
 (() => {
-  /** Lowest value of the threshold slider: results are fetched once at this cosine and filtered here. */
-  const FETCH_THRESHOLD = 0.1;
+  /**
+   * Lowest value of the threshold slider: results are fetched once at this calibrated relevance (at
+   * this cosine when the model is uncalibrated) and filtered here.
+   */
+  const FETCH_THRESHOLD = Number(document.getElementById('threshold').min);
   const FETCH_K = 100;
   const STATUS_EVERY_MS = 2000;
   const INDEXED_POLL_MS = 500;
@@ -14,8 +17,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     status: null,       // the last /api/status answer
-    bands: { strong: 0.6, related: 0.4 },
-    search: null,       // { query, mode, hits }
+    search: null,       // { query, mode, hits, scale }
     shown: [],          // hits on screen after the threshold
   };
 
@@ -66,10 +68,16 @@
     try {
       const s = await api('/api/status');
       state.status = s;
-      state.bands = s.bands;
-      $('band-cutoffs').textContent = `(strong ≥ ${s.bands.strong}, related ≥ ${s.bands.related}: ${s.model})`;
+      const calibrated = s.calibration && s.calibration.calibrated;
+      $('band-cutoffs').textContent = `(strong ≥ ${s.bands.strong}, related ≥ ${s.bands.related} `
+        + (calibrated ? 'calibrated relevance' : 'cosine: the model is uncalibrated') + `: ${s.model})`;
+      if (!state.sliderSet && s.defaultThreshold !== undefined) {
+        state.sliderSet = true;
+        $('threshold').value = String(s.defaultThreshold);
+        render();
+      }
       const parts = [
-        'model ' + s.model,
+        'model ' + s.model + (calibrated ? ' (calibrated)' : ' (uncalibrated)'),
         'device ' + s.device,
         'generation ' + (s.generation || 'none yet'),
         s.documents + ' documents',
@@ -192,10 +200,6 @@
     return Number($('threshold').value);
   }
 
-  function band(cosine) {
-    return cosine >= state.bands.strong ? 'strong' : cosine >= state.bands.related ? 'related' : 'weak';
-  }
-
   async function runSearch(event) {
     if (event) event.preventDefault();
     const query = $('q').value.trim();
@@ -208,7 +212,8 @@
     const params = new URLSearchParams({ q: query, mode: m, k: String(FETCH_K), threshold: String(FETCH_THRESHOLD) });
     try {
       const [answer] = await Promise.all([api('/api/search?' + params), showVector(query)]);
-      state.search = { query, mode: m, hits: answer.hits, tookMs: answer.tookMs, generation: answer.generation };
+      state.search = { query, mode: m, hits: answer.hits, tookMs: answer.tookMs, generation: answer.generation,
+        scale: answer.thresholdScale };
       render();
       results.dataset.query = query;
       results.dataset.mode = m;
@@ -230,18 +235,23 @@
     results.replaceChildren();
     const search = state.search;
     const keyword = search && search.mode === 'keyword';
-    $('threshold-note').textContent = keyword ? 'keyword mode ranks by BM25 and has no cosine: the threshold does not apply' : '';
+    const calibrated = !search || search.scale !== 'cosine';
+    $('threshold-label').textContent = calibrated ? 'Threshold (calibrated relevance)' : 'Threshold (cosine)';
+    $('threshold-note').textContent = keyword ? 'keyword mode ranks by BM25 and has no cosine: the threshold does not apply'
+      : calibrated ? '' : 'this model is uncalibrated: the slider is on the raw cosine';
     if (!search) {
       state.shown = [];
       $('export').disabled = true;
       return;
     }
     // The service ranks by score; filtering keeps that order.
-    state.shown = keyword ? search.hits : search.hits.filter((h) => h.cosine !== null && h.cosine >= t);
+    state.shown = keyword ? search.hits
+      : search.hits.filter((h) => (calibrated ? h.relevance !== null && h.relevance >= t : h.cosine !== null && h.cosine >= t));
     const topBm25 = search.hits.reduce((m, h) => Math.max(m, h.bm25), 0);
     state.shown.forEach((hit, i) => results.append(hitElement(hit, i + 1, topBm25)));
     const hidden = search.hits.length - state.shown.length;
-    $('summary').textContent = `${state.shown.length} results` + (hidden > 0 ? ` (${hidden} below cosine ${t.toFixed(2)} hidden)` : '')
+    $('summary').textContent = `${state.shown.length} results`
+      + (hidden > 0 ? ` (${hidden} below ${calibrated ? 'relevance' : 'cosine'} ${t.toFixed(2)} hidden)` : '')
       + ` · ${search.mode} · ${search.tookMs} ms`;
     results.dataset.shown = String(state.shown.length);
     $('export').disabled = state.shown.length === 0;
@@ -251,27 +261,32 @@
     const li = document.createElement('li');
     li.className = 'hit';
     const hasCosine = hit.cosine !== null && hit.cosine !== undefined;
-    const b = hasCosine ? band(hit.cosine) : 'weak';
+    const hasRelevance = hit.relevance !== null && hit.relevance !== undefined;
+    const b = hasCosine ? hit.band : 'weak';
     li.dataset.unit = hit.unitId;
     li.dataset.doc = hit.docId;
     li.dataset.band = hasCosine ? b : 'none';
     if (hasCosine) li.dataset.cosine = String(hit.cosine);
+    if (hasRelevance) li.dataset.relevance = String(hit.relevance);
 
     const head = document.createElement('div');
     head.className = 'hit-head';
     const rank = span('hit-rank', '#' + position);
+    const relevance = span('hit-relevance', hasRelevance ? 'relevance ' + hit.relevance.toFixed(2) : '');
+    relevance.title = 'calibrated relevance: how likely a hit with this cosine is to be relevant, on this model';
     const cosine = span('hit-cosine', hasCosine ? hit.cosine.toFixed(4) : 'BM25 ' + hit.bm25.toFixed(2));
-    cosine.title = hasCosine ? 'cosine' : 'keyword mode has no cosine';
+    cosine.title = hasCosine ? 'raw cosine between query and text' : 'keyword mode has no cosine';
     const bandLabel = span('hit-band', hasCosine ? b : '');
     const doc = span('hit-doc', hit.docId);
     doc.title = hit.unitId;
-    head.append(rank, cosine, bandLabel, doc);
+    const cosineLabel = span('hit-label', hasCosine ? 'cosine' : '');
+    head.append(rank, relevance, cosineLabel, cosine, bandLabel, doc);
 
     const bar = document.createElement('div');
     bar.className = 'bar';
     const fill = document.createElement('div');
     fill.className = 'bar-fill ' + b;
-    const length = hasCosine ? hit.cosine : (topBm25 > 0 ? hit.bm25 / topBm25 : 0);
+    const length = hasRelevance ? hit.relevance : hasCosine ? hit.cosine : (topBm25 > 0 ? hit.bm25 / topBm25 : 0);
     fill.style.width = (Math.max(0, Math.min(1, length)) * 100).toFixed(1) + '%';
     bar.append(fill);
 
@@ -366,9 +381,10 @@
 
   function exportCsv() {
     if (!state.search) return;
-    const rows = [['rank', 'cosine', 'band', 'score', 'bm25', 'doc_id', 'unit_id', 'title', 'text']];
-    state.shown.forEach((h, i) => rows.push([i + 1, h.cosine === null ? '' : h.cosine.toFixed(4),
-      h.cosine === null ? '' : band(h.cosine), h.score, h.bm25, h.docId, h.unitId, h.title, h.text]));
+    const rows = [['rank', 'relevance', 'cosine', 'band', 'score', 'bm25', 'doc_id', 'unit_id', 'title', 'text']];
+    state.shown.forEach((h, i) => rows.push([i + 1, h.relevance === null || h.relevance === undefined ? '' : h.relevance.toFixed(4),
+      h.cosine === null ? '' : h.cosine.toFixed(4), h.cosine === null ? '' : h.band, h.score, h.bm25, h.docId, h.unitId, h.title,
+      h.text]));
     const csv = '\ufeff' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
     const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
     const a = document.createElement('a');

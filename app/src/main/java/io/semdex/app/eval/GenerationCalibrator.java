@@ -1,0 +1,250 @@
+package io.semdex.app.eval;
+
+import io.semdex.core.Calibration;
+import io.semdex.core.ContentHash;
+import io.semdex.core.Generation;
+import io.semdex.core.IndexFields;
+import io.semdex.core.Manifest;
+import io.semdex.core.SourceDocument;
+import io.semdex.core.Unit;
+import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderSpec;
+import io.semdex.ingest.Splitter;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.MultiReader;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fits a freshly built generation's threshold map on its own documents, before it goes live: the
+ * queries {@link PseudoQueries} cuts from a sample of them, each searched (vector side, top ten
+ * documents) against every other document of the generation plus its own document without the
+ * query, re-split and re-embedded as the job would. Only the sample is embedded again, so the fit
+ * costs seconds on any corpus size. {@code semdex reindex} writes the result into the manifest; the
+ * query service then thresholds this generation on it.
+ */
+public final class GenerationCalibrator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GenerationCalibrator.class);
+    /** Other documents a pseudo-query's vector search looks at, by their units. */
+    private static final int NEIGHBOUR_UNITS = 50;
+
+    private GenerationCalibrator() {}
+
+    /**
+     * Fits a built generation's threshold map with the model its manifest names and records it in
+     * the manifest; on any failure (the model cannot be opened here, too few documents) the
+     * generation keeps the model's map. Returns one line that says which.
+     */
+    public static String calibrate(Generation generation) {
+        Manifest manifest = Manifest.read(generation.manifestFile());
+        EmbedderSpec spec = EmbedderSpec.parse(manifest.modelSpecOrId());
+        try (Embedder embedder = spec.open(io.semdex.embed.Slot.SINGLE)) {
+            Optional<Calibration> fitted = fit(generation, manifest, spec, embedder, spec.fingerprint());
+            if (fitted.isEmpty()) {
+                return "  threshold map     the model's (too few pseudo-queries in the documents to fit one)";
+            }
+            manifest.withCalibration(fitted.get()).write(generation.manifestFile());
+            return String.format(Locale.ROOT, "  threshold map     fitted on %s; default threshold %.2f = cosine %.4f", fitted.get().fittedOn(),
+                    io.semdex.query.SearchRequest.DEFAULT_THRESHOLD, fitted.get().cosineAt(io.semdex.query.SearchRequest.DEFAULT_THRESHOLD));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not fit {}'s threshold map on its documents, it keeps its model's: {}", generation.name(), e.toString());
+            return "  threshold map     the model's (fitting one failed: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * The generation's threshold map; empty when its documents give fewer than {@value
+     * PseudoQueries#MIN_FIT_QUERIES} queries (the model's map then stays).
+     */
+    public static Optional<Calibration> fit(Generation generation, Manifest manifest, EmbedderSpec spec, Embedder embedder,
+            String fingerprint) throws IOException {
+        List<DirectoryReader> shards = new ArrayList<>();
+        try {
+            for (int k = 0; k < manifest.shardCount(); k++) {
+                shards.add(DirectoryReader.open(FSDirectory.open(generation.shardDir(k))));
+            }
+            try (MultiReader reader = new MultiReader(shards.toArray(IndexReader[]::new), false)) {
+                return fit(reader, spec, embedder, fingerprint);
+            }
+        } finally {
+            for (DirectoryReader shard : shards) {
+                shard.close();
+            }
+        }
+    }
+
+    static Optional<Calibration> fit(IndexReader reader, EmbedderSpec spec, Embedder embedder, String fingerprint) throws IOException {
+        List<SourceDocument> sample = sample(reader);
+        Map<String, Integer> titles = new HashMap<>();
+        for (SourceDocument doc : documents(reader, null).values()) {
+            if (doc.title() != null) {
+                titles.merge(doc.title().strip(), 1, Integer::sum);
+            }
+        }
+        List<PseudoQueries.Cut> cuts = new ArrayList<>();
+        for (SourceDocument doc : sample) {
+            PseudoQueries.Cut cut = PseudoQueries.cut(doc, doc.title() != null && titles.get(doc.title().strip()) == 1);
+            if (cut != null && cuts.size() < PseudoQueries.MAX_QUERIES) {
+                cuts.add(cut);
+            }
+        }
+        if (cuts.size() < PseudoQueries.MIN_FIT_QUERIES) {
+            LOG.info("{} pseudo-queries cut from the generation's documents, fewer than {}: it keeps its model's threshold map",
+                    cuts.size(), PseudoQueries.MIN_FIT_QUERIES);
+            return Optional.empty();
+        }
+        Splitter splitter = Splitter.forModel(spec, Splitter.DEFAULT_MAX_TOKENS);
+        List<float[]> queries = embedder.embedQueries(cuts.stream().map(c -> Evaluation.clip(c.query())).toList());
+        IndexSearcher searcher = new IndexSearcher(reader);
+        int n = cuts.size() * ThresholdReport.TOP;
+        double[] cosines = new double[n];
+        boolean[] relevant = new boolean[n];
+        int pairs = 0;
+        for (int i = 0; i < cuts.size(); i++) {
+            PseudoQueries.Cut cut = cuts.get(i);
+            float[] q = queries.get(i);
+            // Its own document without the query: what a user's question would find.
+            List<Unit> units = splitter.split(cut.rest());
+            double own = Double.NEGATIVE_INFINITY;
+            for (float[] v : embedder.embedDocuments(units.stream().map(Unit::embeddingInput).toList())) {
+                own = Math.max(own, dot(q, v));
+            }
+            // Every other document, by its best unit.
+            BooleanQuery others = new BooleanQuery.Builder().add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                    .add(new TermQuery(new Term(IndexFields.DOC_ID, cut.rest().id())), BooleanClause.Occur.MUST_NOT).build();
+            Map<String, Double> best = new HashMap<>();
+            StoredFields stored = reader.storedFields();
+            for (ScoreDoc sd : searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, q, NEIGHBOUR_UNITS, others), NEIGHBOUR_UNITS)
+                    .scoreDocs) {
+                String docId = stored.document(sd.doc, java.util.Set.of(IndexFields.DOC_ID)).get(IndexFields.DOC_ID);
+                best.merge(docId, 2.0 * sd.score - 1, Math::max); // cosine from Lucene's (1 + cos) / 2
+            }
+            List<Double> ranked = new ArrayList<>(best.values());
+            ranked.sort(Comparator.reverseOrder());
+            boolean ownPlaced = false;
+            int taken = 0;
+            for (int r = 0; taken < ThresholdReport.TOP && (r < ranked.size() || !ownPlaced); taken++) {
+                if (!ownPlaced && (r >= ranked.size() || own >= ranked.get(r))) {
+                    cosines[pairs] = clamp(own);
+                    relevant[pairs++] = true;
+                    ownPlaced = true;
+                } else {
+                    cosines[pairs] = clamp(ranked.get(r++));
+                    relevant[pairs++] = false;
+                }
+            }
+        }
+        int positives = 0;
+        for (int p = 0; p < pairs; p++) {
+            positives += relevant[p] ? 1 : 0;
+        }
+        String fittedOn = String.format(Locale.ROOT, "pseudo-queries cut from this generation's documents (titles, first sentences): %d "
+                + "queries, top %d documents each by vector search, %d judged pairs (%d relevant)", cuts.size(), ThresholdReport.TOP,
+                pairs, positives);
+        Calibration calibration = Calibration.fit(embedder.info().modelId(), fingerprint, fittedOn,
+                java.util.Arrays.copyOf(cosines, pairs), java.util.Arrays.copyOf(relevant, pairs));
+        LOG.info("Threshold map fitted on the generation's own documents: {}", calibration);
+        return Optional.of(calibration);
+    }
+
+    private static double clamp(double cosine) {
+        return Math.max(-1, Math.min(1, cosine));
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /** Up to three times {@link PseudoQueries#MAX_QUERIES} documents, the same ones for the same index: those of the smallest id hashes. */
+    private static List<SourceDocument> sample(IndexReader reader) throws IOException {
+        TreeMap<String, String> byHash = new TreeMap<>();
+        forEachLive(reader, (fields, doc) -> {
+            String id = fields.document(doc, java.util.Set.of(IndexFields.DOC_ID)).get(IndexFields.DOC_ID);
+            byHash.put(ContentHash.of(id), id);
+            if (byHash.size() > 3 * PseudoQueries.MAX_QUERIES) {
+                byHash.pollLastEntry();
+            }
+        });
+        Map<String, SourceDocument> documents = documents(reader, new java.util.HashSet<>(byHash.values()));
+        List<SourceDocument> sample = new ArrayList<>();
+        for (String id : byHash.values()) {
+            if (documents.containsKey(id)) {
+                sample.add(documents.get(id));
+            }
+        }
+        return sample;
+    }
+
+    /** Documents as their units hold them (title, texts in order), of {@code only} those ids, or all when null. */
+    private static Map<String, SourceDocument> documents(IndexReader reader, java.util.Set<String> only) throws IOException {
+        Map<String, String> titles = new HashMap<>();
+        Map<String, TreeMap<Integer, String>> texts = new HashMap<>();
+        java.util.Set<String> fieldsToRead = only == null ? java.util.Set.of(IndexFields.DOC_ID, IndexFields.TITLE)
+                : java.util.Set.of(IndexFields.DOC_ID, IndexFields.TITLE, IndexFields.TEXT, IndexFields.UNIT_ID);
+        forEachLive(reader, (fields, doc) -> {
+            Document d = fields.document(doc, fieldsToRead);
+            String id = d.get(IndexFields.DOC_ID);
+            if (only != null && !only.contains(id)) {
+                return;
+            }
+            if (d.get(IndexFields.TITLE) != null) {
+                titles.putIfAbsent(id, d.get(IndexFields.TITLE));
+            }
+            if (only != null) {
+                String unitId = d.get(IndexFields.UNIT_ID);
+                int ordinal = Integer.parseInt(unitId.substring(unitId.lastIndexOf('#') + 1));
+                texts.computeIfAbsent(id, k -> new TreeMap<>()).put(ordinal, d.get(IndexFields.TEXT));
+            } else {
+                texts.putIfAbsent(id, new TreeMap<>());
+            }
+        });
+        Map<String, SourceDocument> documents = new HashMap<>();
+        texts.forEach((id, parts) -> documents.put(id, new SourceDocument(id, titles.get(id), String.join("\n\n", parts.values()), "text",
+                null, null, null, null, List.of(), Map.of())));
+        return documents;
+    }
+
+    private interface LiveDoc {
+        void visit(StoredFields fields, int doc) throws IOException;
+    }
+
+    private static void forEachLive(IndexReader reader, LiveDoc visit) throws IOException {
+        for (LeafReaderContext leaf : reader.leaves()) {
+            Bits live = leaf.reader().getLiveDocs();
+            StoredFields fields = leaf.reader().storedFields();
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                if (live == null || live.get(doc)) {
+                    visit.visit(fields, doc);
+                }
+            }
+        }
+    }
+}
