@@ -96,8 +96,9 @@ final class HttpApi implements AutoCloseable {
         cors.setAllowCredentials(false); // keys travel in headers, never cookies
         cors.setPreflightMaxAge(Duration.ofMinutes(10));
         cors.setDeliverPreflightRequests(true); // AccessHandler answers them: 204, or 403 to an origin not allowed
-        cors.setHandler(new AccessHandler(host, access, new SizeLimitHandler(access.maxBodyBytes(), -1)));
-        ((SizeLimitHandler) ((AccessHandler) cors.getHandler()).getHandler()).setHandler(resources);
+        SizeLimitHandler sizeLimit = new SizeLimitHandler(access.maxBodyBytes(), -1);
+        sizeLimit.setHandler(resources);
+        cors.setHandler(new AccessHandler(host, access, sizeLimit));
 
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("semdex-http");
