@@ -430,8 +430,9 @@ public final class EmbeddedStack implements AutoCloseable {
         String group = currentGroup();
         long behind = -1;
         Duration catchUp = budget.step(CATCH_UP_PATIENCE, SAVEPOINT_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE));
+        int timeout = (int) Math.max(1000, catchUp.toMillis()); // the API timeout may not be below the request timeout
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.max(1000, catchUp.toMillis())))) {
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout))) {
             long deadline = start + catchUp.toNanos();
             while ((behind = recordsBehind(admin, group, Map.of())) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
