@@ -13,6 +13,7 @@ import io.semdex.sink.ShardWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,11 +131,18 @@ class IngestMainIT {
         Generation live = layout.current().orElseThrow();
         assertThat(GenerationCounts.of(live).documents()).isEqualTo(12);
 
-        // A build that fails (its model cannot be opened in the task) is deleted; the live generation stays.
-        Run failed = run(IngestMainIT::attached, with(batch, "--model", "qwen3-embedding-0.6b?dir=" + data.resolve("no-such-model")));
+        // A build that fails is deleted, the live generation stays: whether it fails while its job is built (the model's files
+        // are missing) or while it runs (the model file is not a model).
+        Run unbuilt = run(IngestMainIT::attached, with(batch, "--model", "qwen3-embedding-0.6b?dir=" + data.resolve("no-such-model")));
+        assertThat(unbuilt.exit()).as(unbuilt.err()).isEqualTo(GenerationGuard.EXIT_FAILED);
+        assertThat(unbuilt.err()).contains("the build failed", "no-such-model", "CURRENT stays " + live.name());
+        Path broken = Files.createDirectories(data.resolve("broken-model"));
+        Files.writeString(broken.resolve("model.onnx"), "not a model");
+        Files.copy(Path.of(getClass().getResource("/log4j2-test.xml").toURI()), broken.resolve("tokenizer.json"));
+        Run failed = run(IngestMainIT::attached, with(batch, "--model", "qwen3-embedding-0.6b?dir=" + broken));
         assertThat(failed.exit()).as(failed.err()).isEqualTo(GenerationGuard.EXIT_FAILED);
-        assertThat(failed.err()).contains("the build of gen-2 failed", "gen-2 deleted, CURRENT stays " + live.name());
-        assertThat(layout.generation(2).dir()).doesNotExist();
+        assertThat(failed.err()).contains("the build failed", "deleted, CURRENT stays " + live.name());
+        assertThat(layout.latestNumber()).as("nothing of either build is left").isEqualTo(live.number());
         assertThat(layout.current()).contains(live);
 
         // Most documents deleted: the new generation would shrink the index to less than half; refused, unless allowed.

@@ -192,17 +192,21 @@ public final class IngestMain {
         IndexLayout layout = new IndexLayout(config.indexRoot());
         Optional<Generation> live = layout.current();
         Map<Integer, Long> end = TopicOffsets.end(config.bootstrapServers(), config.topic());
-        Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end));
         long start = System.nanoTime();
+        Generation generation = null;
         GenerationCounts built;
         try {
+            generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end)); // deletes what it made if it fails
             env.execute(options.jobName() + " " + generation.name());
             built = GenerationCounts.of(generation);
         } catch (Exception | Error e) {
-            DirectoryTree.delete(generation.dir()); // half a generation is of no use to anyone; the live one is untouched
-            err.println("semdex ingest job: the build of " + generation.name() + " failed (" + e.getMessage() + "); " + generation.name()
-                    + " deleted, " + live.map(g -> "CURRENT stays " + g.name()).orElse("CURRENT stays unset"));
-            LOG.error("The build of {} failed; deleted it", generation.name(), e);
+            String what = generation == null ? "the new generation" : generation.name();
+            if (generation != null) {
+                DirectoryTree.delete(generation.dir()); // half a generation is of no use to anyone; the live one is untouched
+            }
+            err.println("semdex ingest job: the build failed (" + e.getMessage() + "); " + what + " deleted, "
+                    + live.map(g -> "CURRENT stays " + g.name()).orElse("CURRENT stays unset"));
+            LOG.error("The build of {} failed; deleted it", what, e);
             return GenerationGuard.EXIT_FAILED;
         }
         Optional<GenerationCounts> liveCounts = live.isPresent() ? Optional.of(GenerationCounts.of(live.get())) : Optional.empty();

@@ -94,7 +94,11 @@ final class StatusResource extends Resource {
         return body;
     }
 
+    /** A cosine JSON can carry: null for one no hit reaches (+infinity), -1 for one every hit passes (-infinity). */
     private static Double finite(double cosine) {
-        return Double.isInfinite(cosine) ? (cosine > 0 ? null : -1.0) : cosine;
+        if (cosine == Double.POSITIVE_INFINITY) {
+            return null; // a ternary here would unbox the null and throw
+        }
+        return cosine == Double.NEGATIVE_INFINITY ? -1.0 : cosine;
     }
 }
