@@ -30,6 +30,17 @@ final class AccessOptions {
             description = "A browser origin allowed to call the API, e.g. https://kb.example.com; repeat for more (default: none).")
     List<String> corsOrigins = new ArrayList<>();
 
+    @Option(names = "--allowed-host", paramLabel = "NAME",
+            description = "A name clients reach the service by, besides the address it binds to (e.g. kb.example.com behind a proxy);"
+                    + " repeat for more. On loopback, and whenever one is given, a request naming another Host gets 403.")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(names = "--trusted-proxy", paramLabel = "ADDRESS",
+            description = "A reverse proxy in front of the service (an IP address or CIDR range): for its requests the rate limit"
+                    + " counts the client address it appends to X-Forwarded-For; repeat for more (default: none, every request"
+                    + " counts against the address it came from).")
+    List<String> trustedProxies = new ArrayList<>();
+
     @Option(names = "--rate-limit", paramLabel = "N", defaultValue = "0",
             description = "Requests per second per client address, in bursts of 2N; 429 above (default: ${DEFAULT-VALUE}, no limit).")
     double rateLimit;
@@ -57,7 +68,8 @@ final class AccessOptions {
                     + " (or name another with --api-key-env), or pass --allow-anonymous-writes");
         }
         return AccessPolicy.DEFAULT.withApiKey(key, keyForReads).withCorsOrigins(corsOrigins)
-                .withRateLimit(rateLimit, (int) Math.max(1, Math.ceil(rateLimit * 2))).withMaxBodyBytes(maxBody);
+                .withRateLimit(rateLimit, (int) Math.max(1, Math.ceil(rateLimit * 2))).withMaxBodyBytes(maxBody)
+                .withAllowedHosts(allowedHosts).withTrustedProxies(trustedProxies);
     }
 
     /**

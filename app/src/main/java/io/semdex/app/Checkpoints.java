@@ -47,17 +47,25 @@ final class Checkpoints {
     }
 
     /**
-     * Deletes the folders of earlier jobs under {@code dir}, all but the one that holds {@code keep}
-     * (the checkpoint the new job resumes from): each stop or restart leaves one behind.
+     * Deletes the folders of earlier jobs under {@code dir} once the job {@code jobId} has completed a
+     * checkpoint of its own (the newest complete one lies in its folder): until then the checkpoint it
+     * resumed from is the only way back if it fails before its first one, so nothing is deleted.
+     *
+     * @return whether the job has a checkpoint of its own (and the others are gone)
      */
-    static void removeAllBut(Path dir, Path keep) {
-        Path keepJob = keep.toAbsolutePath().getParent();
+    static boolean removeSupersededBy(Path dir, String jobId) {
+        Path own = dir.resolve(jobId).toAbsolutePath();
+        Optional<Path> newest = latest(dir);
+        if (newest.isEmpty() || !newest.get().getParent().equals(own)) {
+            return false;
+        }
         try (Stream<Path> jobs = Files.list(dir)) {
-            for (Path job : jobs.filter(Files::isDirectory).map(Path::toAbsolutePath).filter(p -> !p.equals(keepJob)).toList()) {
+            for (Path job : jobs.filter(Files::isDirectory).map(Path::toAbsolutePath).filter(p -> !p.equals(own)).toList()) {
                 DirectoryTree.delete(job);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove old checkpoints in " + dir, e);
         }
+        return true;
     }
 }

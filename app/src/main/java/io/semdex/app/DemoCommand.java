@@ -71,6 +71,7 @@ final class DemoCommand implements Callable<Integer> {
                 access));
                 DemoAddress.Registration address = DemoAddress.register(stack.bootstrapServers(), dataDir, wellKnownAddress)) {
             serve(stack, docs, kb, dataDir, access, start, stop);
+            stack.stop(stop.budget()); // the steps' deadlines count from the signal
         }
         System.out.println("semdex demo stopped (" + stop.received() + "); the data directory keeps the index and Kafka's log: " + dataDir);
         return 0;

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import io.semdex.ingest.DocumentTopics;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -45,6 +46,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats {@code logDir} if it is new, then starts the broker on free loopback ports. */
     public static EmbeddedKafka start(Path logDir) {
+        return start(logDir, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, with broker settings over the defaults (a test makes the log cleaner
+     * run at once with {@code log.cleaner.backoff.ms}, for instance).
+     */
+    public static EmbeddedKafka start(Path logDir, Map<String, String> brokerSettings) {
         long start = System.nanoTime();
         int brokerPort = freePort();
         int controllerPort = freePort();
@@ -74,6 +83,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("message.max.bytes", Integer.toString(8 * 1024 * 1024));
+        props.putAll(brokerSettings);
         // Formatted before (a restart on the same data directory): keep its cluster id, topics and offsets.
         if (!Files.isRegularFile(logDir.resolve("meta.properties"))) {
             format(dir);
@@ -107,7 +117,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrapServers;
     }
 
-    /** Creates the topics that do not exist yet. */
+    /**
+     * Creates the documents topics that do not exist yet as compacted logs keyed by document id
+     * ({@link DocumentTopics#SETTINGS}), and makes existing ones that would forget documents (a
+     * data directory from before they were compacted) compacted logs too: this broker is semdex's own.
+     *
+     * @return one line per existing topic changed, saying what it had
+     */
+    public List<String> createDocumentTopics(Map<String, Integer> partitionsByTopic) {
+        try (Admin admin = admin()) {
+            DocumentTopics.create(admin, partitionsByTopic, (short) 1);
+            return DocumentTopics.repair(admin, partitionsByTopic.keySet());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /** Creates the topics that do not exist yet, with the broker's defaults (e.g. the dead-letter topic). */
     public void createTopics(Map<String, Integer> partitionsByTopic) {
         try (Admin admin = admin()) {
             Set<String> existing = admin.listTopics().names().get();

@@ -6,7 +6,11 @@ import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.embed.EmbedOperator;
+import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.SharedEmbedders;
+import io.semdex.embed.Slot;
+import io.semdex.ingest.DocumentTopics;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.query.AccessPolicy;
@@ -32,6 +36,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -54,12 +59,23 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Configuration flink;
     private final Path checkpoints;
     private final ScheduledExecutorService handoffs;
+    /*
+     * The steps of a stop and their limits, within one StopBudget (25 s): each step also leaves what
+     * the steps after it need, so a step that overruns shortens only those that can wait less.
+     */
     /** How long a stop waits for the job to read what Kafka holds before it takes the savepoint. */
-    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(8);
+    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(5);
     /** How long the savepoint may take before the job is cancelled instead (its last checkpoint then counts). */
-    private static final Duration SAVEPOINT_PATIENCE = Duration.ofSeconds(12);
+    private static final Duration SAVEPOINT_PATIENCE = Duration.ofSeconds(10);
+    /** How long a cancel may take (after a failed savepoint, or of a catch-up job a stop interrupts). */
+    private static final Duration CANCEL_PATIENCE = Duration.ofSeconds(5);
+    /** How long the query service may finish the requests it is answering. */
+    private static final Duration HTTP_PATIENCE = Duration.ofSeconds(3);
+    /** Kept for the broker's shutdown, the last step. */
+    private static final Duration KAFKA_PATIENCE = Duration.ofSeconds(2);
 
     private volatile JobClient job;
+    private volatile boolean stopped;
     /** The generation the running job took over from a reindex; null while the first job runs. */
     private volatile Generation adopted;
 
@@ -77,6 +93,7 @@ public final class EmbeddedStack implements AutoCloseable {
             return t;
         });
         handoffs.scheduleWithFixedDelay(this::adoptReadyGeneration, 1, 1, TimeUnit.SECONDS);
+        handoffs.schedule(this::removeSupersededCheckpoints, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -102,7 +119,11 @@ public final class EmbeddedStack implements AutoCloseable {
                     .withModelPreset(options.modelPreset())
                     .withParallelism(options.parallelism())
                     .withCheckpointInterval(options.checkpointInterval()));
-            kafka.createTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism()), jobConfig.deadLetterTopic(), 1));
+            for (String changed : kafka.createDocumentTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism())))) {
+                LOG.warn("{}: made it a compacted log keyed by document id, so that it keeps every live document", changed);
+            }
+            kafka.createTopics(Map.of(jobConfig.deadLetterTopic(), 1));
+            DocumentTopics.requireDurable(kafka.bootstrapServers(), List.of(jobConfig.topic()), false);
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -118,7 +139,6 @@ public final class EmbeddedStack implements AutoCloseable {
             var resumeFrom = Checkpoints.latest(checkpoints);
             resumeFrom.ifPresent(cp -> {
                 flink.set(StateRecoveryOptions.SAVEPOINT_PATH, cp.toString());
-                Checkpoints.removeAllBut(checkpoints, cp);
                 LOG.info("Resuming from checkpoint {}", cp);
             });
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(jobConfig.parallelism(), flink);
@@ -132,7 +152,7 @@ public final class EmbeddedStack implements AutoCloseable {
             return new EmbeddedStack(kafka, job, service, jobConfig, flink, checkpoints);
         } catch (Exception | Error e) {
             if (job != null) {
-                cancel(job);
+                cancel(job, CANCEL_PATIENCE);
             }
             kafka.close();
             throw e;
@@ -188,6 +208,10 @@ public final class EmbeddedStack implements AutoCloseable {
      * streaming job replays the topic into it from the offsets the reindex started at; once that
      * job's committed offsets reach the end of the topic, CURRENT switches to it, and the old job
      * stops. The query service moves over on its next refresh, with no failed request.
+     *
+     * <p>A hand-over that cannot finish (the new model does not open, the catch-up job ends or makes
+     * no progress for {@link #CATCH_UP_STALL}) is given up: the generation is marked FAILED with the
+     * reason ({@code /api/status} shows it, the log says it), and the live generation and its job go on.
      */
     private synchronized void adoptReadyGeneration() {
         try {
@@ -196,46 +220,109 @@ public final class EmbeddedStack implements AutoCloseable {
             if (ready.isPresent()) {
                 adopt(layout, ready.get().generation(), ready.get().handoff());
             }
+        } catch (InterruptedException e) {
+            LOG.info("Stopped while taking over a reindexed generation; it stays READY for the next start");
         } catch (Exception e) {
             LOG.error("Taking over a reindexed generation failed; the live generation stays: {}", e.getMessage(), e);
         }
     }
 
+    /** How long a catch-up job may make no progress before its hand-over is given up. */
+    static final Duration CATCH_UP_STALL = Duration.ofMinutes(2);
+
     private void adopt(IndexLayout layout, Generation generation, Handoff handoff) throws Exception {
         long start = System.nanoTime();
-        // The new generation may have another model, dimension count and shard count: its manifest says which.
-        IngestJobConfig next = jobConfig.following(Manifest.read(generation.manifestFile()));
-        LOG.info("{} is ready: replaying {} from {} into it before switching (model {}, {} shards)", generation.name(), jobConfig.topic(),
-                handoff.offsets(), next.modelPreset(), next.parallelism());
-        Configuration settings = new Configuration(flink);
-        settings.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, next.parallelism()));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(next.parallelism(), settings);
-        IngestJob.buildCatchUp(env, next, generation, handoff);
-        JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
-        String group = jobConfig.groupId() + "-" + generation.name();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            while (!caughtUp(admin, group, handoff.offsets())) {
-                Thread.sleep(250);
-            }
-        } catch (Exception e) {
-            cancel(catchUp); // a stop while catching up: the generation stays READY for the next start
-            throw e;
+        IngestJobConfig next;
+        Embedder model;
+        try {
+            // The new generation may have another model, dimension count and shard count: its manifest says which.
+            next = jobConfig.following(Manifest.read(generation.manifestFile()));
+            // Opened first, here: the catch-up job's tasks and the query service share this instance (one JVM), and a model that
+            // cannot be opened fails the hand-over now, not in a job that would restart for ever.
+            model = SharedEmbedders.acquire(EmbedderSpec.parse(next.modelPreset()), Slot.SINGLE);
+        } catch (RuntimeException e) {
+            giveUp(generation, "its model cannot be opened: " + e.getMessage());
+            return;
         }
-        layout.switchTo(generation);
-        JobClient old = job;
-        job = catchUp;
-        jobConfig = next;
-        adopted = generation;
-        cancel(old);
-        deleteCheckpoints(old);
+        try (model) {
+            LOG.info("{} is ready: replaying {} from {} into it before switching (model {}, {} shards)", generation.name(),
+                    jobConfig.topic(), handoff.offsets(), next.modelPreset(), next.parallelism());
+            Configuration settings = new Configuration(flink);
+            settings.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, next.parallelism()));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(next.parallelism(), settings);
+            IngestJob.buildCatchUp(env, next, generation, handoff);
+            JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
+            String group = jobConfig.groupId() + "-" + generation.name();
+            String stuck;
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                stuck = awaitCatchUp(admin, catchUp, group, handoff.offsets());
+            } catch (Exception e) {
+                cancel(catchUp, CANCEL_PATIENCE); // a stop while catching up: the generation stays READY for the next start
+                throw e;
+            }
+            if (stuck != null) {
+                cancel(catchUp, CANCEL_PATIENCE);
+                giveUp(generation, stuck);
+                return;
+            }
+            layout.switchTo(generation);
+            JobClient old = job;
+            job = catchUp;
+            jobConfig = next;
+            adopted = generation;
+            cancel(old, Duration.ofSeconds(30));
+            deleteCheckpoints(old);
+        }
         List<Generation> removed = layout.prune(2);
         LOG.info("Switched to {} after {} ms of catch-up; removed {}", generation.name(), (System.nanoTime() - start) / 1_000_000,
                 removed.stream().map(Generation::name).toList());
     }
 
-    /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end. */
-    private boolean caughtUp(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
-        return recordsBehind(admin, group, startOffsets) == 0;
+    /**
+     * Waits until the catch-up job's committed offsets reach the end of the topic; returns null then,
+     * or why it never will: the job ended, or its offsets did not move for {@link #CATCH_UP_STALL}.
+     */
+    private String awaitCatchUp(Admin admin, JobClient catchUp, String group, Map<Integer, Long> startOffsets) throws Exception {
+        long lastMove = System.nanoTime();
+        long lastPosition = -1;
+        while (true) {
+            Progress progress = progress(admin, group, startOffsets);
+            if (progress.behind() == 0) {
+                return null;
+            }
+            JobStatus status = catchUp.getJobStatus().get(30, TimeUnit.SECONDS);
+            if (status.isGloballyTerminalState()) {
+                return "its catch-up job ended " + status + " " + progress.behind() + " records short of the end of the topic";
+            }
+            if (progress.position() != lastPosition) {
+                lastPosition = progress.position();
+                lastMove = System.nanoTime();
+            } else if (System.nanoTime() - lastMove > CATCH_UP_STALL.toNanos()) {
+                return "its catch-up job read nothing for " + CATCH_UP_STALL.toSeconds() + " s (" + status + ", " + progress.behind()
+                        + " records behind)";
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** Marks {@code generation}'s hand-over failed, so it is not tried again every second; the live generation goes on. */
+    private void giveUp(Generation generation, String reason) {
+        Handoff.fail(generation, reason);
+        LOG.error("Giving up the hand-over of {}: {}; {} stays live and its job goes on (/api/status says so; a new reindex builds a"
+                + " new generation)", generation.name(), reason, new IndexLayout(jobConfig.indexRoot()).current().map(Generation::name)
+                .orElse("nothing"));
+    }
+
+    /** How far a consumer group is: records between its committed offsets and the topic's end, and the sum of its offsets. */
+    private record Progress(long behind, long position) {}
+
+    private Progress progress(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        long position = 0;
+        for (var done : committed.values()) {
+            position += done.offset();
+        }
+        return new Progress(recordsBehind(admin, group, startOffsets), position);
     }
 
     /** Records between the group's committed offsets (or {@code startOffsets} where it has none) and the topic's end. */
@@ -255,6 +342,25 @@ public final class EmbeddedStack implements AutoCloseable {
         return behind;
     }
 
+    /**
+     * Each stop or restart leaves a job's folder of checkpoints behind. They are removed once the
+     * running job has completed a checkpoint of its own, not before: until then, the one it resumed
+     * from is what the next start needs if this job fails first.
+     */
+    private void removeSupersededCheckpoints() {
+        try {
+            if (Checkpoints.removeSupersededBy(checkpoints, job.getJobID().toHexString())) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not remove earlier jobs' checkpoints in {}: {}", checkpoints, e.getMessage());
+            return;
+        }
+        if (!handoffs.isShutdown()) {
+            handoffs.schedule(this::removeSupersededCheckpoints, 1, TimeUnit.SECONDS);
+        }
+    }
+
     /** An old job's retained checkpoints point into the old generation: a later start must not resume from them. */
     private void deleteCheckpoints(JobClient old) {
         Path dir = checkpoints.resolve(old.getJobID().toHexString()); // absent when it never completed one
@@ -266,34 +372,68 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /**
-     * Stops in order, within about 30 s: documents are refused (503) from the first moment; the job
-     * reads what Kafka holds (up to {@link #CATCH_UP_PATIENCE}) and stops with a savepoint, whose
-     * completion publishes every shard, so the index holds everything it has read and the next start
-     * resumes right after it; then the query service lets its searches finish and closes, and the
-     * broker shuts down. What the job had not read yet stays in Kafka for the next start.
+     * Stops in order, within {@link StopBudget#DEFAULT}: documents are refused (503) from the first
+     * moment; the job reads what Kafka holds (up to {@link #CATCH_UP_PATIENCE}) and stops with a
+     * savepoint (up to {@link #SAVEPOINT_PATIENCE}, else it is cancelled and its last checkpoint
+     * counts), whose completion publishes every shard, so the index holds everything it has read and
+     * the next start resumes right after it; then the query service lets its searches finish and
+     * closes, and the broker shuts down. What the job had not read yet stays in Kafka for the next start.
      */
     @Override
     public void close() {
+        stop(StopBudget.start(StopBudget.DEFAULT));
+    }
+
+    /** As {@link #close()}, within what is left of {@code budget} (started when the stop was asked for). */
+    void stop(StopBudget budget) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         long start = System.nanoTime();
         LOG.info("Stopping: documents are refused from now on; searches go on until the index is final");
         service.stopAccepting();
-        handoffs.shutdownNow();
-        synchronized (this) {
-            stopJob(job);
+        handoffs.shutdownNow(); // a catch-up in progress is cancelled; its generation stays READY for the next start
+        try {
+            handoffs.awaitTermination(budget.step(CANCEL_PATIENCE, SAVEPOINT_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE)).toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        service.close();
+        synchronized (this) {
+            stopJob(job, budget);
+        }
+        service.close(budget.step(HTTP_PATIENCE, KAFKA_PATIENCE));
         LOG.info("Query service stopped; shutting down the Kafka broker");
-        kafka.close();
+        closeKafka(budget.remaining());
         LOG.info("Stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Shuts the broker down, waiting at most {@code patience}: its log recovers at the next start if it is cut short. */
+    private void closeKafka(Duration patience) {
+        Thread shutdown = new Thread(kafka::close, "semdex-kafka-shutdown");
+        shutdown.setDaemon(true);
+        shutdown.start();
+        try {
+            shutdown.join(Math.max(1, patience.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (shutdown.isAlive()) {
+            LOG.warn("The Kafka broker did not shut down within {} ms; going on (its log recovers at the next start)", patience.toMillis());
+        }
+    }
+
     /** Lets the job catch up with the topic for a moment, then stops it with a savepoint (or, failing that, cancels it). */
-    private void stopJob(JobClient job) {
+    private void stopJob(JobClient job, StopBudget budget) {
         long start = System.nanoTime();
         String group = currentGroup();
         long behind = -1;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            long deadline = start + CATCH_UP_PATIENCE.toNanos();
+        Duration catchUp = budget.step(CATCH_UP_PATIENCE, SAVEPOINT_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE));
+        int timeout = (int) Math.max(1000, catchUp.toMillis()); // the API timeout may not be below the request timeout
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout))) {
+            long deadline = start + catchUp.toNanos();
             while ((behind = recordsBehind(admin, group, Map.of())) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
@@ -307,14 +447,15 @@ public final class EmbeddedStack implements AutoCloseable {
                     behind < 0 ? "an unknown number of" : behind, (System.nanoTime() - start) / 1_000_000);
         }
         Path target = checkpoints.resolve(job.getJobID().toHexString());
+        Duration savepoint = budget.step(SAVEPOINT_PATIENCE, CANCEL_PATIENCE.plus(HTTP_PATIENCE).plus(KAFKA_PATIENCE));
         try {
-            String savepoint = job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL)
-                    .get(SAVEPOINT_PATIENCE.toSeconds(), TimeUnit.SECONDS);
-            LOG.info("Flink job stopped with savepoint {} in {} ms", savepoint, (System.nanoTime() - start) / 1_000_000);
+            String path = job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(Math.max(1, savepoint.toMillis()), TimeUnit.MILLISECONDS);
+            LOG.info("Flink job stopped with savepoint {} in {} ms", path, (System.nanoTime() - start) / 1_000_000);
         } catch (Exception e) {
-            LOG.warn("Stopping the Flink job with a savepoint failed ({}); cancelling it: the next start resumes from its last"
-                    + " checkpoint", e.getMessage());
-            cancel(job);
+            LOG.warn("Stopping the Flink job with a savepoint failed within {} ms ({}); cancelling it: the next start resumes from its"
+                    + " last checkpoint", savepoint.toMillis(), e.getMessage());
+            cancel(job, budget.step(CANCEL_PATIENCE, HTTP_PATIENCE.plus(KAFKA_PATIENCE)));
         }
     }
 
@@ -324,11 +465,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return generation == null ? jobConfig.groupId() : jobConfig.groupId() + "-" + generation.name();
     }
 
-    private static void cancel(JobClient job) {
+    private static void cancel(JobClient job, Duration patience) {
         try {
-            job.cancel().get(30, TimeUnit.SECONDS);
+            job.cancel().get(Math.max(1, patience.toMillis()), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.warn("Cancelling the Flink job did not finish cleanly: {}", e.getMessage());
+            LOG.warn("Cancelling the Flink job did not finish cleanly within {} ms: {}", patience.toMillis(), e.getMessage());
         }
     }
 }

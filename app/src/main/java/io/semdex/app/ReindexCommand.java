@@ -4,11 +4,13 @@ import io.semdex.app.eval.GenerationCalibrator;
 import io.semdex.core.DirectoryTree;
 import io.semdex.core.Generation;
 import io.semdex.core.GenerationCounts;
+import io.semdex.core.GenerationGuard;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.IndexOptions;
 import io.semdex.core.Manifest;
 import io.semdex.embed.ModelPresets;
+import io.semdex.ingest.DocumentTopics;
 import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
@@ -47,20 +49,25 @@ import picocli.CommandLine.Spec;
                 "",
                 "A new generation that holds no document, or fewer than half the live generation's documents, is neither"
                 + " switched in nor handed over unless --allow-shrink is given: it is deleted, the live generation stays, and"
-                + " the command exits with 3 (empty) or 4 (shrunk).",
+                + " the command exits with 3 (empty) or 4 (shrunk). --switch is refused while a streaming job writes the live"
+                + " generation (a running demo, or a job on a cluster): leave it out to hand the new generation over to that job."
+                + " The topic must keep every live document (a compacted log): one that forgets is refused before anything is"
+                + " built, with the command that fixes it.",
                 ""},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {
                 "0:the new generation was switched in or handed over",
                 "1:the job failed (the unfinished generation is deleted)",
-                "2:bad options, or Kafka (--bootstrap, --topic) cannot be read",
+                "2:bad options, or Kafka (--bootstrap, --topic) cannot be read, or the topic would forget documents",
                 "3:refused: the new generation holds no document",
-                "4:refused: it holds fewer than half the live generation's documents"})
+                "4:refused: it holds fewer than half the live generation's documents",
+                "5:refused: --switch while a streaming job writes the live generation"})
 final class ReindexCommand implements Callable<Integer> {
 
-    static final int EXIT_USAGE = 2;
-    static final int EXIT_EMPTY = 3;
-    static final int EXIT_SHRINK = 4;
+    static final int EXIT_USAGE = GenerationGuard.EXIT_USAGE;
+    static final int EXIT_EMPTY = GenerationGuard.EXIT_EMPTY;
+    static final int EXIT_SHRINK = GenerationGuard.EXIT_SHRINK;
+    static final int EXIT_JOB_RUNNING = GenerationGuard.EXIT_JOB_RUNNING;
     /** Prefix of the job's accumulators counting dead-lettered records, one per stage. */
     static final String DEAD_LETTERS = "semdex.dead-letters.";
     private static final List<String> STAGES = List.of("parse", "split", "embed", "index");
@@ -104,6 +111,10 @@ final class ReindexCommand implements Callable<Integer> {
             + " fewer than half the live generation's documents.")
     boolean allowShrink;
 
+    @Option(names = DocumentTopics.OVERRIDE, description = "Reindex from a topic that would forget documents (not a compacted"
+            + " log, and a retention time or size) anyway: the new generation then holds only what the topic still holds.")
+    boolean allowFiniteRetention;
+
     @Option(names = "--keep", defaultValue = "2", description = "Generations to keep on disk after a switch, the live one included (default: ${DEFAULT-VALUE}).")
     int keep;
 
@@ -131,6 +142,27 @@ final class ReindexCommand implements Callable<Integer> {
         }
         IndexLayout layout = new IndexLayout(index);
         Optional<Generation> live = layout.current();
+        if (switchNow) {
+            String running = runningJob(live);
+            if (running != null) {
+                err.println("semdex reindex: refused: " + running + ". Leave out --switch to hand the new generation over to it"
+                        + " (a running demo takes it over itself; on a cluster, run the job jar's --mode catch-up, then semdex switch),"
+                        + " or stop the job first. Nothing was built.");
+                err.flush();
+                return EXIT_JOB_RUNNING;
+            }
+        }
+        if (file == null) {
+            try {
+                for (String warning : DocumentTopics.requireDurable(bootstrap, List.of(topic), allowFiniteRetention)) {
+                    err.println("semdex reindex: warning: " + warning + " (" + DocumentTopics.OVERRIDE + ": going on)");
+                }
+            } catch (IllegalStateException e) {
+                err.println("semdex reindex: refused: " + e.getMessage());
+                err.flush();
+                return EXIT_USAGE;
+            }
+        }
         Map<Integer, Long> endOffsets;
         try {
             endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
@@ -214,16 +246,29 @@ final class ReindexCommand implements Callable<Integer> {
         out.printf("  dead-lettered     %d (%s)%n", deadLetters.values().stream().mapToLong(Long::longValue).sum(), byStage);
         out.flush();
 
-        String refusal = refusal(built, live, liveCounts);
-        if (refusal != null) {
+        Optional<GenerationGuard.Refusal> refusal = GenerationGuard.shrink(built, live, liveCounts, allowShrink);
+        if (refusal.isPresent()) {
             DirectoryTree.delete(generation.dir());
-            err.printf("semdex reindex: refused: %s; %s deleted, %s (--allow-shrink to %s anyway)%n", refusal, generation.name(),
+            err.printf("semdex reindex: refused: %s%s; %s deleted, %s (--allow-shrink to %s anyway)%n", refusal.get().reason(),
+                    built.documents() == 0 && file != null ? " (read from " + file + ")" : "", generation.name(),
                     live.map(g -> "CURRENT stays " + g.name()).orElse("CURRENT stays unset"), switchNow ? "switch" : "hand over");
             err.flush();
-            return built.documents() == 0 ? EXIT_EMPTY : EXIT_SHRINK;
+            return refusal.get().exitCode();
         }
         out.println(GenerationCalibrator.calibrate(generation));
-        if (switchNow) {
+        String startedMeanwhile = switchNow ? runningJob(live) : null;
+        if (startedMeanwhile != null) {
+            if (bootstrap == null) {
+                DirectoryTree.delete(generation.dir());
+                err.printf("semdex reindex: refused: %s, started while this reindex ran; %s deleted (with --bootstrap it would have"
+                        + " been handed over to the job)%n", startedMeanwhile, generation.name());
+                err.flush();
+                return EXIT_JOB_RUNNING;
+            }
+            new Handoff(topic, endOffsets).write(generation);
+            out.printf("%s marked READY instead of switched in: %s, started while this reindex ran; it replays %s from %s into"
+                    + " %s, then switches to it%n", generation.name(), startedMeanwhile, topic, endOffsets, generation.name());
+        } else if (switchNow) {
             layout.switchTo(generation);
             List<Generation> removed = layout.prune(keep);
             out.printf("%s switched in; removed %s%n", generation.name(), removed.stream().map(Generation::name).toList());
@@ -285,20 +330,16 @@ final class ReindexCommand implements Callable<Integer> {
         return null;
     }
 
-    /** Why the new generation must not replace the live one, or null when it may. */
-    private String refusal(GenerationCounts built, Optional<Generation> live, Optional<GenerationCounts> liveCounts) {
-        if (allowShrink) {
-            return null;
-        }
-        if (built.documents() == 0) {
-            return "the new generation holds no document" + (file != null ? " (read from " + file + ")" : "");
-        }
-        long liveDocuments = liveCounts.map(GenerationCounts::documents).orElse(0L);
-        if (built.documents() * 2 < liveDocuments) {
-            return String.format("the new generation holds %d documents, fewer than half of the %d in live %s", built.documents(),
-                    liveDocuments, live.orElseThrow().name());
-        }
-        return null;
+    /**
+     * What says a streaming job writes the live generation (its write lock is held), or null when
+     * none does: a bare switch would leave that job writing the old generation.
+     */
+    private static String runningJob(Optional<Generation> live) {
+        return live.flatMap(GenerationGuard::writtenShard)
+                .map(shard -> "a streaming job is writing the live generation " + live.get().name() + " (" + shard.getFileName()
+                        + " is held by a writer: a running semdex demo, or the job on a Flink cluster), and a bare switch would leave it"
+                        + " writing " + live.get().name() + ", so that what it indexes from then on would never be searchable")
+                .orElse(null);
     }
 
     private static Map<String, Long> longs(Map<String, Object> accumulators) {

@@ -7,6 +7,7 @@ import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
                             + (access.keyForReads() ? "every request)" : "writes)")));
             stop.await();
             service.stopAccepting();
+            service.close(stop.budget().step(Duration.ofSeconds(10), Duration.ofSeconds(2))); // the rest closes in milliseconds
         }
         System.out.println("semdex serve stopped (" + stop.received() + ")");
         return 0;

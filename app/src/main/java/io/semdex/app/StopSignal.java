@@ -1,5 +1,6 @@
 package io.semdex.app;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +24,12 @@ final class StopSignal {
 
     private static final List<String> SIGNALS = List.of("INT", "TERM");
 
+    /** After the first signal, the process ends by this time whatever hangs: the budget and a moment to exit, under 30 s. */
+    static final Duration HARD_LIMIT = StopBudget.DEFAULT.plusSeconds(4);
+
     private final CountDownLatch received = new CountDownLatch(1);
     private final AtomicReference<String> first = new AtomicReference<>();
+    private volatile long receivedAt;
 
     private StopSignal() {}
 
@@ -43,13 +48,41 @@ final class StopSignal {
 
     private void onSignal(Signal signal) {
         if (first.compareAndSet(null, "SIG" + signal.getName())) {
+            receivedAt = System.nanoTime();
             System.err.println("\nsemdex: SIG" + signal.getName() + " received, stopping (send it again to exit at once)");
+            startWatchdog(128 + signal.getNumber());
             received.countDown();
         } else {
             System.err.println("semdex: SIG" + signal.getName() + " again: exiting now, without finishing the stop");
             System.err.flush();
             Runtime.getRuntime().halt(128 + signal.getNumber());
         }
+    }
+
+    /**
+     * The last guarantee of a bounded stop: should a step hang past every deadline of the budget, the
+     * process ends {@link #HARD_LIMIT} after the signal, saying so.
+     */
+    private static void startWatchdog(int exitCode) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(HARD_LIMIT.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("semdex: the stop did not finish within " + HARD_LIMIT.toSeconds() + " s: exiting now");
+            System.err.flush();
+            Runtime.getRuntime().halt(exitCode);
+        }, "semdex-stop-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    /** The stop's budget, started at the first signal ({@link StopBudget#DEFAULT}); started now before any signal. */
+    StopBudget budget() {
+        long at = receivedAt;
+        long elapsed = at == 0 ? 0 : System.nanoTime() - at;
+        return StopBudget.start(StopBudget.DEFAULT.minusNanos(Math.min(elapsed, StopBudget.DEFAULT.toNanos())));
     }
 
     /** Blocks until the first signal. */

@@ -1,6 +1,8 @@
 package io.semdex.app;
 
 import io.semdex.core.Generation;
+import io.semdex.core.GenerationCounts;
+import io.semdex.core.GenerationGuard;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
@@ -9,6 +11,7 @@ import io.semdex.ingest.TopicOffsets;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,14 +27,23 @@ import picocli.CommandLine.Spec;
 @Command(name = "switch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Switches CURRENT to the newest READY generation (built by the job jar's --mode handoff) once its catch-up job"
                 + " (--mode catch-up, consumer group GROUP-gen-N) has committed offsets up to the end of the topic, then removes old"
-                + " generations. Cancel the old streaming job afterwards."},
+                + " generations. Cancel the old streaming job afterwards.",
+                "",
+                "As semdex reindex, it never switches to a generation that holds no document, or fewer than half the live"
+                + " generation's documents, unless --allow-shrink is given: CURRENT stays, and the command exits with 3 or 4.",
+                ""},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {
                 "0:switched",
                 "2:bad options, or Kafka cannot be read",
-                "3:no generation above the live one is marked READY",
-                "4:the catch-up job is still behind after --wait seconds; nothing changed"})
+                "3:refused: the READY generation holds no document",
+                "4:refused: it holds fewer than half the live generation's documents",
+                "6:no generation above the live one is marked READY",
+                "7:the catch-up job is still behind after --wait seconds; nothing changed"})
 final class SwitchCommand implements Callable<Integer> {
+
+    static final int EXIT_NONE_READY = 6;
+    static final int EXIT_BEHIND = 7;
 
     @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index root, as the job's --index.")
     Path index;
@@ -53,6 +65,10 @@ final class SwitchCommand implements Callable<Integer> {
     @Option(names = "--keep", defaultValue = "2", description = "Generations to keep on disk, the live one included (default: ${DEFAULT-VALUE}).")
     int keep;
 
+    @Option(names = "--allow-shrink", description = "Switch even when the READY generation holds no document or fewer than half the"
+            + " live generation's documents.")
+    boolean allowShrink;
+
     @Spec
     CommandSpec spec;
 
@@ -63,7 +79,7 @@ final class SwitchCommand implements Callable<Integer> {
         if (keep < 1 || waitSeconds < 0) {
             err.println("semdex switch: --keep must be >= 1 and --wait >= 0");
             err.flush();
-            return 2;
+            return GenerationGuard.EXIT_USAGE;
         }
         IndexLayout layout = new IndexLayout(index);
         var ready = Handoff.newestReady(layout);
@@ -71,7 +87,7 @@ final class SwitchCommand implements Callable<Integer> {
             err.println("semdex switch: no generation above the live one is marked READY in " + index
                     + " (build one with the job jar's --mode handoff)");
             err.flush();
-            return 3;
+            return EXIT_NONE_READY;
         }
         Generation generation = ready.get().generation();
         String catchUpGroup = group + "-" + generation.name();
@@ -86,19 +102,30 @@ final class SwitchCommand implements Callable<Integer> {
             err.println("semdex switch: cannot compare group " + catchUpGroup + " with the end of topic '" + topic + "' at " + bootstrap
                     + ": " + e.getMessage());
             err.flush();
-            return 2;
+            return GenerationGuard.EXIT_USAGE;
         }
         if (behind > 0) {
             err.printf("semdex switch: the catch-up job (group %s) is still %d records behind after %d s; CURRENT unchanged"
                     + " (is `--mode catch-up` running?)%n", catchUpGroup, behind, waitSeconds);
             err.flush();
-            return 4;
+            return EXIT_BEHIND;
+        }
+        // Counted once the catch-up has read everything: what a search of it would see right after the switch.
+        Optional<Generation> live = layout.current();
+        GenerationCounts counts = GenerationCounts.of(generation);
+        Optional<GenerationCounts> liveCounts = live.isPresent() ? Optional.of(GenerationCounts.of(live.get())) : Optional.empty();
+        Optional<GenerationGuard.Refusal> refusal = GenerationGuard.shrink(counts, live, liveCounts, allowShrink);
+        if (refusal.isPresent()) {
+            err.printf("semdex switch: refused: %s; %s stays READY, %s (--allow-shrink to switch anyway)%n", refusal.get().reason(),
+                    generation.name(), live.map(g -> "CURRENT stays " + g.name()).orElse("CURRENT stays unset"));
+            err.flush();
+            return refusal.get().exitCode();
         }
         Manifest manifest = Manifest.read(generation.manifestFile());
         layout.switchTo(generation);
         List<Generation> removed = layout.prune(keep);
-        out.printf("%s switched in (model %s, %d dimensions, %d shards; group %s has read the whole topic); removed %s%n",
-                generation.name(), manifest.modelSpecOrId(), manifest.dimensions(), manifest.shardCount(), catchUpGroup,
+        out.printf("%s switched in (model %s, %d dimensions, %d shards, %d documents; group %s has read the whole topic); removed %s%n",
+                generation.name(), manifest.modelSpecOrId(), manifest.dimensions(), manifest.shardCount(), counts.documents(), catchUpGroup,
                 removed.stream().map(Generation::name).toList());
         out.println("Now cancel the old streaming job: the catch-up job is the streaming job from here on.");
         out.flush();

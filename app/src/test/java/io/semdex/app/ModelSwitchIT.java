@@ -49,6 +49,65 @@ class ModelSwitchIT {
     Path data;
 
     @Test
+    void aModelSwitchThatCannotFinishIsReportedAndTheOldGenerationKeepsServingAndIndexing() throws Exception {
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+                        Duration.ofMillis(500)));
+                StackTopic producer = new StackTopic(stack)) {
+            producer.send("kept-1", "The night ferry to Bergen leaves at ten.");
+            producer.flush();
+            HttpClient http = HttpClient.newHttpClient();
+            IndexLayout layout = new IndexLayout(data.resolve("index"));
+            awaitIndexed(http, stack, "kept-1");
+
+            // A reindex built gen-2 with a model this machine cannot open (its files are not there), and marked it READY.
+            String spec = "qwen3-embedding-0.6b?dir=" + data.resolve("no-such-model");
+            var preset = ModelPresets.get(spec);
+            Generation gen2 = layout.create(2, new Manifest(preset.id(), preset.dimensions(), "cosine", io.semdex.core.TextAnalysis.DEFAULT, 1,
+                    java.time.Instant.now(), "kafka:documents", null, spec));
+            new io.semdex.core.Handoff("documents", Map.of(0, 0L, 1, 0L)).write(gen2);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            JsonNode status = null;
+            while (System.nanoTime() < deadline) {
+                status = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.url() + "/api/status")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                if (!status.get("switchFailure").isNull()) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(status.at("/switchFailure/generation").asText()).isEqualTo("gen-2");
+            assertThat(status.at("/switchFailure/reason").asText()).contains("its model cannot be opened", "no-such-model");
+            assertThat(status.get("ready").asBoolean()).isTrue();
+            assertThat(status.get("generation").asText()).isEqualTo("gen-1");
+            assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-1");
+            assertThat(io.semdex.core.Handoff.newestReady(layout)).as("not tried again every second").isEmpty();
+
+            // The old generation is searched, and its job goes on indexing into it.
+            HttpResponse<String> search = http.send(HttpRequest.newBuilder(URI.create(stack.url() + "/api/search?q="
+                    + URLEncoder.encode("ferry to Bergen", StandardCharsets.UTF_8) + "&mode=keyword")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(search.statusCode()).isEqualTo(200);
+            producer.send("kept-2", "The morning ferry to Bergen leaves at six.");
+            producer.flush();
+            awaitIndexed(http, stack, "kept-2");
+        }
+    }
+
+    private static void awaitIndexed(HttpClient http, EmbeddedStack stack, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode answer = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.url() + "/api/documents?id=" + id))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body());
+            if (answer.get("indexed").size() == 1) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(id + " was never indexed");
+    }
+
+    @Test
     void theStackSwitchesModelsUnderAQueryLoopWithoutAFailedOrMismatchedSearchAndLosesNoDocument() throws Exception {
         IndexLayout layout = new IndexLayout(data.resolve("index"));
         HttpClient http = HttpClient.newHttpClient();

@@ -207,7 +207,47 @@ class ReindexIT {
         }
     }
 
+    @Test
+    void aSwitchUnderTheRunningDemoIsRefusedAndWhatItAcceptsAfterwardsStillBecomesSearchable() throws Exception {
+        IndexLayout layout = new IndexLayout(data.resolve("index"));
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+                        Duration.ofMillis(500)));
+                StackTopic producer = new StackTopic(stack)) {
+            for (int i = 0; i < 6; i++) {
+                producer.send("early-" + i, "Dock note " + i + ": the ferry to Harwich leaves pier " + i + " at noon.");
+            }
+            producer.flush();
+            HttpClient http = HttpClient.newHttpClient();
+            awaitHits(http, stack.url() + "/api/search?q=" + URLEncoder.encode("ferry to Harwich", StandardCharsets.UTF_8)
+                    + "&k=5&threshold=0");
 
+            // A bare switch would leave the job writing gen-1: what it accepts next would never be searchable on gen-2.
+            CommandRun refused = CommandRun.of("reindex", "--index", data.resolve("index").toString(), "--bootstrap",
+                    stack.bootstrapServers(), "--switch");
+            assertThat(refused.exit()).as(refused.err()).isEqualTo(ReindexCommand.EXIT_JOB_RUNNING);
+            assertThat(refused.err()).contains("refused: a streaming job is writing the live generation gen-1", "Leave out --switch",
+                    "Nothing was built");
+            assertThat(layout.current().orElseThrow().name()).isEqualTo("gen-1");
+            assertThat(layout.latestNumber()).isEqualTo(1);
+
+            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(stack.url() + "/api/documents"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"after-refusal\", \"body\": \"Posted after the refused switch.\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).isEqualTo(202);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            JsonNode answer = null;
+            while (System.nanoTime() < deadline) {
+                answer = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.url() + "/api/documents?id=after-refusal"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body());
+                if (answer.get("indexed").size() == 1) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(answer.get("indexed").toString()).isEqualTo("[\"after-refusal\"]");
+        }
+    }
 
     private static void awaitHits(HttpClient http, String url) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();

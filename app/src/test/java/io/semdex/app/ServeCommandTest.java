@@ -69,7 +69,7 @@ class ServeCommandTest {
         CommandLine serve = Semdex.commandLine().getSubcommands().get("serve");
         CommandLine demo = Semdex.commandLine().getSubcommands().get("demo");
         for (String flag : new String[] {"--api-key-env", "--key-for-reads", "--allow-anonymous-writes", "--cors-origin", "--rate-limit",
-                "--max-body"}) {
+                "--max-body", "--allowed-host", "--trusted-proxy"}) {
             assertThat(serve.getCommandSpec().findOption(flag)).as("serve " + flag).isNotNull();
             assertThat(demo.getCommandSpec().findOption(flag)).as("demo " + flag).isNotNull();
         }

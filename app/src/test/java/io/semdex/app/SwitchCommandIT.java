@@ -42,7 +42,7 @@ class SwitchCommandIT {
             String[] args = {"switch", "--index", layout.root().toString(), "--bootstrap", kafka.bootstrapServers(), "--wait", "0"};
 
             CommandRun none = CommandRun.of(args);
-            assertThat(none.exit()).as(none.err()).isEqualTo(3);
+            assertThat(none.exit()).as(none.err()).isEqualTo(SwitchCommand.EXIT_NONE_READY);
             assertThat(none.err()).contains("no generation above the live one is marked READY");
 
             Properties props = new Properties();
@@ -56,7 +56,7 @@ class SwitchCommandIT {
             new Handoff("documents", Map.of(0, 1L, 1, 1L)).write(ready);
 
             CommandRun behind = CommandRun.of(args);
-            assertThat(behind.exit()).as(behind.err()).isEqualTo(4);
+            assertThat(behind.exit()).as(behind.err()).isEqualTo(SwitchCommand.EXIT_BEHIND);
             assertThat(behind.err()).contains("semdex-ingest-gen-2", "4 records behind");
             assertThat(layout.current()).contains(live);
 
@@ -65,7 +65,17 @@ class SwitchCommandIT {
                         new TopicPartition("documents", 0), new OffsetAndMetadata(3),
                         new TopicPartition("documents", 1), new OffsetAndMetadata(3))).all().get();
             }
-            CommandRun switched = CommandRun.of(args);
+            // Caught up, but gen-2 holds no document: refused as semdex reindex refuses it, CURRENT and READY stay.
+            CommandRun empty = CommandRun.of(args);
+            assertThat(empty.exit()).as(empty.err()).isEqualTo(ReindexCommand.EXIT_EMPTY);
+            assertThat(empty.err()).contains("refused: the new generation holds no document; gen-2 stays READY, CURRENT stays gen-1",
+                    "--allow-shrink");
+            assertThat(layout.current()).contains(live);
+            assertThat(Handoff.newestReady(layout)).isPresent();
+
+            String[] allowed = java.util.Arrays.copyOf(args, args.length + 1);
+            allowed[args.length] = "--allow-shrink";
+            CommandRun switched = CommandRun.of(allowed);
             assertThat(switched.exit()).as(switched.err()).isZero();
             assertThat(switched.out()).contains("gen-2 switched in (model all-minilm-l6-v2, 384 dimensions, 2 shards");
             assertThat(layout.current()).contains(ready);

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -24,6 +23,21 @@ import java.util.TreeMap;
 public record Handoff(String topic, Map<Integer, Long> offsets) {
 
     private static final String FILE = "READY";
+    private static final String FAILED = "FAILED";
+
+    /**
+     * Why the hand-over of a generation was given up (its model would not load, its catch-up job
+     * failed or made no progress): written as {@code gen-N/FAILED} in place of {@code READY}, so it
+     * is not tried again; the live generation stays. A new reindex builds a new generation.
+     *
+     * @param reason what went wrong, for the log and {@code /api/status}
+     * @param at when it was given up
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Failure(String reason, java.time.Instant at) {}
+
+    /** A generation whose hand-over failed, and why. */
+    public record Failed(Generation generation, Failure failure) {}
 
     public Handoff {
         offsets = offsets == null ? Map.of() : Map.copyOf(new TreeMap<>(offsets));
@@ -45,6 +59,35 @@ public record Handoff(String topic, Map<Integer, Long> offsets) {
         return Optional.empty();
     }
 
+    /** The newest generation above the live one whose hand-over failed; empty when there is none. */
+    public static Optional<Failed> newestFailed(IndexLayout layout) {
+        int live = layout.current().map(Generation::number).orElse(0);
+        for (int n = layout.latestNumber(); n > live; n--) {
+            Generation candidate = layout.generation(n);
+            Path file = candidate.dir().resolve(FAILED);
+            try {
+                return Optional.of(new Failed(candidate, Json.MAPPER.readValue(Files.readAllBytes(file), Failure.class)));
+            } catch (NoSuchFileException e) {
+                // not failed: look further down
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Gives up the hand-over of {@code generation}: {@code FAILED} with the reason replaces {@code READY}. */
+    public static void fail(Generation generation, String reason) {
+        try {
+            DurableFiles.replace(generation.dir().resolve(FAILED),
+                    Json.MAPPER.writeValueAsBytes(new Failure(reason, java.time.Instant.now())));
+            Files.deleteIfExists(generation.dir().resolve(FILE));
+            DurableFiles.forceDirectory(generation.dir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark " + generation.name() + " failed", e);
+        }
+    }
+
     public static Optional<Handoff> read(Generation generation) {
         Path file = generation.dir().resolve(FILE);
         try {
@@ -56,12 +99,10 @@ public record Handoff(String topic, Map<Integer, Long> offsets) {
         }
     }
 
-    /** Marks {@code generation} ready, atomically. */
+    /** Marks {@code generation} ready, atomically and durably ({@link DurableFiles}). */
     public void write(Generation generation) {
-        Path tmp = generation.dir().resolve(FILE + ".tmp");
         try {
-            Json.MAPPER.writeValue(tmp.toFile(), this);
-            Files.move(tmp, generation.dir().resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.replace(generation.dir().resolve(FILE), Json.MAPPER.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark " + generation.name() + " ready", e);
         }

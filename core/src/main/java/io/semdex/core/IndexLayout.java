@@ -3,17 +3,18 @@ package io.semdex.core;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The index root on disk: {@code CURRENT} names the live generation, each {@code gen-N/} holds a
- * manifest and its shards. {@code CURRENT} is only ever replaced by an atomic rename, so a reader
- * sees the old generation or the new one, never neither.
+ * manifest and its shards. {@code CURRENT} is only ever replaced by an atomic rename, forced to disk
+ * before and after ({@link DurableFiles}), so a reader sees the old generation or the new one, never
+ * neither, even after a power cut. A {@code gen-N/} directory is created by one builder only.
  */
 public final class IndexLayout {
 
@@ -71,16 +72,24 @@ public final class IndexLayout {
         if (live.isPresent()) {
             return live.get();
         }
-        Generation first = create(latestNumber() + 1, manifest);
+        Generation first = createNext(manifest);
         switchTo(first);
         return first;
     }
 
-    /** Creates {@code gen-N/} with its manifest; does not switch to it. */
+    /**
+     * Creates {@code gen-N/} with its manifest; does not switch to it.
+     *
+     * @throws IllegalStateException when {@code gen-N/} exists already: another build has it
+     */
     public Generation create(int number, Manifest manifest) {
         Generation generation = generation(number);
         try {
-            Files.createDirectories(generation.dir());
+            Files.createDirectories(root);
+            // Exclusive: of two builders that picked the same number, one gets it and the other is told.
+            Files.createDirectory(generation.dir());
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalStateException(generation.name() + " exists already in " + root + ": another build has it", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + generation.dir(), e);
         }
@@ -88,15 +97,32 @@ public final class IndexLayout {
         return generation;
     }
 
+    /**
+     * Creates the generation after the highest one on disk, with its manifest: the next free
+     * number, even when another build takes one at the same moment.
+     */
+    public Generation createNext(Manifest manifest) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return create(latestNumber() + 1, manifest);
+            } catch (IllegalStateException e) {
+                if (!(e.getCause() instanceof FileAlreadyExistsException) || attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Makes {@code generation} the live one with an atomic rename of {@code CURRENT}. */
     public void switchTo(Generation generation) {
         if (!Files.isRegularFile(generation.manifestFile())) {
             throw new IllegalStateException("cannot switch to " + generation.name() + ": it has no manifest");
         }
-        Path tmp = root.resolve(CURRENT + ".tmp");
         try {
-            Files.writeString(tmp, generation.name() + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, root.resolve(CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // The generation's own entries (manifest, shards) and its name in the root reach the disk before CURRENT names it.
+            DurableFiles.forceDirectory(generation.dir());
+            DurableFiles.forceDirectory(root);
+            DurableFiles.replace(root.resolve(CURRENT), (generation.name() + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot switch " + root + " to " + generation.name(), e);
         }

@@ -3,9 +3,7 @@ package io.semdex.core;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 
 /**
@@ -98,12 +96,10 @@ public record Manifest(
         }
     }
 
-    /** Writes atomically: readers see the old file or the new one, never a part. */
+    /** Writes atomically and durably ({@link DurableFiles}): readers see the old file or the new one, never a part. */
     public void write(Path file) {
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.replace(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write manifest " + file, e);
         }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,12 +46,10 @@ public final class PublishedCommit {
         }
     }
 
-    /** Publishes {@code sequence} for the shard in {@code shardDir}, atomically. */
+    /** Publishes {@code sequence} for the shard in {@code shardDir}, atomically and durably ({@link DurableFiles}). */
     public static void write(Path shardDir, long sequence) {
-        Path tmp = shardDir.resolve(FILE + ".tmp");
         try {
-            Files.writeString(tmp, sequence + "\n", StandardCharsets.US_ASCII);
-            Files.move(tmp, shardDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.replace(shardDir.resolve(FILE), (sequence + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish commit " + sequence + " in " + shardDir, e);
         }

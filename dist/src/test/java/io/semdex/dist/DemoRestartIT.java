@@ -112,7 +112,7 @@ class DemoRestartIT {
     private static int post(HttpClient http, int port, String json) throws InterruptedException {
         try {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/documents"))
-                    .timeout(Duration.ofSeconds(10))
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;

@@ -99,7 +99,27 @@ public final class IngestJob {
             case ReindexSource.Export e -> "export:" + e.path();
         };
         IndexOptions options = config.indexOptions().withForceMerge(true);
-        Generation generation = layout.create(layout.latestNumber() + 1, manifest(config, described, options));
+        Generation generation = layout.createNext(manifest(config, described, options));
+        try {
+            reindexGraph(env, config, source, generation);
+        } catch (RuntimeException | Error e) {
+            deleteQuietly(generation); // a generation whose job could not even be built is of no use
+            throw e;
+        }
+        LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
+                config.modelPreset());
+        return generation;
+    }
+
+    private static void deleteQuietly(Generation generation) {
+        try {
+            io.semdex.core.DirectoryTree.delete(generation.dir());
+        } catch (IOException e) {
+            LOG.warn("Could not remove {}: {}", generation.dir(), e.getMessage());
+        }
+    }
+
+    private static void reindexGraph(StreamExecutionEnvironment env, IngestJobConfig config, ReindexSource source, Generation generation) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         DataStream<KafkaRecord> records = switch (source) {
             case ReindexSource.Topic t -> {
@@ -141,9 +161,6 @@ public final class IngestJob {
                 .uid("order-by-position");
         pipeline(records, config, generation, Manifest.read(generation.manifestFile()), FaultInjection.NONE,
                 config.groupId() + "-reindex-" + generation.name());
-        LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
-                config.modelPreset());
-        return generation;
     }
 
     private static Manifest manifest(IngestJobConfig config, String source, IndexOptions options) {

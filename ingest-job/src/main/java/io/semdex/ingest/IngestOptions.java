@@ -33,9 +33,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * flink run -d semdex-ingest-job-job.jar --bootstrap kafka:9092 --index /data/index --parallelism 2
  * </pre>
  */
-public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, String jobName, int keepGenerations) {
+public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, String jobName, int keepGenerations,
+        boolean allowFiniteRetention, boolean allowShrink) {
 
-    /** {@code stream}: follow the topic for ever; {@code batch}: build a new generation up to the topic's end, then switch to it. */
     /**
      * STREAM: the streaming job into the live generation. BATCH: build gen-N+1 up to the topic's end
      * offsets and switch to it. HANDOFF: build it the same way and mark it READY with those offsets
@@ -47,6 +47,8 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
 
     /** Every key and what it means; the order is the order of {@link #usage()}. */
     static final Map<String, String> KEYS = keys();
+    /** Keys that are flags: {@code --key} alone means true ({@code --key false}, or {@code key=false} in the file, says no). */
+    static final java.util.Set<String> FLAGS = java.util.Set.of("allow-finite-retention", "allow-shrink");
 
     private static Map<String, String> keys() {
         Map<String, String> keys = new LinkedHashMap<>();
@@ -67,6 +69,10 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         keys.put("max-unit-tokens", "unit budget in tokens of the model's tokenizer (default " + Splitter.DEFAULT_MAX_TOKENS + ")");
         keys.put("keep", "generations kept on disk after a batch switch (default 2)");
         keys.put("job-name", "Flink job name (default 'semdex ingest' / 'semdex reindex')");
+        keys.put("allow-finite-retention", "run even when the topic would forget documents (not a compacted log, and a retention"
+                + " time or size): a later reindex or model switch then rebuilds only what it still holds (default: refused)");
+        keys.put("allow-shrink", "batch and handoff: switch in (or mark READY) a new generation even when it holds no document, or"
+                + " fewer than half the live generation's (default: refused, exit code 3 or 4)");
         keys.put("config", "a properties file with any of these keys; arguments override it");
         return keys;
     }
@@ -81,11 +87,15 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         spec.usageMessage()
                 .description("Indexes the documents of a Kafka topic into a semdex index (see docs/cluster.md).")
                 .footer("", "Every option may also be a key=value line of the --config file; arguments win.");
-        KEYS.forEach((key, meaning) -> spec.addOption(OptionSpec.builder("--" + key)
-                .paramLabel(key.toUpperCase(Locale.ROOT).replace('-', '_'))
-                .type(String.class)
-                .description(meaning)
-                .build()));
+        KEYS.forEach((key, meaning) -> {
+            OptionSpec.Builder option = OptionSpec.builder("--" + key).type(String.class).description(meaning);
+            if (FLAGS.contains(key)) {
+                option.paramLabel("true|false").arity("0..1").fallbackValue("true");
+            } else {
+                option.paramLabel(key.toUpperCase(Locale.ROOT).replace('-', '_'));
+            }
+            spec.addOption(option.build());
+        });
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help and exit.").build());
         return new CommandLine(spec)
                 .setExpandAtFiles(false) // a value such as an index path may start with '@'
@@ -213,7 +223,19 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         String jobName = v.getOrDefault("job-name", mode == Mode.STREAM || mode == Mode.CATCH_UP ? "semdex ingest" : "semdex reindex");
         IngestJobConfig job = new IngestJobConfig(bootstrap, topic, v.get("dlq-topic"), v.get("group-id"), index, model,
                 TextAnalysis.DEFAULT, parallelism, interval, DocumentJson.DEFAULT_MAX_BYTES, maxUnitTokens, indexOptions);
-        return new IngestOptions(mode, job, checkpoints, jobName, keep);
+        return new IngestOptions(mode, job, checkpoints, jobName, keep, flag(v, "allow-finite-retention"), flag(v, "allow-shrink"));
+    }
+
+    private static boolean flag(Map<String, String> v, String key) {
+        String text = v.get(key);
+        if (text == null) {
+            return false;
+        }
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--" + key + " is a flag: give it alone, or with true or false; got '" + text + "'");
+        };
     }
 
     private static String required(Map<String, String> v, String key) {

@@ -48,6 +48,23 @@ class IngestOptionsTest {
     }
 
     @Test
+    void theOverridesAreFlagsOnTheCommandLineAndKeysInTheFile() throws Exception {
+        String[] base = {"--bootstrap", "k:9092", "--index", "/i"};
+        IngestOptions plain = IngestOptions.parse(base);
+        assertThat(plain.allowFiniteRetention()).isFalse();
+        assertThat(plain.allowShrink()).isFalse();
+        IngestOptions flags = IngestOptions.parse(with(base, "--allow-finite-retention", "--allow-shrink", "--mode", "batch"));
+        assertThat(flags.allowFiniteRetention()).isTrue();
+        assertThat(flags.allowShrink()).isTrue();
+        assertThat(flags.mode()).isEqualTo(IngestOptions.Mode.BATCH);
+        assertThat(IngestOptions.parse(with(base, "--allow-shrink", "false")).allowShrink()).isFalse();
+        Path file = dir.resolve("job.properties");
+        Files.writeString(file, "bootstrap=k:9092\nindex=/i\nallow-finite-retention=true\n");
+        assertThat(IngestOptions.parse("--config", file.toString()).allowFiniteRetention()).isTrue();
+        assertThatThrownBy(() -> IngestOptions.parse(with(base, "--allow-shrink", "maybe"))).hasMessageContaining("--allow-shrink is a flag");
+    }
+
+    @Test
     void everyBadValueIsReportedWithItsKey() throws Exception {
         String[] base = {"--bootstrap", "k:9092", "--index", "/i"};
         assertThatThrownBy(() -> IngestOptions.parse("--index", "/i")).hasMessageContaining("--bootstrap is required");
@@ -65,8 +82,8 @@ class IngestOptionsTest {
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--topic", "--mode", "batch"))).hasMessageContaining("--topic needs a value");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "stray"))).hasMessageContaining("expected --key value, got 'stray'");
         assertThatThrownBy(() -> IngestOptions.parse(with(base, "--paralelism=2"))).hasMessage(
-                "unknown argument --paralelism; known: bootstrap, checkpoint-interval, checkpoints, config, dlq-topic, group-id, index,"
-                        + " job-name, keep, max-unit-tokens, mode, model, parallelism, quantization, topic");
+                "unknown argument --paralelism; known: allow-finite-retention, allow-shrink, bootstrap, checkpoint-interval, checkpoints,"
+                        + " config, dlq-topic, group-id, index, job-name, keep, max-unit-tokens, mode, model, parallelism, quantization, topic");
         Path file = dir.resolve("bad.properties");
         Files.writeString(file, "bootstrap=k:9092\nindx=/i\n");
         assertThatThrownBy(() -> IngestOptions.parse("--config", file.toString())).hasMessageContaining("unknown key 'indx'");
@@ -98,8 +115,9 @@ class IngestOptionsTest {
         assertThat(request.exitCode()).isEqualTo(2);
         assertThat(out.toString()).isEmpty();
         assertThat(err.toString().lines().toList()).containsExactly(
-                "semdex ingest job: unknown argument --paralelism; known: bootstrap, checkpoint-interval, checkpoints, config, dlq-topic,"
-                        + " group-id, index, job-name, keep, max-unit-tokens, mode, model, parallelism, quantization, topic",
+                "semdex ingest job: unknown argument --paralelism; known: allow-finite-retention, allow-shrink, bootstrap,"
+                        + " checkpoint-interval, checkpoints, config, dlq-topic, group-id, index, job-name, keep, max-unit-tokens, mode, model,"
+                        + " parallelism, quantization, topic",
                 "Run with --help for the options.");
     }
 

@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * Who may call the HTTP API and how much: an optional API key, allowed browser origins (CORS),
- * a per-client rate limit and the request body limit. {@link #DEFAULT} is what a local service
- * wants: no key, no cross-origin access, no rate limit, 8 MiB bodies.
+ * the names the server answers to, a per-client rate limit (and the proxies whose
+ * {@code X-Forwarded-For} it believes) and the request body limit. {@link #DEFAULT} is what a local
+ * service wants: no key, no cross-origin access, no rate limit, 8 MiB bodies.
  *
  * <pre>{@code
  * AccessPolicy access = AccessPolicy.DEFAULT.withApiKey(System.getenv("SEMDEX_API_KEY"), false)
@@ -21,18 +22,33 @@ import java.util.Objects;
  * @param requestsPerSecond sustained requests per second per client address; 0 turns the limit off
  * @param burst requests a client may make at once before the rate applies
  * @param maxBodyBytes largest request body; larger ones get 413
+ * @param allowedHosts names (or addresses) clients reach the server by besides the address it binds to, e.g.
+ *     {@code kb.example.com} behind a proxy; a request naming another {@code Host} is refused (see {@link BrowserGuard})
+ * @param trustedProxies addresses or CIDR ranges of reverse proxies in front of the service: for a request from
+ *     one of them the rate limit keys on the client address the proxy appends to {@code X-Forwarded-For}
  */
 public record AccessPolicy(String apiKey, boolean keyForReads, List<String> corsOrigins, double requestsPerSecond, int burst,
-        int maxBodyBytes) {
+        int maxBodyBytes, List<String> allowedHosts, List<String> trustedProxies) {
 
     public static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
     /** A key shorter than this is too easy to guess to protect anything. */
     public static final int MIN_KEY_LENGTH = 16;
 
-    public static final AccessPolicy DEFAULT = new AccessPolicy(null, false, List.of(), 0, 0, DEFAULT_MAX_BODY_BYTES);
+    public static final AccessPolicy DEFAULT = new AccessPolicy(null, false, List.of(), 0, 0, DEFAULT_MAX_BODY_BYTES, List.of(), List.of());
 
     public AccessPolicy {
         corsOrigins = List.copyOf(Objects.requireNonNull(corsOrigins, "corsOrigins"));
+        allowedHosts = List.copyOf(Objects.requireNonNull(allowedHosts, "allowedHosts"));
+        trustedProxies = List.copyOf(Objects.requireNonNull(trustedProxies, "trustedProxies"));
+        for (String host : allowedHosts) {
+            if (!host.matches("[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+                throw new IllegalArgumentException("an allowed host is a name or address with no scheme, port or path"
+                        + " (e.g. kb.example.com, 10.0.0.5, [::1]); got '" + host + "'");
+            }
+        }
+        for (String proxy : trustedProxies) {
+            AddressRange.parse(proxy); // throws naming the bad value
+        }
         if (apiKey != null && (apiKey.length() < MIN_KEY_LENGTH || apiKey.strip().length() != apiKey.length())) {
             throw new IllegalArgumentException("the API key must be at least " + MIN_KEY_LENGTH
                     + " characters with no surrounding spaces, got " + apiKey.length() + " characters");
@@ -59,20 +75,30 @@ public record AccessPolicy(String apiKey, boolean keyForReads, List<String> cors
     /** @param key null or empty for none */
     public AccessPolicy withApiKey(String key, boolean forReads) {
         String k = key == null || key.isEmpty() ? null : key;
-        return new AccessPolicy(k, forReads, corsOrigins, requestsPerSecond, burst, maxBodyBytes);
+        return new AccessPolicy(k, forReads, corsOrigins, requestsPerSecond, burst, maxBodyBytes, allowedHosts, trustedProxies);
     }
 
     public AccessPolicy withCorsOrigins(List<String> origins) {
-        return new AccessPolicy(apiKey, keyForReads, origins, requestsPerSecond, burst, maxBodyBytes);
+        return new AccessPolicy(apiKey, keyForReads, origins, requestsPerSecond, burst, maxBodyBytes, allowedHosts, trustedProxies);
     }
 
     /** @param perSecond 0 for no limit */
     public AccessPolicy withRateLimit(double perSecond, int burst) {
-        return new AccessPolicy(apiKey, keyForReads, corsOrigins, perSecond, burst, maxBodyBytes);
+        return new AccessPolicy(apiKey, keyForReads, corsOrigins, perSecond, burst, maxBodyBytes, allowedHosts, trustedProxies);
     }
 
     public AccessPolicy withMaxBodyBytes(int bytes) {
-        return new AccessPolicy(apiKey, keyForReads, corsOrigins, requestsPerSecond, burst, bytes);
+        return new AccessPolicy(apiKey, keyForReads, corsOrigins, requestsPerSecond, burst, bytes, allowedHosts, trustedProxies);
+    }
+
+    /** @param hosts names clients reach the server by, besides the address it binds to */
+    public AccessPolicy withAllowedHosts(List<String> hosts) {
+        return new AccessPolicy(apiKey, keyForReads, corsOrigins, requestsPerSecond, burst, maxBodyBytes, hosts, trustedProxies);
+    }
+
+    /** @param proxies addresses or CIDR ranges of the reverse proxies whose {@code X-Forwarded-For} the rate limit believes */
+    public AccessPolicy withTrustedProxies(List<String> proxies) {
+        return new AccessPolicy(apiKey, keyForReads, corsOrigins, requestsPerSecond, burst, maxBodyBytes, allowedHosts, proxies);
     }
 
     /** Whether a request needs the key: every write; every other request except liveness and the page when {@link #keyForReads}. */
@@ -106,6 +132,7 @@ public record AccessPolicy(String apiKey, boolean keyForReads, List<String> cors
     @Override
     public String toString() { // never the key itself
         return "AccessPolicy[apiKey=" + (apiKey == null ? "none" : "set") + ", keyForReads=" + keyForReads + ", corsOrigins="
-                + corsOrigins + ", requestsPerSecond=" + requestsPerSecond + ", burst=" + burst + ", maxBodyBytes=" + maxBodyBytes + "]";
+                + corsOrigins + ", requestsPerSecond=" + requestsPerSecond + ", burst=" + burst + ", maxBodyBytes=" + maxBodyBytes
+                + (allowedHosts.isEmpty() ? "" : ", allowedHosts=" + allowedHosts) + (trustedProxies.isEmpty() ? "" : ", trustedProxies=" + trustedProxies) + "]";
     }
 }

@@ -1,6 +1,7 @@
 package io.semdex.query;
 
 import io.semdex.core.Generation;
+import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.embed.Embedder;
@@ -11,6 +12,11 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * {@code semdex reindex --model}): it opens that model, from the spec the manifest records, before
  * the generation goes live here, swaps both at once, and closes the old model when the last search
  * using it ends. Built without one, it refuses generations of another model.
+ *
+ * <p>A model is opened off the refresh lock, on a thread of its own, while the old generation
+ * goes on being searched and refreshed: new commits keep arriving during a load that takes
+ * minutes. A model that cannot be opened leaves the old generation live and is reported
+ * ({@link #switchFailure()}); it is tried again after {@link #RETRY_AFTER}. Only at start, with
+ * nothing to search yet, is a model opened in the refresh itself.
  */
 public final class LiveIndex implements Closeable {
 
@@ -45,19 +57,45 @@ public final class LiveIndex implements Closeable {
     private final QueryModel configured;
     /** Opens the model of a generation built with another one; null to refuse such generations. */
     private final QueryModels models;
-    private final ScheduledExecutorService refresher;
+    private volatile ScheduledExecutorService refresher;
+    /** Opens the models of new generations, off the refresh lock. */
+    private final Executor loader;
     private volatile GenerationReaders current;
-    private volatile String problem;
+    private volatile Problem problem;
+    /** The model being opened for a generation that is live on disk but not yet searched here; null when none. */
+    private PendingModel pending;
+    /** Why the live generation on disk is not the one searched here; null when it is (or nothing failed). */
+    private volatile SwitchFailure switchFailure;
+    private long retryAt;
     /** When a refresh last found new data (a commit or a generation switch), and when it last looked. */
     private volatile long changedAtMillis = System.currentTimeMillis();
     private volatile long checkedAtMillis = System.currentTimeMillis();
+
+    /** How long a model that could not be opened waits before it is tried again. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+
+    /** Why the index cannot be searched: there is no generation yet, or its model cannot be had. */
+    public record Problem(Kind kind, String message) {
+        public enum Kind { NO_GENERATION, MODEL }
+    }
+
+    /**
+     * A generation that is live on disk ({@code CURRENT} names it) but not searched here, because its
+     * model could not be opened; the one before it goes on being searched.
+     *
+     * @param atMillis when it last failed (epoch millis)
+     */
+    public record SwitchFailure(String generation, String reason, long atMillis) {}
+
+    /** A model being opened for {@code generation}, off the refresh lock. */
+    private record PendingModel(Generation generation, String spec, CompletableFuture<Embedder> opened) {}
 
     /**
      * @param embedder the query embedder; a generation built with another model is refused
      * @param refreshMillis how often to look for new commits and generation switches
      */
     public LiveIndex(IndexLayout layout, EmbedderInfo embedder, long refreshMillis) {
-        this(layout, embedder, null, null, refreshMillis);
+        this(layout, embedder, null, null, refreshMillis, null);
     }
 
     /**
@@ -68,14 +106,25 @@ public final class LiveIndex implements Closeable {
      * @param models opens the model of a generation built with another one
      */
     public LiveIndex(IndexLayout layout, Embedder embedder, QueryModels models, long refreshMillis) {
-        this(layout, embedder.info(), new QueryModel(embedder, false), models, refreshMillis);
+        this(layout, embedder.info(), new QueryModel(embedder, false), models, refreshMillis, null);
     }
 
-    private LiveIndex(IndexLayout layout, EmbedderInfo embedder, QueryModel configured, QueryModels models, long refreshMillis) {
+    /** As {@link #LiveIndex(IndexLayout, Embedder, QueryModels, long)}, opening models on {@code loader} (a test's own). */
+    LiveIndex(IndexLayout layout, Embedder embedder, QueryModels models, long refreshMillis, Executor loader) {
+        this(layout, embedder.info(), new QueryModel(embedder, false), models, refreshMillis, loader);
+    }
+
+    private LiveIndex(IndexLayout layout, EmbedderInfo embedder, QueryModel configured, QueryModels models, long refreshMillis,
+            Executor loader) {
         this.layout = layout;
         this.embedder = embedder;
         this.configured = configured;
         this.models = models;
+        this.loader = loader != null ? loader : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "semdex-query-model-loader");
+            t.setDaemon(true);
+            return t;
+        });
         refresh();
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "semdex-index-refresh");
@@ -120,7 +169,26 @@ public final class LiveIndex implements Closeable {
 
     /** Why the index cannot be searched (e.g. a model mismatch), or empty when it can. */
     public Optional<String> problem() {
+        return Optional.ofNullable(problem).map(Problem::message);
+    }
+
+    /** Why the index cannot be searched, with its kind; empty when it can. */
+    public Optional<Problem> unsearchable() {
         return Optional.ofNullable(problem);
+    }
+
+    /**
+     * Why a generation that is live on disk is not searched here, the one before it being searched
+     * instead: its query model could not be opened here, or (written by the process that ran its
+     * hand-over) its hand-over was given up before the switch. Empty when neither.
+     */
+    public Optional<SwitchFailure> switchFailure() {
+        SwitchFailure own = switchFailure;
+        if (own != null) {
+            return Optional.of(own);
+        }
+        return Handoff.newestFailed(layout).map(f -> new SwitchFailure(f.generation().name(), f.failure().reason(),
+                f.failure().at().toEpochMilli()));
     }
 
     /** The model queries are embedded with now: that of the live generation's pair, or the service's own. */
@@ -145,51 +213,59 @@ public final class LiveIndex implements Closeable {
         Optional<Generation> live = layout.current();
         GenerationReaders old = current;
         if (live.isEmpty()) {
-            problem = "no generation yet at " + layout.root() + ": nothing has been indexed";
+            problem = new Problem(Problem.Kind.NO_GENERATION, "no generation yet at " + layout.root() + ": nothing has been indexed");
             return;
         }
         Generation generation = live.get();
         try {
             if (old == null || !old.generation.equals(generation) || old.shards.size() < old.manifest.shardCount()) {
                 GenerationReaders opened = open(generation, old);
-                if (opened == null) {
+                if (opened != null) {
+                    if (old == null || !old.generation.equals(generation)) {
+                        LOG.info("Searching {} ({} shards, model {}, {} dimensions)", generation.name(), opened.shards.size(),
+                                opened.manifest.modelId(), opened.manifest.dimensions());
+                    }
+                    current = opened;
+                    problem = null;
+                    switchFailure = null;
+                    changedAtMillis = System.currentTimeMillis();
+                    if (old != null) {
+                        old.decRef();
+                    }
                     return;
                 }
-                if (old == null || !old.generation.equals(generation)) {
-                    LOG.info("Searching {} ({} shards, model {}, {} dimensions)", generation.name(), opened.shards.size(),
-                            opened.manifest.modelId(), opened.manifest.dimensions());
+                if (old == null) {
+                    return; // nothing searched yet
                 }
-                current = opened;
-                problem = null;
+                // Not searchable yet (its model is being opened) or not at all: the old generation goes on, new commits included.
+            }
+            boolean changed = false;
+            for (ShardReader shard : old.shards) {
+                changed |= shard.refresh();
+            }
+            if (changed) {
                 changedAtMillis = System.currentTimeMillis();
-                if (old != null) {
-                    old.decRef();
-                }
-            } else {
-                boolean changed = false;
-                for (ShardReader shard : old.shards) {
-                    changed |= shard.refresh();
-                }
-                if (changed) {
-                    changedAtMillis = System.currentTimeMillis();
-                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + generation.dir(), e);
         }
     }
 
-    /** The generation's readers paired with its query model, or null (and {@link #problem} said) when its model cannot be had. */
+    /**
+     * The generation's readers paired with its query model, or null when its model is not at hand:
+     * being opened (the old generation goes on meanwhile), or not to be had (said in {@link #problem}
+     * when nothing else is searched, else in {@link #switchFailure}).
+     */
     private GenerationReaders open(Generation generation, GenerationReaders old) throws IOException {
         Manifest manifest = Manifest.read(generation.manifestFile());
         QueryModel model;
         try {
-            model = modelFor(generation, manifest, old);
+            model = needsOpening(manifest, old) ? opened(generation, manifest, old) : atHand(manifest, old);
         } catch (IllegalStateException e) {
-            if (!e.getMessage().equals(problem)) {
-                LOG.error("Refusing to search {}: {}", generation.name(), e.getMessage());
-            }
-            problem = e.getMessage();
+            unusable(generation, e.getMessage(), old);
+            return null;
+        }
+        if (model == NOT_YET) {
             return null;
         }
         List<ShardReader> shards = new ArrayList<>();
@@ -210,14 +286,25 @@ public final class LiveIndex implements Closeable {
         return new GenerationReaders(generation, manifest, shards, model);
     }
 
+    /** Whether the generation's model is neither the service's own nor the one the searched generation uses. */
+    private boolean needsOpening(Manifest manifest, GenerationReaders old) {
+        if (manifest.sameModel(embedder.modelId(), embedder.dimensions()) || models == null) {
+            return false;
+        }
+        if (old != null && old.model != null) {
+            EmbedderInfo previous = old.model.embedder.info();
+            return !manifest.sameModel(previous.modelId(), previous.dimensions());
+        }
+        return true;
+    }
+
     /**
-     * The query model for a generation, with a reference taken: the service's own when the manifest
-     * names its model, the one the previous pair used when that is the same, else the manifest's
-     * model, opened now, before the generation can be searched.
+     * The query model already open for a generation, with a reference taken: the service's own when
+     * the manifest names its model, else the one the searched generation uses.
      *
-     * @throws IllegalStateException when the model is another and cannot be opened (or is refused)
+     * @throws IllegalStateException when the index has no opener and the generation is of another model
      */
-    private QueryModel modelFor(Generation generation, Manifest manifest, GenerationReaders old) {
+    private QueryModel atHand(Manifest manifest, GenerationReaders old) {
         if (manifest.sameModel(embedder.modelId(), embedder.dimensions())) {
             if (configured != null) {
                 configured.retain();
@@ -227,13 +314,67 @@ public final class LiveIndex implements Closeable {
         if (models == null) {
             manifest.requireCompatible(embedder.modelId(), embedder.dimensions()); // throws, naming both models
         }
-        if (old != null && old.model != null) {
-            EmbedderInfo previous = old.model.embedder.info();
-            if (manifest.sameModel(previous.modelId(), previous.dimensions())) {
-                old.model.retain(); // old holds its own reference until it is replaced, so the model is still open
-                return old.model;
+        old.model.retain(); // old holds its own reference until it is replaced, so the model is still open
+        return old.model;
+    }
+
+    /** Stands for "the model is being opened": {@link #open} returns null for it. */
+    private static final QueryModel NOT_YET = new QueryModel(null, false);
+
+    /**
+     * The generation's own model, opened from the spec its manifest records: in the refresh itself
+     * when nothing is searched yet, else on {@link #loader}, NOT_YET until it is open.
+     *
+     * @throws IllegalStateException when it cannot be opened (now, or by the load that just ended)
+     */
+    private QueryModel opened(Generation generation, Manifest manifest, GenerationReaders old) {
+        String spec = manifest.modelSpecOrId();
+        if (old == null) {
+            return new QueryModel(openModel(generation, manifest), true); // nothing to search meanwhile
+        }
+        if (pending != null && pending.generation().equals(generation) && pending.spec().equals(spec)) {
+            if (!pending.opened().isDone()) {
+                return NOT_YET;
+            }
+            CompletableFuture<Embedder> done = pending.opened();
+            pending = null;
+            try {
+                return new QueryModel(done.join(), true);
+            } catch (CompletionException e) {
+                retryAt = System.nanoTime() + RETRY_AFTER.toNanos();
+                throw e.getCause() instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getCause().getMessage(), e);
             }
         }
+        if (pending != null) { // opening the model of a generation that is no longer live: close it once open
+            pending.opened().thenAccept(Embedder::close);
+            pending = null;
+        }
+        SwitchFailure failed = switchFailure;
+        if (failed != null && failed.generation().equals(generation.name()) && System.nanoTime() < retryAt) {
+            return NOT_YET;
+        }
+        LOG.info("Opening query model {} for {}; {} is searched meanwhile", spec, generation.name(), old.generation.name());
+        PendingModel load = new PendingModel(generation, spec, new CompletableFuture<>());
+        pending = load;
+        loader.execute(() -> {
+            try {
+                load.opened().complete(openModel(generation, manifest));
+            } catch (RuntimeException | Error e) {
+                load.opened().completeExceptionally(e);
+            }
+            if (refresher != null && !refresher.isShutdown()) {
+                refresher.execute(this::refreshQuietly); // take the new generation in now, not at the next tick
+            }
+        });
+        return load.opened().isDone() ? opened(generation, manifest, old) : NOT_YET;
+    }
+
+    /**
+     * Opens the model {@code manifest} records, checking that it is the one the vectors were made with.
+     *
+     * @throws IllegalStateException when it cannot be opened or is another model
+     */
+    private Embedder openModel(Generation generation, Manifest manifest) {
         String spec = manifest.modelSpecOrId();
         long start = System.nanoTime();
         Embedder opened;
@@ -252,7 +393,24 @@ public final class LiveIndex implements Closeable {
         }
         LOG.info("Opened query model {} ({} dimensions) for {} in {} ms", info.modelId(), info.dimensions(), generation.name(),
                 (System.nanoTime() - start) / 1_000_000);
-        return new QueryModel(opened, true);
+        return opened;
+    }
+
+    /** Says why {@code generation} cannot be searched: a problem when nothing else is, else a failed switch (the old one goes on). */
+    private void unusable(Generation generation, String reason, GenerationReaders old) {
+        if (old == null) {
+            if (problem == null || !reason.equals(problem.message())) {
+                LOG.error("Refusing to search {}: {}", generation.name(), reason);
+            }
+            problem = new Problem(Problem.Kind.MODEL, reason);
+            return;
+        }
+        SwitchFailure before = switchFailure;
+        if (before == null || !reason.equals(before.reason())) {
+            LOG.error("Not switching to {}: {}; {} is still searched (tried again in {} s)", generation.name(), reason,
+                    old.generation.name(), RETRY_AFTER.toSeconds());
+        }
+        switchFailure = new SwitchFailure(generation.name(), reason, System.currentTimeMillis());
     }
 
     private void refreshQuietly() {
@@ -266,6 +424,13 @@ public final class LiveIndex implements Closeable {
     @Override
     public synchronized void close() {
         refresher.shutdownNow();
+        if (loader instanceof ExecutorService own) {
+            own.shutdownNow();
+        }
+        if (pending != null) {
+            pending.opened().thenAccept(Embedder::close);
+            pending = null;
+        }
         GenerationReaders old = current;
         current = null;
         if (old != null) {

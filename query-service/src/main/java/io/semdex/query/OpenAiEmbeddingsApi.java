@@ -1,16 +1,11 @@
 package io.semdex.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.semdex.core.Json;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
 import io.semdex.embed.Vectors;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -18,13 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI-compatible part of the HTTP API: {@code POST /v1/embeddings} and
@@ -42,9 +33,8 @@ import org.slf4j.LoggerFactory;
  *      -d '{"model": "bge-small-zh-v1.5", "input": ["你好", "hello"], "encoding_format": "base64"}'
  * }</pre>
  */
-final class OpenAiEmbeddingsApi {
+final class OpenAiEmbeddingsApi extends Resource {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OpenAiEmbeddingsApi.class);
     /** OpenAI's own limit on inputs per request. */
     static final int MAX_INPUTS = 2048;
     private static final Set<String> FIELDS = Set.of("input", "model", "encoding_format", "dimensions", "user", "input_type");
@@ -53,81 +43,56 @@ final class OpenAiEmbeddingsApi {
     private final Embedder fixed;
     /** Whose live generation's query model is served: after a model switch, the new one. */
     private final LiveIndex index;
+    private final int maxBodyBytes;
     private final long created = System.currentTimeMillis() / 1000;
 
     /** Serves this one model. */
     OpenAiEmbeddingsApi(Embedder embedder) {
-        this.fixed = embedder;
-        this.index = null;
+        this(embedder, null, AccessPolicy.DEFAULT_MAX_BODY_BYTES);
     }
 
     /** Serves the query model of the index's live generation ({@link LiveIndex.Snapshot#embedder()}), held for each request. */
     OpenAiEmbeddingsApi(LiveIndex index) {
-        this.fixed = null;
+        this(null, index, AccessPolicy.DEFAULT_MAX_BODY_BYTES);
+    }
+
+    private OpenAiEmbeddingsApi(Embedder fixed, LiveIndex index, int maxBodyBytes) {
+        super(); // the methods depend on the path: checked below
+        this.fixed = fixed;
         this.index = index;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** Whether this class answers {@code path}. */
-    boolean handles(String path) {
-        return path.equals("/v1") || path.startsWith("/v1/");
+    /** The same, reading bodies of at most {@code bytes} (the service's {@code --max-body}). */
+    OpenAiEmbeddingsApi limitedTo(int bytes) {
+        return new OpenAiEmbeddingsApi(fixed, index, bytes);
     }
 
-    /** An error the client can fix, in OpenAI's shape. */
-    private static final class OpenAiError extends RuntimeException {
-        final int status;
-        final String type;
-        final String param;
-        final String code;
-
-        OpenAiError(int status, String message, String param, String code) {
-            super(message, null, false, false);
-            this.status = status;
-            this.type = status >= 500 ? "server_error" : "invalid_request_error";
-            this.param = param;
-            this.code = code;
-        }
-
-        Map<String, Object> body() {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("message", getMessage());
-            error.put("type", type);
-            error.put("param", param);
-            error.put("code", code);
-            return Map.of("error", error);
-        }
-    }
-
-    void handle(Request request, Response response, Callback callback) {
-        String path = Request.getPathInContext(request);
+    @Override
+    protected Object answer(Request request, Response response, Callback callback) throws Exception {
+        String path = ApiJson.path(request);
         String method = request.getMethod();
         // The snapshot holds the model open until the answer is made, even when a switch retires it meanwhile.
         try (LiveIndex.Snapshot snapshot = index == null ? null : index.acquire()) {
             Embedder embedder = fixed != null ? fixed : snapshot.embedder();
-            Object body;
             if (path.equals("/v1/embeddings")) {
                 requireMethod(method, "POST", path);
-                body = embeddings(embedder, readJson(request));
-            } else if (path.equals("/v1/models")) {
+                return embeddings(embedder, ApiJson.read(request, maxBodyBytes));
+            }
+            if (path.equals("/v1/models")) {
                 requireMethod(method, "GET", path);
-                body = Map.of("object", "list", "data", List.of(model(embedder)));
-            } else if (path.startsWith("/v1/models/")) {
+                return Map.of("object", "list", "data", List.of(model(embedder)));
+            }
+            if (path.startsWith("/v1/models/")) {
                 requireMethod(method, "GET", path);
                 String id = path.substring("/v1/models/".length());
                 if (!id.equals(embedder.info().modelId())) {
                     throw modelNotFound(id, embedder);
                 }
-                body = model(embedder);
-            } else {
-                throw new OpenAiError(404, "Unknown request URL: " + method + " " + path
-                        + ". This server has POST /v1/embeddings and GET /v1/models.", null, "unknown_url");
+                return model(embedder);
             }
-            send(response, callback, 200, body);
-        } catch (OpenAiError e) {
-            send(response, callback, e.status, e.body());
-        } catch (RuntimeException | IOException e) {
-            LOG.error("{} {} failed", method, path, e);
-            send(response, callback, 500,
-                    new OpenAiError(500, "The server had an error while processing your request; its log has the details.", null, null).body());
+            throw new ApiException(404, "Unknown request URL: " + method + " " + path
+                    + ". This server has POST /v1/embeddings and GET /v1/models.", null, "unknown_url");
         }
     }
 
@@ -142,30 +107,30 @@ final class OpenAiEmbeddingsApi {
 
     private Map<String, Object> embeddings(Embedder embedder, JsonNode body) {
         if (!body.isObject()) {
-            throw new OpenAiError(400, "The request body must be a JSON object like {\"model\": \"…\", \"input\": [\"…\"]}.", null, null);
+            throw new ApiException(400, "The request body must be a JSON object like {\"model\": \"…\", \"input\": [\"…\"]}.", null, null);
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new OpenAiError(400, "Unrecognized request argument supplied: " + name, name, null);
+                throw new ApiException(400, "Unrecognized request argument supplied: " + name, name, null);
             }
         }
         EmbedderInfo info = embedder.info();
         JsonNode model = body.get("model");
         if (model == null || !model.isTextual()) {
-            throw new OpenAiError(400, "You must provide a model parameter (this server serves '" + info.modelId() + "').", "model", null);
+            throw new ApiException(400, "You must provide a model parameter (this server serves '" + info.modelId() + "').", "model", null);
         }
         if (!model.asText().equals(info.modelId())) {
             throw modelNotFound(model.asText(), embedder);
         }
         String format = text(body, "encoding_format", "float");
         if (!format.equals("float") && !format.equals("base64")) {
-            throw new OpenAiError(400, "encoding_format must be 'float' or 'base64', got '" + format + "'.", "encoding_format", null);
+            throw new ApiException(400, "encoding_format must be 'float' or 'base64', got '" + format + "'.", "encoding_format", null);
         }
         int dimensions = dimensions(body, info);
         String inputType = text(body, "input_type", "raw");
         if (!Set.of("raw", "query", "document", "passage").contains(inputType)) {
-            throw new OpenAiError(400, "input_type must be 'query' or 'document', got '" + inputType + "'.", "input_type", null);
+            throw new ApiException(400, "input_type must be 'query' or 'document', got '" + inputType + "'.", "input_type", null);
         }
 
         Input input = input(body.get("input"));
@@ -180,7 +145,7 @@ final class OpenAiEmbeddingsApi {
             try {
                 vectors = embedder.embedTokens(input.tokens());
             } catch (UnsupportedOperationException e) {
-                throw new OpenAiError(400, "This model accepts text input only, not token arrays.", "input", null);
+                throw new ApiException(400, "This model accepts text input only, not token arrays.", "input", null);
             }
         } else {
             List<String> texts = input.texts();
@@ -225,23 +190,23 @@ final class OpenAiEmbeddingsApi {
     private static Input input(JsonNode node) {
         String hint = "input must be a string, an array of strings, an array of token ids, or an array of token-id arrays";
         if (node == null || node.isNull()) {
-            throw new OpenAiError(400, "You must provide an input parameter: " + hint + ".", "input", null);
+            throw new ApiException(400, "You must provide an input parameter: " + hint + ".", "input", null);
         }
         if (node.isTextual()) {
             return new Input(List.of(nonEmpty(node.asText(), 0)), null);
         }
         if (!node.isArray() || node.isEmpty()) {
-            throw new OpenAiError(400, node.isArray() ? "input must not be an empty array." : hint + ".", "input", null);
+            throw new ApiException(400, node.isArray() ? "input must not be an empty array." : hint + ".", "input", null);
         }
         if (node.size() > MAX_INPUTS) {
-            throw new OpenAiError(400, "input has " + node.size() + " items; at most " + MAX_INPUTS + " per request.", "input", null);
+            throw new ApiException(400, "input has " + node.size() + " items; at most " + MAX_INPUTS + " per request.", "input", null);
         }
         JsonNode first = node.get(0);
         if (first.isTextual()) {
             List<String> texts = new ArrayList<>(node.size());
             for (JsonNode item : node) {
                 if (!item.isTextual()) {
-                    throw new OpenAiError(400, hint + "; item " + texts.size() + " is not a string.", "input", null);
+                    throw new ApiException(400, hint + "; item " + texts.size() + " is not a string.", "input", null);
                 }
                 texts.add(nonEmpty(item.asText(), texts.size()));
             }
@@ -254,13 +219,13 @@ final class OpenAiEmbeddingsApi {
             List<long[]> rows = new ArrayList<>(node.size());
             for (JsonNode item : node) {
                 if (!item.isArray() || item.isEmpty()) {
-                    throw new OpenAiError(400, hint + "; item " + rows.size() + " is not a non-empty token-id array.", "input", null);
+                    throw new ApiException(400, hint + "; item " + rows.size() + " is not a non-empty token-id array.", "input", null);
                 }
                 rows.add(tokenIds(item, rows.size(), hint));
             }
             return new Input(null, rows);
         }
-        throw new OpenAiError(400, hint + ".", "input", null);
+        throw new ApiException(400, hint + ".", "input", null);
     }
 
     private static long[] tokenIds(JsonNode array, int index, String hint) {
@@ -268,7 +233,7 @@ final class OpenAiEmbeddingsApi {
         for (int i = 0; i < ids.length; i++) {
             JsonNode id = array.get(i);
             if (!id.isIntegralNumber() || id.asLong() < 0 || id.asLong() > Integer.MAX_VALUE) {
-                throw new OpenAiError(400, hint + "; token " + i + " of input " + index + " is not a token id (an integer >= 0).", "input", null);
+                throw new ApiException(400, hint + "; token " + i + " of input " + index + " is not a token id (an integer >= 0).", "input", null);
             }
             ids[i] = id.asLong();
         }
@@ -277,14 +242,14 @@ final class OpenAiEmbeddingsApi {
 
     private static String nonEmpty(String text, int index) {
         if (text.isEmpty()) {
-            throw new OpenAiError(400, "input " + index + " is an empty string; every input needs text.", "input", null);
+            throw new ApiException(400, "input " + index + " is an empty string; every input needs text.", "input", null);
         }
         return text;
     }
 
     private static void requireWithinContext(int tokens, EmbedderInfo info, int index) {
         if (tokens > info.maxTokens()) {
-            throw new OpenAiError(400, "This model's maximum context length is " + info.maxTokens() + " tokens, however input "
+            throw new ApiException(400, "This model's maximum context length is " + info.maxTokens() + " tokens, however input "
                     + index + " has " + tokens + " tokens. Please shorten it.", "input", "context_length_exceeded");
         }
     }
@@ -298,11 +263,11 @@ final class OpenAiEmbeddingsApi {
                 ? "this model only returns " + info.dimensions()
                 : "this model returns " + info.minDimensions() + ".." + info.dimensions();
         if (!node.isIntegralNumber()) {
-            throw new OpenAiError(400, "dimensions must be an integer; " + range + ".", "dimensions", null);
+            throw new ApiException(400, "dimensions must be an integer; " + range + ".", "dimensions", null);
         }
         int dims = node.asInt();
         if (dims < info.minDimensions() || dims > info.dimensions()) {
-            throw new OpenAiError(400, "dimensions " + node.asText() + " is not supported: " + range + ".", "dimensions", null);
+            throw new ApiException(400, "dimensions " + node.asText() + " is not supported: " + range + ".", "dimensions", null);
         }
         return dims;
     }
@@ -313,19 +278,19 @@ final class OpenAiEmbeddingsApi {
             return fallback;
         }
         if (!node.isTextual()) {
-            throw new OpenAiError(400, field + " must be a string.", field, null);
+            throw new ApiException(400, field + " must be a string.", field, null);
         }
         return node.asText();
     }
 
-    private static OpenAiError modelNotFound(String id, Embedder embedder) {
-        return new OpenAiError(404, "The model '" + id + "' does not exist on this server; it serves '" + embedder.info().modelId() + "'.",
+    private static ApiException modelNotFound(String id, Embedder embedder) {
+        return new ApiException(404, "The model '" + id + "' does not exist on this server; it serves '" + embedder.info().modelId() + "'.",
                 "model", "model_not_found");
     }
 
     private static void requireMethod(String method, String allowed, String path) {
         if (!method.equals(allowed)) {
-            throw new OpenAiError(405, "Method " + method + " is not allowed on " + path + "; use " + allowed + ".", null, "method_not_allowed");
+            throw new ApiException(405, "Method " + method + " is not allowed on " + path + "; use " + allowed + ".", null, "method_not_allowed");
         }
     }
 
@@ -334,45 +299,5 @@ final class OpenAiEmbeddingsApi {
         ByteBuffer bytes = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(v);
         return Base64.getEncoder().encodeToString(bytes.array());
-    }
-
-    private static JsonNode readJson(Request request) throws IOException {
-        long declared = request.getLength();
-        if (declared > HttpApi.MAX_BODY_BYTES) {
-            throw new OpenAiError(413, "The request body is " + declared + " bytes; the limit is " + HttpApi.MAX_BODY_BYTES + ".", null, null);
-        }
-        byte[] bytes;
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            bytes = in.readNBytes(HttpApi.MAX_BODY_BYTES + 1);
-        }
-        if (bytes.length > HttpApi.MAX_BODY_BYTES) {
-            throw new OpenAiError(413, "The request body is larger than " + HttpApi.MAX_BODY_BYTES + " bytes.", null, null);
-        }
-        if (bytes.length == 0) {
-            throw new OpenAiError(400, "The request body is empty; send JSON.", null, null);
-        }
-        try {
-            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-            return Json.MAPPER.readTree(text);
-        } catch (CharacterCodingException e) {
-            throw new OpenAiError(400, "The request body is not valid UTF-8.", null, null);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new OpenAiError(400, "We could not parse the JSON body of your request: " + e.getOriginalMessage(), null, null);
-        }
-    }
-
-    private static void send(Response response, Callback callback, int status, Object body) {
-        byte[] bytes;
-        try {
-            bytes = Json.MAPPER.writeValueAsBytes(body);
-        } catch (IOException e) {
-            callback.failed(e);
-            return;
-        }
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
-        response.getHeaders().put("X-Content-Type-Options", "nosniff");
-        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-        response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 }

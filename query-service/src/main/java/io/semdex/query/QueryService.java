@@ -21,13 +21,15 @@ public final class QueryService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
 
     /** How long a stop waits for the requests being answered: a search takes milliseconds, a big embedding call seconds. */
-    private static final Duration IN_FLIGHT_PATIENCE = Duration.ofSeconds(10);
+    private static final long IN_FLIGHT_PATIENCE_SECONDS = 10;
+    private static final Duration IN_FLIGHT_PATIENCE = Duration.ofSeconds(IN_FLIGHT_PATIENCE_SECONDS);
 
     private final Embedder embedder;
     private final LiveIndex index;
     private final DocumentPublisher publisher;
     private final HttpApi api;
     private final DeadLetters deadLetters;
+    private boolean closed;
 
     private QueryService(Embedder embedder, LiveIndex index, DocumentPublisher publisher, HttpApi api, DeadLetters deadLetters) {
         this.embedder = embedder;
@@ -110,10 +112,19 @@ public final class QueryService implements AutoCloseable {
         api.stopAccepting();
     }
 
-    /** Refuses documents, lets the requests being answered finish (up to a few seconds), then closes everything. */
+    /** Refuses documents, lets the requests being answered finish (up to {@value #IN_FLIGHT_PATIENCE_SECONDS} s), then closes everything. */
     @Override
     public void close() {
-        api.close(IN_FLIGHT_PATIENCE);
+        close(IN_FLIGHT_PATIENCE);
+    }
+
+    /** As {@link #close()}, letting the requests being answered finish for at most {@code patience}; a second close does nothing. */
+    public synchronized void close(Duration patience) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        api.close(patience);
         if (deadLetters != null) {
             deadLetters.close();
         }

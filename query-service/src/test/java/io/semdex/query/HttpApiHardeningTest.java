@@ -149,6 +149,38 @@ class HttpApiHardeningTest {
     }
 
     @Test
+    void theEmbeddingsEndpointHoldsToTheConfiguredBodyLimitEvenWithoutAContentLength() throws Exception {
+        byte[] big = ("{\"model\": \"bge-small-zh-v1.5\", \"input\": \"" + "a".repeat(BODY_LIMIT) + "\"}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(uri(writesGuarded, "/v1/embeddings"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).isEqualTo(413);
+        assertThat(Json.MAPPER.readTree(chunked.body()).at("/error/message").asText()).contains("larger than " + BODY_LIMIT);
+    }
+
+    @Test
+    void aRefusedRequestIsAnsweredWithoutWaitingForItsBody() throws Exception {
+        // 32 MiB declared, 1 KiB sent: a server that read the body before refusing would never answer.
+        HttpResponse<String> noKey = RawHttp.sendPartBody(writesGuarded.address().getPort(), "POST", "/api/documents", 32L << 20, 1024, 10,
+                "Content-Type", "application/json");
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(noKey.headers().firstValue("Connection")).hasValue("close");
+        HttpApi limited = new HttpApi("127.0.0.1", 0, new Searcher(index, embedder), index, null, new OpenAiEmbeddingsApi(embedder),
+                AccessPolicy.DEFAULT.withRateLimit(0.001, 1), new Metrics(), null);
+        try {
+            assertThat(http.send(HttpRequest.newBuilder(uri(limited, "/api/status")).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> overLimit = RawHttp.sendPartBody(limited.address().getPort(), "POST", "/v1/embeddings", 32L << 20, 1024,
+                    10, "Content-Type", "application/json");
+            assertThat(overLimit.statusCode()).isEqualTo(429);
+            assertThat(overLimit.headers().firstValue("Connection")).hasValue("close");
+        } finally {
+            limited.close();
+        }
+    }
+
+    @Test
     void writesNeedTheKeyAndReadsDoNotUnlessConfigured() throws Exception {
         byte[] doc = "{\"id\": \"d1\", \"body\": \"text\"}".getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> none = post("/api/documents", doc);
@@ -188,6 +220,45 @@ class HttpApiHardeningTest {
             assertThat(http.send(HttpRequest.newBuilder(uri(allGuarded, "/health")).GET().build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void writesABrowserPageCouldForgeAreRefusedAndTheServersOwnPagesAndAllowedOriginsGetThrough() throws Exception {
+        int port = writesGuarded.address().getPort();
+        String doc = "{\"id\": \"forged\", \"body\": \"Written by another site.\"}";
+        // A cross-site form or fetch with text/plain needs no preflight: refused before the key is even looked at.
+        HttpResponse<String> plain = RawHttp.send(port, "POST", "/api/documents", doc, "Content-Type", "text/plain",
+                "Origin", "http://evil.example", "X-API-Key", KEY);
+        assertThat(plain.statusCode()).isEqualTo(415);
+        assertThat(error(plain)).contains("Content-Type: application/json", "text/plain");
+        HttpResponse<String> none = RawHttp.send(port, "POST", "/api/documents", doc, "X-API-Key", KEY);
+        assertThat(none.statusCode()).isEqualTo(415);
+        HttpResponse<String> foreign = RawHttp.send(port, "POST", "/api/documents", doc, "Content-Type", "application/json",
+                "Origin", "http://evil.example", "X-API-Key", KEY);
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(error(foreign)).contains("origin http://evil.example may not write here", ORIGIN);
+        HttpResponse<String> opaque = RawHttp.send(port, "POST", "/api/documents", doc, "Content-Type", "application/json",
+                "Origin", "null", "X-API-Key", KEY);
+        assertThat(opaque.statusCode()).isEqualTo(403);
+
+        // A DNS-rebinding page reaches the loopback server under its own name: refused, reads too.
+        HttpResponse<String> rebound = RawHttp.send(port, "POST", "/api/documents", doc, "Host", "attacker.example:" + port,
+                "Content-Type", "application/json", "X-API-Key", KEY);
+        assertThat(rebound.statusCode()).isEqualTo(403);
+        assertThat(error(rebound)).contains("Host 'attacker.example:" + port + "' is not a name of this server", "127.0.0.1",
+                "localhost", "--allowed-host");
+        assertThat(RawHttp.send(port, "GET", "/api/search?q=a&mode=keyword", null, "Host", "attacker.example").statusCode()).isEqualTo(403);
+
+        // The server's own page (same origin, under any of its names), an allowed origin, or no Origin at all: on to the endpoint
+        // (503: this server has no Kafka).
+        for (String[] headers : new String[][] {{"Origin", "http://127.0.0.1:" + port}, {"Origin", "http://localhost:" + port,
+                "Host", "localhost:" + port}, {"Origin", ORIGIN}, {}}) {
+            List<String> all = new java.util.ArrayList<>(List.of(headers));
+            all.addAll(List.of("Content-Type", "application/json; charset=utf-8", "X-API-Key", KEY));
+            HttpResponse<String> accepted = RawHttp.send(port, "POST", "/api/documents", doc, all.toArray(String[]::new));
+            assertThat(accepted.statusCode()).as(String.join(" ", headers)).isEqualTo(503);
+        }
+        assertThat(RawHttp.send(port, "GET", "/api/search?q=a&mode=keyword", null, "Host", "[::1]:" + port).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.semdex.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
@@ -14,6 +15,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import io.semdex.core.EmbeddedDocument;
+import io.semdex.core.EmbeddedUnit;
+import io.semdex.core.Unit;
+import io.semdex.sink.ShardWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The pair of generation and query model in {@link LiveIndex}: a switch to a generation of
  * another model brings that model, opened from the manifest's spec; snapshots taken before keep
  * their pair; the old model closes with its last snapshot; a model that cannot be opened keeps the
- * generation from being searched. Stand-in embedders (the logic is under test, not a model).
+ * generation from being searched, and the one before it goes on being searched; a model being
+ * opened blocks no refresh. Stand-in embedders (the logic is under test, not a model); the tests
+ * open models in the refresh's own thread (a direct executor) unless they watch the loading itself.
  */
 class LiveIndexModelSwitchTest {
 
@@ -41,7 +53,7 @@ class LiveIndexModelSwitchTest {
             models.add(model);
             return model;
         };
-        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000)) {
+        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000, Runnable::run)) {
             LiveIndex.Snapshot onA = index.acquire();
             assertThat(onA.embedder()).isSameAs(own);
 
@@ -77,7 +89,7 @@ class LiveIndexModelSwitchTest {
     }
 
     @Test
-    void aGenerationWhoseModelCannotBeOpenedIsNotSearchedAndTheProblemSaysWhy() throws Exception {
+    void aGenerationWhoseModelCannotBeOpenedIsNotSearchedTheOldOneGoesOnAndTheFailureSaysWhy() throws Exception {
         IndexLayout layout = new IndexLayout(root);
         Generation first = layout.create(1, manifest("model-a", 4, null));
         layout.switchTo(first);
@@ -89,18 +101,85 @@ class LiveIndexModelSwitchTest {
                 },
                 spec -> wrong));
         QueryModels open = spec -> answers.removeFirst().open(spec);
-        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000)) {
+        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000, Runnable::run)) {
             layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
             index.refresh();
-            assertThat(index.problem()).hasValueSatisfying(p -> assertThat(p).contains("gen-2", "model-b?dir=/m", "no model files in /m"));
+            assertThat(index.problem()).as("the old generation is still searched: the index is ready").isEmpty();
+            assertThat(index.switchFailure()).hasValueSatisfying(f -> {
+                assertThat(f.generation()).isEqualTo("gen-2");
+                assertThat(f.reason()).contains("gen-2", "model-b?dir=/m", "no model files in /m");
+            });
             try (LiveIndex.Snapshot snapshot = index.acquire()) {
                 assertThat(snapshot.generation()).contains(first);
                 assertThat(snapshot.embedder()).isSameAs(own);
             }
-
             index.refresh();
-            assertThat(index.problem()).hasValueSatisfying(p -> assertThat(p).contains("model-c"));
+            assertThat(answers).as("not tried again before the retry time").hasSize(1);
+
+            layout.switchTo(layout.create(3, manifest("model-b", 8, "model-b?dir=/m")));
+            index.refresh();
+            assertThat(index.switchFailure()).hasValueSatisfying(f -> assertThat(f.reason()).contains("gen-3", "model-c"));
             assertThat(wrong.closed).as("a model that is not the generation's is closed at once").isTrue();
+            try (LiveIndex.Snapshot snapshot = index.acquire()) {
+                assertThat(snapshot.generation()).contains(first);
+            }
+        }
+    }
+
+    @Test
+    void aModelBeingOpenedBlocksNoRefreshTheOldGenerationTakesInNewCommitsMeanwhile() throws Exception {
+        IndexLayout layout = new IndexLayout(root);
+        Generation first = layout.create(1, manifest("model-a", 4, null));
+        layout.switchTo(first);
+        StandIn own = new StandIn("model-a", 4);
+        StandIn slow = new StandIn("model-b", 8);
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        QueryModels open = spec -> {
+            loading.countDown();
+            try {
+                release.await(); // a model that takes minutes to load, until the test lets it finish
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return slow;
+        };
+        ExecutorService loader = Executors.newSingleThreadExecutor();
+        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000, loader)) {
+            writeUnit(first, "before");
+            index.refresh();
+            layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                index.refresh(); // starts the load and returns: it must not wait for it
+                assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+                writeUnit(first, "during");
+                index.refresh();
+            }, "a refresh waited for the model being opened");
+            try (LiveIndex.Snapshot snapshot = index.acquire()) {
+                assertThat(snapshot.generation()).contains(first);
+                assertThat(snapshot.units()).as("gen-1's commit made while gen-2's model loads is searched").isEqualTo(2);
+            }
+            release.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (index.queryModel() != slow.info() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the load's end triggers a refresh of its own
+            }
+            assertThat(index.queryModel().modelId()).isEqualTo("model-b");
+            assertThat(index.switchFailure()).isEmpty();
+        } finally {
+            loader.shutdownNow();
+        }
+    }
+
+    /** Adds one unit to the generation's shard 0 and publishes it, as the sink does at a checkpoint. */
+    private static void writeUnit(Generation generation, String id) throws Exception {
+        try (ShardWriter shard = ShardWriter.open(generation.shardDir(0), TextAnalysis.ENGLISH,
+                io.semdex.core.PublishedCommit.read(generation.shardDir(0)))) {
+            Unit unit = new Unit(Unit.idOf(id, 0), id, 0, "text of " + id, List.of(), id, null, "test", "en", java.util.Map.of(), "h-" + id);
+            float[] vector = new float[4];
+            Arrays.fill(vector, 0.5f);
+            shard.apply(new EmbeddedDocument(id, 0, false, List.of(new EmbeddedUnit(unit, vector))));
+            shard.commitAndPublish();
         }
     }
 

@@ -164,6 +164,24 @@ class OpenApiContractTest {
         assertThat(send(keyed, "GET", "/api/status", null, ApiKeys.HEADER, KEY).statusCode()).isEqualTo(200);
         assertThat(send(keyed, "GET", "/health", null).statusCode()).isEqualTo(200);
 
+        // 403: a Host that is not one of the server's names (a DNS-rebinding page), on every path; a write from a foreign Origin
+        int port = open.address().getPort();
+        for (String[] p : new String[][] {{"/api/search", "get", "GET", "/api/search?q=a"}, {"/api/search", "post", "POST", "/api/search"},
+                {"/api/documents", "get", "GET", "/api/documents?id=a"}, {"/api/documents", "post", "POST", "/api/documents"},
+                {"/api/status", "get", "GET", "/api/status"}, {"/health", "get", "GET", "/health"}, {"/ready", "get", "GET", "/ready"},
+                {"/metrics", "get", "GET", "/metrics"}, {"/openapi.json", "get", "GET", "/openapi.json"},
+                {"/v1/embeddings", "post", "POST", "/v1/embeddings"}, {"/v1/models", "get", "GET", "/v1/models"},
+                {"/v1/models/{model}", "get", "GET", "/v1/models/" + model}}) {
+            check(p[0], p[1], RawHttp.send(port, p[2], p[3], p[2].equals("POST") ? "{}" : null, "Host", "rebound.example:" + port,
+                    "Content-Type", "application/json"), 403);
+        }
+        check("/api/documents", "post", RawHttp.send(port, "POST", "/api/documents", "{\"id\": \"a\", \"body\": \"x\"}",
+                "Content-Type", "application/json", "Origin", "https://other.example"), 403);
+
+        // 415: a write that is not declared JSON
+        check("/api/documents", "post", RawHttp.send(port, "POST", "/api/documents", "{\"id\": \"a\", \"body\": \"x\"}",
+                "Content-Type", "text/plain"), 415);
+
         // 429: a burst of one, then one request per 1000 s
         HttpApi limited = api(ready, AccessPolicy.DEFAULT.withRateLimit(0.001, 1), RECORDING);
         assertThat(send(limited, "GET", "/api/status", null).statusCode()).isEqualTo(200);

@@ -3,6 +3,7 @@ package io.semdex.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,54 @@ class RateLimiterTest {
         advanceMillis(1000); // every bucket is full again
         limiter.acquire("one-more");
         assertThat(limiter.clients()).isEqualTo(1);
+    }
+
+    @Test
+    void aMapFullOfActiveClientsIsSweptOncePerRefillTimeNotOnEveryRequest() {
+        RateLimiter limiter = new RateLimiter(1, 2, now::get); // a bucket refills in 2 s
+        for (int i = 0; i < RateLimiter.SWEEP_AT; i++) {
+            limiter.acquire("client-" + i);
+        }
+        for (int i = 0; i < 1000; i++) {
+            limiter.acquire("newcomer-" + i);
+            advanceMillis(1);
+        }
+        assertThat(limiter.sweeps()).as("nothing can be full again within 2 s: one sweep, not one per request").isEqualTo(1);
+        advanceMillis(2_000);
+        limiter.acquire("later");
+        assertThat(limiter.sweeps()).isEqualTo(2);
+        assertThat(limiter.clients()).as("everyone was idle for 2 s: swept").isEqualTo(1);
+    }
+
+    @Test
+    void beyondTheMostClientsKeptNewcomersShareOneBucket() {
+        RateLimiter limiter = new RateLimiter(1, 1, now::get);
+        for (int i = 0; i < RateLimiter.MAX_CLIENTS; i++) {
+            limiter.acquire("client-" + i);
+        }
+        assertThat(limiter.acquire("newcomer-1")).isZero();
+        assertThat(limiter.acquire("newcomer-2")).as("shares the overflow bucket with newcomer-1").isPositive();
+        assertThat(limiter.clients()).isEqualTo(RateLimiter.MAX_CLIENTS + 1);
+        assertThat(limiter.acquire("client-7")).as("a known client keeps its own bucket").isPositive();
+    }
+
+    @Test
+    void behindATrustedProxyTheClientIsTheAddressTheProxyAppendedAndIpv6CountsBySlash64() {
+        ClientKey direct = new ClientKey(List.of());
+        assertThat(direct.of("203.0.113.9", List.of("198.51.100.1"))).as("an untrusted peer's X-Forwarded-For is ignored")
+                .isEqualTo("203.0.113.9");
+        assertThat(direct.of("2001:db8:1:2:aaaa::1", List.of())).isEqualTo("2001:db8:1:2::/64");
+        assertThat(direct.of("2001:db8:1:2:bbbb::7", List.of())).isEqualTo("2001:db8:1:2::/64");
+        assertThat(direct.of("2001:db8:1:3::1", List.of())).isEqualTo("2001:db8:1:3::/64");
+
+        ClientKey proxied = new ClientKey(List.of("10.0.0.0/8", "192.168.1.5"));
+        assertThat(proxied.of("10.1.2.3", List.of("198.51.100.1"))).isEqualTo("198.51.100.1");
+        // A client that writes its own X-Forwarded-For cannot choose its key: the proxy appended the real address.
+        assertThat(proxied.of("10.1.2.3", List.of("1.2.3.4, 198.51.100.1"))).isEqualTo("198.51.100.1");
+        assertThat(proxied.of("10.1.2.3", List.of("1.2.3.4", "198.51.100.1, 192.168.1.5"))).as("two trusted hops").isEqualTo("198.51.100.1");
+        assertThat(proxied.of("10.1.2.3", List.of())).as("no header: the proxy itself").isEqualTo("10.1.2.3");
+        assertThat(proxied.of("172.16.0.1", List.of("198.51.100.1"))).as("not a trusted proxy").isEqualTo("172.16.0.1");
+        assertThatThrownBy(() -> new ClientKey(List.of("proxy.internal"))).hasMessageContaining("'proxy.internal'");
     }
 
     @Test
