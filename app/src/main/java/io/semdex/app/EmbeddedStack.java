@@ -9,6 +9,7 @@ import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
+import io.semdex.ingest.InteractiveTopic;
 import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
@@ -103,6 +104,7 @@ public final class EmbeddedStack implements AutoCloseable {
                     .withParallelism(options.parallelism())
                     .withCheckpointInterval(options.checkpointInterval()));
             kafka.createTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism()), jobConfig.deadLetterTopic(), 1));
+            InteractiveTopic.ensure(kafka.bootstrapServers(), jobConfig.topic());
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -214,7 +216,7 @@ public final class EmbeddedStack implements AutoCloseable {
         JobClient catchUp = env.executeAsync("semdex ingest " + generation.name());
         String group = jobConfig.groupId() + "-" + generation.name();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            while (!caughtUp(admin, group, handoff.offsets())) {
+            while (!caughtUp(admin, group, handoff)) {
                 Thread.sleep(250);
             }
         } catch (Exception e) {
@@ -233,23 +235,30 @@ public final class EmbeddedStack implements AutoCloseable {
                 removed.stream().map(Generation::name).toList());
     }
 
-    /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end. */
-    private boolean caughtUp(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
-        return recordsBehind(admin, group, startOffsets) == 0;
+    /** True when the group's committed offsets (committed on completed checkpoints) reach every partition's end, on both lanes. */
+    private boolean caughtUp(Admin admin, String group, Handoff handoff) throws Exception {
+        return recordsBehind(admin, group, handoff) == 0;
     }
 
-    /** Records between the group's committed offsets (or {@code startOffsets} where it has none) and the topic's end. */
-    private long recordsBehind(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
+    /**
+     * Records of both lanes' topics between the group's committed offsets (or, where it has none, the
+     * handoff's start offsets, else 0) and the topics' ends.
+     */
+    private long recordsBehind(Admin admin, String group, Handoff handoff) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        int partitions = admin.describeTopics(List.of(jobConfig.topic())).allTopicNames().get().get(jobConfig.topic()).partitions().size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < partitions; p++) {
-            latest.put(new TopicPartition(jobConfig.topic(), p), OffsetSpec.latest());
+        for (String topic : List.of(jobConfig.topic(), jobConfig.interactiveTopic())) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
         }
         long behind = 0;
         for (var end : admin.listOffsets(latest).all().get().entrySet()) {
             OffsetAndMetadata done = committed.get(end.getKey());
-            long position = done != null ? done.offset() : startOffsets.getOrDefault(end.getKey().partition(), 0L);
+            Map<Integer, Long> start = handoff == null ? Map.of()
+                    : end.getKey().topic().equals(jobConfig.topic()) ? handoff.offsets() : handoff.interactiveOffsets();
+            long position = done != null ? done.offset() : start.getOrDefault(end.getKey().partition(), 0L);
             behind += Math.max(0, end.getValue().offset() - position);
         }
         return behind;
@@ -294,7 +303,7 @@ public final class EmbeddedStack implements AutoCloseable {
         long behind = -1;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             long deadline = start + CATCH_UP_PATIENCE.toNanos();
-            while ((behind = recordsBehind(admin, group, Map.of())) > 0 && System.nanoTime() < deadline) {
+            while ((behind = recordsBehind(admin, group, null)) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
         } catch (Exception e) {

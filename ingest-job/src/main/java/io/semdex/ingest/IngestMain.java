@@ -54,6 +54,7 @@ public final class IngestMain {
         env.setParallelism(options.job().parallelism());
         switch (options.mode()) {
             case STREAM -> {
+                InteractiveTopic.ensure(options.job().bootstrapServers(), options.job().topic());
                 Generation generation = IngestJob.build(env, options.job());
                 LOG.info("Submitting '{}' into {}", options.jobName(), generation.dir());
                 env.execute(options.jobName());
@@ -74,6 +75,7 @@ public final class IngestMain {
         var ready = Handoff.newestReady(layout).orElseThrow(() -> new IllegalStateException("no generation above the live one is"
                 + " marked READY in " + layout.root() + ": build one with --mode handoff first"));
         Generation generation = ready.generation();
+        InteractiveTopic.ensure(options.job().bootstrapServers(), options.job().topic());
         IngestJobConfig config = options.job().following(Manifest.read(generation.manifestFile()));
         env.setParallelism(config.parallelism());
         IngestJob.buildCatchUp(env, config, generation, ready.handoff());
@@ -121,11 +123,12 @@ public final class IngestMain {
     private static void reindex(StreamExecutionEnvironment env, IngestOptions options, boolean switchNow) throws Exception {
         IngestJobConfig config = options.job();
         Map<Integer, Long> end = TopicOffsets.end(config.bootstrapServers(), config.topic());
-        Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end));
+        Map<Integer, Long> interactiveEnd = TopicOffsets.endIfExists(config.bootstrapServers(), config.interactiveTopic());
+        Generation generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end, interactiveEnd));
         long start = System.nanoTime();
         env.execute(options.jobName() + " " + generation.name());
         if (!switchNow) {
-            new Handoff(config.topic(), end).write(generation);
+            new Handoff(config.topic(), end, interactiveEnd).write(generation);
             LOG.info("{} built from {} up to {} in {} ms and marked READY: run the job with --mode catch-up, then semdex switch",
                     generation.name(), config.topic(), end, (System.nanoTime() - start) / 1_000_000);
             return;
@@ -136,6 +139,9 @@ public final class IngestMain {
         // From older committed offsets it would replay records the build saw with no memory of their
         // versions: a stale version sent after a delete would bring the deleted document back.
         TopicOffsets.commit(config.bootstrapServers(), config.topic(), config.groupId(), end);
+        if (!interactiveEnd.isEmpty()) {
+            TopicOffsets.commit(config.bootstrapServers(), config.interactiveTopic(), config.groupId(), interactiveEnd);
+        }
         List<Generation> removed = layout.prune(options.keepGenerations());
         LOG.info("{} built from {} up to {} in {} ms and switched in; consumer group {} set to go on from there; removed {}",
                 generation.name(), config.topic(), end, (System.nanoTime() - start) / 1_000_000, config.groupId(),

@@ -1,5 +1,6 @@
 package io.semdex.query;
 
+import io.semdex.core.EmbedFailure;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
@@ -51,6 +52,14 @@ public final class LiveIndex implements Closeable {
     /** When a refresh last found new data (a commit or a generation switch), and when it last looked. */
     private volatile long changedAtMillis = System.currentTimeMillis();
     private volatile long checkedAtMillis = System.currentTimeMillis();
+
+    /**
+     * Why the ingest job's embed stage stopped, as it recorded beside this index ({@link EmbedFailure});
+     * empty while it runs, or after its next successful model call.
+     */
+    public Optional<EmbedFailure> embedFailure() {
+        return EmbedFailure.read(layout.root());
+    }
 
     /**
      * @param embedder the query embedder; a generation built with another model is refused
