@@ -9,7 +9,6 @@ import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
-import io.semdex.ingest.InteractiveTopic;
 import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
@@ -104,7 +103,6 @@ public final class EmbeddedStack implements AutoCloseable {
                     .withParallelism(options.parallelism())
                     .withCheckpointInterval(options.checkpointInterval()));
             kafka.createTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism()), jobConfig.deadLetterTopic(), 1));
-            InteractiveTopic.ensure(kafka.bootstrapServers(), jobConfig.topic());
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");

@@ -18,14 +18,16 @@ import java.util.Objects;
  * the same version, and a reindex of the two compacted topics (each keeping its last record per
  * document) rebuilds the version the streaming job shows.
  *
- * <p>The document's own {@code updated} time keeps its meaning across lanes too: an upsert older
- * than the newest version admitted is stale, as within one topic.
+ * <p>The document's own {@code updated} time orders versions within a lane, before this rule (the
+ * job's stale-version filter, per lane); it is not compared across lanes. Comparing it here would
+ * make the outcome depend on the order the lanes deliver in: a stale version on one lane, delivered
+ * before the newer version the other lane accepted earlier, would be admitted and then block it.
  *
  * <pre>{@code
  * LastWriteWins.Seen seen = null;
- * LastWriteWins.Write api = new LastWriteWins.Write(Lane.INTERACTIVE, 2_000, 0);
+ * LastWriteWins.Write api = new LastWriteWins.Write(Lane.INTERACTIVE, 2_000);
  * seen = LastWriteWins.admit(seen, api);
- * LastWriteWins.judge(seen, new LastWriteWins.Write(Lane.BULK, 1_000, 0)); // OLDER_THAN_OTHER_LANE: produced before the API write
+ * LastWriteWins.judge(seen, new LastWriteWins.Write(Lane.BULK, 1_000)); // OLDER_THAN_OTHER_LANE: produced before the API write
  * }</pre>
  */
 public final class LastWriteWins {
@@ -36,19 +38,15 @@ public final class LastWriteWins {
      * A change as the rule sees it.
      *
      * @param acceptedAt when its topic accepted it, epoch milliseconds (0 when unknown: then only its lane's order counts)
-     * @param updated the document's own version time, 0 for none or a delete
      */
-    public record Write(Lane lane, long acceptedAt, long updated) {
+    public record Write(Lane lane, long acceptedAt) {
         public Write {
             Objects.requireNonNull(lane, "lane");
         }
     }
 
-    /**
-     * What is remembered of a document's admitted changes: the lane and acceptance time of the last
-     * one, and the newest {@code updated} time among them (0 for none).
-     */
-    public record Seen(Lane lane, long acceptedAt, long newestUpdated) implements Serializable {
+    /** What is remembered of a document's admitted changes: the lane and acceptance time of the last one. */
+    public record Seen(Lane lane, long acceptedAt) implements Serializable {
         public Seen {
             Objects.requireNonNull(lane, "lane");
         }
@@ -59,29 +57,20 @@ public final class LastWriteWins {
         /** It is the document's newest change: it goes on. */
         APPLY,
         /** The other lane's last change for the document was accepted after it. */
-        OLDER_THAN_OTHER_LANE,
-        /** Its {@code updated} time is older than a version already admitted. */
-        OLDER_VERSION
+        OLDER_THAN_OTHER_LANE
     }
 
     /** Whether {@code write} is the newest change of its document, given what was {@code seen} (null: nothing yet). */
     public static Verdict judge(Seen seen, Write write) {
-        if (seen == null) {
+        if (seen == null || write.lane() == seen.lane() || acceptedAfter(write, seen)) {
             return Verdict.APPLY;
         }
-        if (write.lane() != seen.lane() && !acceptedAfter(write, seen)) {
-            return Verdict.OLDER_THAN_OTHER_LANE;
-        }
-        if (write.updated() > 0 && seen.newestUpdated() > 0 && write.updated() < seen.newestUpdated()) {
-            return Verdict.OLDER_VERSION;
-        }
-        return Verdict.APPLY;
+        return Verdict.OLDER_THAN_OTHER_LANE;
     }
 
     /** What is remembered once {@code write}, judged {@link Verdict#APPLY}, is admitted. */
     public static Seen admit(Seen seen, Write write) {
-        long newest = seen == null ? write.updated() : Math.max(seen.newestUpdated(), write.updated());
-        return new Seen(write.lane(), write.acceptedAt(), newest);
+        return new Seen(write.lane(), write.acceptedAt());
     }
 
     /** Acceptance time first; on the same millisecond, the interactive lane is the later one. */

@@ -120,6 +120,19 @@ public final class CallScheduler<D> {
     }
 
     /**
+     * Whether the interactive lane holds as many units waiting for a worker as the bulk lane may: a
+     * flood on the interactive lane (an export sent with {@code --interactive}) then waits too, rather
+     * than filling memory and checkpoints; single writes never come near it.
+     */
+    public synchronized boolean interactiveFull() {
+        int waiting = 0;
+        for (Call<D> call : readyInteractive) {
+            waiting += call.units();
+        }
+        return waiting >= bulkUnits;
+    }
+
+    /**
      * The next call to run, interactive first, waiting while there is none; null once {@link #close() closed}.
      * For the model's worker threads.
      */

@@ -109,6 +109,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     /** Documents the model failed on, as dead letters with stage {@code embed}. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters-embed", TypeInformation.of(DeadLetter.class));
 
+    /** Accumulator: documents this attempt's subtasks took back from the checkpoint they were restored from. */
+    public static final String REQUEUED = "semdex.embed.requeued-from-checkpoint";
+
     /** How long closing waits for a model call in flight before it releases the model anyway. */
     private static final long CLOSE_WAIT_SECONDS = 30;
 
@@ -273,6 +276,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             setCurrentKey(held.doc().docId());
             takeIn(held.doc(), held.lane(), held.hasTimestamp(), held.timestamp());
         }
+        getRuntimeContext().getLongCounter(REQUEUED).add((long) restored.size());
         if (!restored.isEmpty()) {
             LOG.info("{} queued again {} documents its checkpoint held", subtask, restored.size());
         }
@@ -318,13 +322,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     @Override
     public void processElement2(StreamRecord<SplitDocument> element) throws Exception {
         admit(element, Lane.INTERACTIVE);
+        while (scheduler.interactiveFull()) { // only a flood: single writes never wait here
+            mailbox.yield();
+        }
     }
 
     /** Judges the change against its document's last one on either lane, and takes it in when it is the newest. */
     private void admit(StreamRecord<SplitDocument> element, Lane lane) throws Exception {
         SplitDocument doc = element.getValue();
         long acceptedAt = doc.origin() != null ? doc.origin().timestamp() : 0;
-        LastWriteWins.Write write = new LastWriteWins.Write(lane, acceptedAt, doc.deleted() ? 0 : doc.updatedMillis());
+        LastWriteWins.Write write = new LastWriteWins.Write(lane, acceptedAt);
         LastWriteWins.Seen last = seen.value();
         LastWriteWins.Verdict verdict = LastWriteWins.judge(last, write);
         if (verdict != LastWriteWins.Verdict.APPLY) {

@@ -87,6 +87,19 @@ class CallSchedulerTest {
     }
 
     @Test
+    void aFloodOnTheInteractiveLaneIsBoundedLikeTheBulkLane() {
+        CallScheduler<String> scheduler = new CallScheduler<>(SMALL, 8, 1);
+        scheduler.add("one", Lane.INTERACTIVE, parts("one", 5));
+        assertThat(scheduler.interactiveFull()).isFalse();
+        for (int i = 0; i < 7; i++) {
+            scheduler.add("flood-" + i, Lane.INTERACTIVE, parts("flood-" + i, 5));
+        }
+        assertThat(scheduler.interactiveFull()).isTrue();
+        scheduler.poll();
+        assertThat(scheduler.interactiveFull()).isFalse();
+    }
+
+    @Test
     void aDocumentIsDoneWhenTheLastCallHoldingItsUnitsEndsWhateverTheOrder() {
         Random random = new Random(7);
         for (int round = 0; round < 200; round++) {

@@ -70,7 +70,7 @@ public final class IngestJob {
     /**
      * Adds the streaming job to {@code env} and returns the generation it writes: the live one,
      * reading Kafka from the committed offsets. The index root gets a first generation, with its
-     * manifest, when it has none.
+     * manifest, when it has none, and the input topic its interactive lane's topic when it has none.
      *
      * @throws IllegalStateException when the live generation was built with another model or shard count
      */
@@ -82,6 +82,7 @@ public final class IngestJob {
     public static Generation build(StreamExecutionEnvironment env, IngestJobConfig config, FaultInjection faults) {
         IndexLayout layout = new IndexLayout(config.indexRoot());
         Generation generation = layout.currentOrCreate(manifest(config, "kafka:" + config.topic(), config.indexOptions()));
+        InteractiveTopic.ensure(config.bootstrapServers(), config.topic());
         OffsetsInitializer committed = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         streamInto(env, config, generation, committed, committed, config.groupId(), faults);
         return generation;
@@ -93,6 +94,7 @@ public final class IngestJob {
      * pipeline once the generation is switched in.
      */
     public static void buildCatchUp(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation, Handoff handoff) {
+        InteractiveTopic.ensure(config.bootstrapServers(), config.topic());
         // A handoff written before the interactive lane existed names no offsets of it: that lane is replayed whole.
         streamInto(env, config, generation, OffsetsInitializer.offsets(partitions(config.topic(), handoff.offsets()), OffsetResetStrategy.EARLIEST),
                 OffsetsInitializer.offsets(partitions(config.interactiveTopic(), handoff.interactiveOffsets()), OffsetResetStrategy.EARLIEST),

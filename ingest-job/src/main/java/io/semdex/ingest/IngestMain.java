@@ -54,7 +54,6 @@ public final class IngestMain {
         env.setParallelism(options.job().parallelism());
         switch (options.mode()) {
             case STREAM -> {
-                InteractiveTopic.ensure(options.job().bootstrapServers(), options.job().topic());
                 Generation generation = IngestJob.build(env, options.job());
                 LOG.info("Submitting '{}' into {}", options.jobName(), generation.dir());
                 env.execute(options.jobName());
@@ -75,7 +74,6 @@ public final class IngestMain {
         var ready = Handoff.newestReady(layout).orElseThrow(() -> new IllegalStateException("no generation above the live one is"
                 + " marked READY in " + layout.root() + ": build one with --mode handoff first"));
         Generation generation = ready.generation();
-        InteractiveTopic.ensure(options.job().bootstrapServers(), options.job().topic());
         IngestJobConfig config = options.job().following(Manifest.read(generation.manifestFile()));
         env.setParallelism(config.parallelism());
         IngestJob.buildCatchUp(env, config, generation, ready.handoff());
