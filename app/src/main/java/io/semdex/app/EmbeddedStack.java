@@ -110,6 +110,7 @@ public final class EmbeddedStack implements AutoCloseable {
             flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, jobConfig.parallelism()));
             // The embed tasks run in this JVM beside the query service: one model instance serves both.
             flink.set(EmbedOperator.SHARE_MODEL, true);
+            checkpointMode(flink);
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             Path checkpoints = data.resolve("checkpoints");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
@@ -136,6 +137,27 @@ public final class EmbeddedStack implements AutoCloseable {
             }
             kafka.close();
             throw e;
+        }
+    }
+
+    /**
+     * The job's checkpoints are unaligned (its default, {@link IngestJob}); {@code -Dsemdex.checkpoints=aligned}
+     * or {@code =debloat} (aligned, with Flink's buffer debloating) runs the alternatives, for measuring
+     * the choice with {@code semdex bench pipeline}.
+     */
+    private static void checkpointMode(Configuration flink) {
+        String mode = System.getProperty("semdex.checkpoints", "unaligned");
+        switch (mode) {
+            case "unaligned" -> { }
+            case "aligned" -> flink.set(CheckpointingOptions.ENABLE_UNALIGNED, false);
+            case "debloat" -> {
+                flink.set(CheckpointingOptions.ENABLE_UNALIGNED, false);
+                flink.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+            }
+            default -> throw new IllegalArgumentException("semdex.checkpoints must be unaligned, aligned or debloat, got '" + mode + "'");
+        }
+        if (!mode.equals("unaligned")) {
+            LOG.info("Checkpoints: {} (semdex.checkpoints)", mode);
         }
     }
 

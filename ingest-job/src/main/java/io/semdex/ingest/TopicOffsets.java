@@ -69,4 +69,9 @@ public final class TopicOffsets {
             return behind;
         }
     }
+
+    /** {@link #behind} for a topic that may not exist (an interactive lane never created): 0 when it does not. */
+    public static long behindIfExists(String bootstrap, String topic, String group, Map<Integer, Long> startOffsets) throws Exception {
+        return endIfExists(bootstrap, topic).isEmpty() ? 0 : behind(bootstrap, topic, group, startOffsets);
+    }
 }
