@@ -61,13 +61,14 @@ import org.slf4j.LoggerFactory;
  * {@code semdexStaleIgnored}). Work is queued by {@link CallScheduler}: model calls of one batch of
  * the model's own size, the interactive lane's always first, so an interactive document waits for at
  * most the call each model worker is running. The bulk lane's backlog is bounded by
- * {@link QueuePolicy}; when it is full, reading the bulk input waits until the model takes the next
- * call, which is the bulk lane's backpressure. The interactive input is read between any two bulk
- * records (Flink alternates between the inputs of a two-input operator that has data on both), so
- * it waits at most for that one call. (Flink's {@code InputSelectable} cannot do better here: a
- * task re-reads the selection only after an input event, so deselecting the bulk input while the
- * model is busy would leave it deselected, with the model idle, until the interactive lane or a
- * checkpoint barrier delivers something.)
+ * {@link QueuePolicy}; when it is full, reading the bulk input waits, inside its record, until the
+ * model takes the next call, which is the bulk lane's backpressure. Flink alternates between the
+ * inputs of a two-input operator that has data on both, so an interactive document in its input
+ * buffer waits for at most that one call too. Flink's {@code InputSelectable}, which would let the
+ * operator read only the interactive input while the bulk backlog is full, cannot be used: Flink
+ * refuses to checkpoint a job with such an operator ("Checkpointing is currently not supported for
+ * operators that implement InputSelectable", {@code StreamingJobGraphGenerator}), and it asks for
+ * the selection again only after an input event.
  *
  * <p><b>Checkpoints do not wait for the model.</b> A document leaves when the last call holding its
  * units ends, in any order across documents; versions of one document never overtake each other,

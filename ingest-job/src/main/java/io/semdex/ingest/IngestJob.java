@@ -149,7 +149,7 @@ public final class IngestJob {
             }
         }
         pipeline(inPositionOrder(bulk, ""), interactive == null ? null : inPositionOrder(interactive, "-interactive"), config, generation,
-                Manifest.read(generation.manifestFile()), FaultInjection.NONE, config.groupId() + "-reindex-" + generation.name());
+                Manifest.read(generation.manifestFile()), FaultInjection.NONE, config.groupId() + "-reindex-" + generation.name(), false);
         LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
                 config.modelPreset());
         return generation;
@@ -206,7 +206,7 @@ public final class IngestJob {
         DataStream<KafkaRecord> interactive = env.fromSource(topicSource(config, config.interactiveTopic(), groupId, interactiveStart),
                         WatermarkStrategy.noWatermarks(), "kafka: " + config.interactiveTopic())
                 .uid("kafka-source-interactive");
-        pipeline(bulk, interactive, config, generation, manifest, faults, groupId + "-" + generation.name());
+        pipeline(bulk, interactive, config, generation, manifest, faults, groupId + "-" + generation.name(), true);
         LOG.info("Ingest job: topics {} and {} → {} ({} shards, model {}), checkpoints every {} ms ({})", config.topic(),
                 config.interactiveTopic(), generation.dir(), config.parallelism(), config.modelPreset(), config.checkpointInterval().toMillis(),
                 env.getConfiguration().get(CheckpointingOptions.ENABLE_UNALIGNED) ? "unaligned" : "aligned");
@@ -229,9 +229,10 @@ public final class IngestJob {
      *
      * @param interactive the interactive lane's records, or null where there is none (a reindex of an export)
      * @param jobName unique per job and generation: names the dead-letter sink's Kafka transactions
+     * @param streaming whether the job runs for ever (its interactive lane then sends each record on at once)
      */
     private static void pipeline(DataStream<KafkaRecord> bulk, DataStream<KafkaRecord> interactive, IngestJobConfig config,
-            Generation generation, Manifest manifest, FaultInjection faults, String jobName) {
+            Generation generation, Manifest manifest, FaultInjection faults, String jobName, boolean streaming) {
         // One spec for the splitter's tokenizer, the embedder and the stored vectors' fingerprint.
         EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
         ModelPreset preset = spec.preset();
@@ -244,6 +245,11 @@ public final class IngestJob {
         Splitter splitter = Splitter.forModel(spec, config.maxUnitTokens());
         LaneStages bulkLane = lane(bulk, config, splitter, faults, "");
         LaneStages interactiveLane = interactive != null ? lane(interactive, config, splitter, faults, "-interactive") : null;
+        if (interactiveLane != null && streaming) {
+            // A few records a second: each goes on at once instead of waiting up to 100 ms in each network buffer.
+            interactiveLane.changes().setBufferTimeout(0);
+            interactiveLane.split().setBufferTimeout(0);
+        }
         KeyedStream<SplitDocument, String> interactiveDocuments = interactiveLane != null
                 ? interactiveLane.split().keyBy(SplitDocument::docId)
                 : bulkLane.split().filter(d -> false).name("no interactive lane").keyBy(SplitDocument::docId);
@@ -290,7 +296,8 @@ public final class IngestJob {
     }
 
     /** One lane up to the embed stage: its split documents, and its parse and split stages' dead letters. */
-    private record LaneStages(SingleOutputStreamOperator<SplitDocument> split, DataStream<DeadLetter> deadLetters) {}
+    private record LaneStages(SingleOutputStreamOperator<ParsedChange> changes, SingleOutputStreamOperator<SplitDocument> split,
+            DataStream<DeadLetter> deadLetters) {}
 
     /** parse → drop stale versions → split, with uids suffixed by the lane ({@code ""} for the bulk lane, as before there were two). */
     private static LaneStages lane(DataStream<KafkaRecord> records, IngestJobConfig config, Splitter splitter, FaultInjection faults, String suffix) {
@@ -307,7 +314,7 @@ public final class IngestJob {
                 .process(new SplitFunction(splitter, faults))
                 .name("split" + lane)
                 .uid("split" + suffix);
-        return new LaneStages(split, changes.getSideOutput(ParseFunction.DEAD_LETTERS).union(split.getSideOutput(SplitFunction.DEAD_LETTERS)));
+        return new LaneStages(changes, split, changes.getSideOutput(ParseFunction.DEAD_LETTERS).union(split.getSideOutput(SplitFunction.DEAD_LETTERS)));
     }
 
     /**
