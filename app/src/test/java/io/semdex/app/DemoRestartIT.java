@@ -115,7 +115,7 @@ class DemoRestartIT {
         try {
             awaitReady(http, port, log);
             // The export, produced to the bulk lane and acknowledged: what each of its documents is split into.
-            Path export = Path.of("").toAbsolutePath().getParent().resolve("shared/data/docs");
+            Path export = Path.of(System.getProperty("semdex.shared.data", "../../shared/data")).resolve("docs");
             String bootstrap = DemoAddress.read(DemoAddress.fileIn(data)).orElseThrow().bootstrap();
             SplitReport report = new SplitReport(new RecordParser(DocumentJson.DEFAULT_MAX_BYTES),
                     Splitter.forModel(EmbedderSpec.parse(ModelPresets.DEFAULT), Splitter.DEFAULT_MAX_TOKENS),
