@@ -131,6 +131,7 @@ public final class EmbeddedStack implements AutoCloseable {
             flink.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, jobConfig.parallelism()));
             // The embed tasks run in this JVM beside the query service: one model instance serves both.
             flink.set(EmbedOperator.SHARE_MODEL, true);
+            checkpointMode(flink);
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             Path checkpoints = data.resolve("checkpoints");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
@@ -156,6 +157,27 @@ public final class EmbeddedStack implements AutoCloseable {
             }
             kafka.close();
             throw e;
+        }
+    }
+
+    /**
+     * The job's checkpoints are unaligned (its default, {@link IngestJob}); {@code -Dsemdex.checkpoints=aligned}
+     * or {@code =debloat} (aligned, with Flink's buffer debloating) runs the alternatives, for measuring
+     * the choice with {@code semdex bench pipeline}.
+     */
+    private static void checkpointMode(Configuration flink) {
+        String mode = System.getProperty("semdex.checkpoints", "unaligned");
+        switch (mode) {
+            case "unaligned" -> { }
+            case "aligned" -> flink.set(CheckpointingOptions.ENABLE_UNALIGNED, false);
+            case "debloat" -> {
+                flink.set(CheckpointingOptions.ENABLE_UNALIGNED, false);
+                flink.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+            }
+            default -> throw new IllegalArgumentException("semdex.checkpoints must be unaligned, aligned or debloat, got '" + mode + "'");
+        }
+        if (!mode.equals("unaligned")) {
+            LOG.info("Checkpoints: {} (semdex.checkpoints)", mode);
         }
     }
 
@@ -255,7 +277,7 @@ public final class EmbeddedStack implements AutoCloseable {
             String group = jobConfig.groupId() + "-" + generation.name();
             String stuck;
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-                stuck = awaitCatchUp(admin, catchUp, group, handoff.offsets());
+                stuck = awaitCatchUp(admin, catchUp, group, handoff);
             } catch (Exception e) {
                 cancel(catchUp, CANCEL_PATIENCE); // a stop while catching up: the generation stays READY for the next start
                 throw e;
@@ -282,11 +304,11 @@ public final class EmbeddedStack implements AutoCloseable {
      * Waits until the catch-up job's committed offsets reach the end of the topic; returns null then,
      * or why it never will: the job ended, or its offsets did not move for {@link #CATCH_UP_STALL}.
      */
-    private String awaitCatchUp(Admin admin, JobClient catchUp, String group, Map<Integer, Long> startOffsets) throws Exception {
+    private String awaitCatchUp(Admin admin, JobClient catchUp, String group, Handoff handoff) throws Exception {
         long lastMove = System.nanoTime();
         long lastPosition = -1;
         while (true) {
-            Progress progress = progress(admin, group, startOffsets);
+            Progress progress = progress(admin, group, handoff);
             if (progress.behind() == 0) {
                 return null;
             }
@@ -316,27 +338,34 @@ public final class EmbeddedStack implements AutoCloseable {
     /** How far a consumer group is: records between its committed offsets and the topic's end, and the sum of its offsets. */
     private record Progress(long behind, long position) {}
 
-    private Progress progress(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
+    private Progress progress(Admin admin, String group, Handoff handoff) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         long position = 0;
         for (var done : committed.values()) {
             position += done.offset();
         }
-        return new Progress(recordsBehind(admin, group, startOffsets), position);
+        return new Progress(recordsBehind(admin, group, handoff), position);
     }
 
-    /** Records between the group's committed offsets (or {@code startOffsets} where it has none) and the topic's end. */
-    private long recordsBehind(Admin admin, String group, Map<Integer, Long> startOffsets) throws Exception {
+    /**
+     * Records of both lanes' topics between the group's committed offsets (or, where it has none, the
+     * handoff's start offsets, else 0) and the topics' ends.
+     */
+    private long recordsBehind(Admin admin, String group, Handoff handoff) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        int partitions = admin.describeTopics(List.of(jobConfig.topic())).allTopicNames().get().get(jobConfig.topic()).partitions().size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < partitions; p++) {
-            latest.put(new TopicPartition(jobConfig.topic(), p), OffsetSpec.latest());
+        for (String topic : List.of(jobConfig.topic(), jobConfig.interactiveTopic())) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
         }
         long behind = 0;
         for (var end : admin.listOffsets(latest).all().get().entrySet()) {
             OffsetAndMetadata done = committed.get(end.getKey());
-            long position = done != null ? done.offset() : startOffsets.getOrDefault(end.getKey().partition(), 0L);
+            Map<Integer, Long> start = handoff == null ? Map.of()
+                    : end.getKey().topic().equals(jobConfig.topic()) ? handoff.offsets() : handoff.interactiveOffsets();
+            long position = done != null ? done.offset() : start.getOrDefault(end.getKey().partition(), 0L);
             behind += Math.max(0, end.getValue().offset() - position);
         }
         return behind;
@@ -434,7 +463,7 @@ public final class EmbeddedStack implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout))) {
             long deadline = start + catchUp.toNanos();
-            while ((behind = recordsBehind(admin, group, Map.of())) > 0 && System.nanoTime() < deadline) {
+            while ((behind = recordsBehind(admin, group, null)) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
         } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.semdex.app;
 
 import io.semdex.core.DocumentJson;
+import io.semdex.core.Lane;
 import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.IngestJobConfig;
 import java.io.PrintWriter;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code semdex produce PATH}: produces an export (a JSONL file, or a directory of JSONL, JSON,
  * HTML, Markdown and text files) to the input topic, keyed by document id, with a progress bar on
- * stderr and a summary of what was sent, skipped and failed.
+ * stderr and a summary of what was sent, skipped and failed; with {@code --interactive}, to the
+ * interactive lane's topic instead.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Produces documents to Kafka: a JSONL file (one document per line), or a directory of",
@@ -59,6 +61,10 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = IngestJobConfig.DEFAULT_TOPIC, description = "Input topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--interactive", description = "Send to the interactive lane (TOPIC.interactive, where the HTTP API writes): a few"
+            + " documents someone waits for, indexed ahead of any bulk load in progress. Leave it off for bulk loads.")
+    boolean interactive;
+
     @Mixin
     ExportOptions exportOptions = new ExportOptions();
 
@@ -81,6 +87,9 @@ public final class ProduceCommand implements Callable<Integer> {
             if (bootstrap == null) {
                 return 2;
             }
+        }
+        if (interactive) {
+            topic = Lane.INTERACTIVE.topic(topic);
         }
         ExportFiles export = ExportFiles.scan(path, exportOptions.toOptions());
         long total = export.countRecords();

@@ -8,6 +8,7 @@ import io.semdex.core.GenerationGuard;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.IndexOptions;
+import io.semdex.core.Lane;
 import io.semdex.core.Manifest;
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.DocumentTopics;
@@ -164,8 +165,11 @@ final class ReindexCommand implements Callable<Integer> {
             }
         }
         Map<Integer, Long> endOffsets;
+        Map<Integer, Long> interactiveEndOffsets;
         try {
             endOffsets = bootstrap == null ? Map.of() : TopicOffsets.end(bootstrap, topic);
+            // Documents written through the API live in the interactive lane's topic: a reindex that left it out would lose them.
+            interactiveEndOffsets = bootstrap == null ? Map.of() : TopicOffsets.endIfExists(bootstrap, Lane.INTERACTIVE.topic(topic));
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             err.println("semdex reindex: cannot read where topic '" + topic + "' ends at " + bootstrap + ": " + cause.getMessage()
@@ -191,7 +195,7 @@ final class ReindexCommand implements Callable<Integer> {
             filesSkipped = export.skipped().size();
             reindexSource = new ReindexSource.Export(file.toAbsolutePath().toString(), options);
         } else {
-            reindexSource = new ReindexSource.Topic(endOffsets);
+            reindexSource = new ReindexSource.Topic(endOffsets, interactiveEndOffsets);
         }
 
         Configuration flink = new Configuration();
@@ -201,7 +205,8 @@ final class ReindexCommand implements Callable<Integer> {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
         long start = System.nanoTime();
         Generation generation = IngestJob.buildReindex(env, config, reindexSource);
-        err.printf("Building %s from %s ...%n", generation.name(), file != null ? file : "topic " + topic + " up to " + endOffsets);
+        err.printf("Building %s from %s ...%n", generation.name(), file != null ? file : "topic " + topic + " up to " + endOffsets
+                + (interactiveEndOffsets.isEmpty() ? "" : " and " + Lane.INTERACTIVE.topic(topic) + " up to " + interactiveEndOffsets));
         err.flush();
         JobExecutionResult result;
         GenerationCounts built;
@@ -222,8 +227,10 @@ final class ReindexCommand implements Callable<Integer> {
             out.printf("  records read      %d (%d break the input contract)%n", accumulators.getOrDefault(ReindexSource.RECORDS_READ, 0L),
                     accumulators.getOrDefault(ReindexSource.RECORDS_INVALID, 0L));
         } else {
-            out.printf("  records read      %d (the topic's offsets up to %s)%n",
-                    endOffsets.values().stream().mapToLong(Long::longValue).sum(), endOffsets);
+            out.printf("  records read      %d (the topic's offsets up to %s%s)%n",
+                    endOffsets.values().stream().mapToLong(Long::longValue).sum()
+                            + interactiveEndOffsets.values().stream().mapToLong(Long::longValue).sum(), endOffsets,
+                    interactiveEndOffsets.isEmpty() ? "" : ", the interactive lane's up to " + interactiveEndOffsets);
         }
         out.printf("  documents         %d%s%n", built.documents(),
                 live.map(g -> " (live " + g.name() + ": " + liveCounts.get().documents() + ")").orElse(" (no live generation)"));
@@ -273,7 +280,7 @@ final class ReindexCommand implements Callable<Integer> {
             List<Generation> removed = layout.prune(keep);
             out.printf("%s switched in; removed %s%n", generation.name(), removed.stream().map(Generation::name).toList());
         } else {
-            new Handoff(topic, endOffsets).write(generation);
+            new Handoff(topic, endOffsets, file != null ? Map.of() : interactiveEndOffsets).write(generation);
             out.printf("%s marked READY: the running streaming job replays %s from %s into it, then switches to it%n",
                     generation.name(), topic, endOffsets);
         }

@@ -5,6 +5,7 @@ import io.semdex.core.GenerationCounts;
 import io.semdex.core.GenerationGuard;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
+import io.semdex.core.Lane;
 import io.semdex.core.Manifest;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.ingest.TopicOffsets;
@@ -94,7 +95,9 @@ final class SwitchCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
         long behind;
         try {
-            while ((behind = TopicOffsets.behind(bootstrap, topic, catchUpGroup, ready.get().handoff().offsets())) > 0
+            while ((behind = TopicOffsets.behind(bootstrap, topic, catchUpGroup, ready.get().handoff().offsets())
+                    + TopicOffsets.behindIfExists(bootstrap, Lane.INTERACTIVE.topic(topic), catchUpGroup,
+                            ready.get().handoff().interactiveOffsets())) > 0
                     && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }

@@ -176,6 +176,126 @@ class DeadLetterIT {
         assertDeadLettersOnce(awaitDeadLetters(topic + ".dlq", failing.size()), failing, topic);
     }
 
+    /**
+     * Issue 22, item 5: a rotated API key of a remote embedding server is the environment's fault,
+     * not the documents'. A real HTTP server that embeds, then answers 401 to every request, then
+     * embeds again: while it refuses, the documents posted wait (nothing dead-lettered, nothing lost),
+     * {@code /api/status} names the cause, and once it embeds again they are all indexed and the
+     * status is clear.
+     */
+    @Test
+    void aRejectedApiKeyFailsTheEmbedStageWithTheCauseInTheStatusAndDeadLettersNothing() throws Exception {
+        try (RotatingKeyServer server = new RotatingKeyServer();
+                EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data.resolve("stack-401"), "127.0.0.1", 0,
+                        "bge-small-zh-v1.5?url=" + server.url() + "&remote-model=remote-bge&retries=0&timeout=5s", 1,
+                        Duration.ofMillis(500)))) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            for (int i = 0; i < 3; i++) {
+                postDocument(http, stack, "before-" + i);
+            }
+            awaitStatus(http, stack, status -> status.path("documents").asInt() == 3, "the first 3 documents indexed");
+
+            server.rejecting = true; // the key was rotated
+            for (int i = 0; i < 5; i++) {
+                postDocument(http, stack, "during-" + i); // accepted: they wait in Kafka
+            }
+            var failed = awaitStatus(http, stack, status -> !status.path("embedFailure").isNull(), "the embed stage's failure in /api/status");
+            assertThat(failed.path("embedFailure").path("blame").asText()).isEqualTo("environment");
+            assertThat(failed.path("embedFailure").path("cause").asText()).contains("HTTP 401");
+            Thread.sleep(2_000); // several failed attempts and restarts
+            assertThat(readCommitted(stack.bootstrapServers(), stack.deadLetterTopic())).as("dead letters while the key is refused").isEmpty();
+
+            server.rejecting = false; // the key was put right
+            var recovered = awaitStatus(http, stack, status -> status.path("documents").asInt() == 8 && status.path("embedFailure").isNull(),
+                    "all 8 documents indexed and the failure cleared");
+            assertThat(recovered.path("deadLetters").asLong()).isZero();
+            assertThat(readCommitted(stack.bootstrapServers(), stack.deadLetterTopic())).as("dead letters after the key was put right").isEmpty();
+            assertThat(server.refused.get()).isPositive();
+        }
+    }
+
+    private static void postDocument(java.net.http.HttpClient http, EmbeddedStack stack, String id) throws Exception {
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.url() + "/api/documents"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\",\"body\":\"Document " + id + " of the key test.\"}"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST of " + id + ": " + response.body()).isEqualTo(202);
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode awaitStatus(java.net.http.HttpClient http, EmbeddedStack stack,
+            java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        com.fasterxml.jackson.databind.JsonNode status = null;
+        while (System.nanoTime() < deadline) {
+            status = io.semdex.core.Json.MAPPER.readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(stack.url() + "/api/status")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            if (condition.test(status)) {
+                return status;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("not reached within 180 s: " + what + "; last status: " + status);
+    }
+
+    /**
+     * An OpenAI-compatible embeddings server on loopback that embeds by hash at the default model's
+     * dimensions, and answers 401 to every request while {@link #rejecting}.
+     */
+    private static final class RotatingKeyServer implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer server;
+        private final int dimensions = ModelPresets.get(ModelPresets.DEFAULT).dimensions();
+        volatile boolean rejecting;
+        final AtomicInteger refused = new AtomicInteger();
+
+        RotatingKeyServer() throws java.io.IOException {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/v1/models", ex -> respond(ex, rejecting ? 401 : 200, rejecting ? unauthorized()
+                    : "{\"object\":\"list\",\"data\":[{\"id\":\"remote-bge\",\"object\":\"model\"}]}"));
+            server.createContext("/v1/embeddings", ex -> {
+                var request = io.semdex.core.Json.MAPPER.readTree(ex.getRequestBody());
+                if (rejecting) {
+                    refused.incrementAndGet();
+                    respond(ex, 401, unauthorized());
+                    return;
+                }
+                var response = io.semdex.core.Json.MAPPER.createObjectNode().put("object", "list").put("model", "remote-bge");
+                var items = response.putArray("data");
+                int i = 0;
+                for (var text : request.path("input")) {
+                    var values = items.addObject().put("object", "embedding").put("index", i++).putArray("embedding");
+                    Random random = new Random(text.asText().hashCode());
+                    for (int d = 0; d < dimensions; d++) {
+                        values.add(random.nextGaussian());
+                    }
+                }
+                respond(ex, 200, response.toString());
+            });
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        }
+
+        private static String unauthorized() {
+            return "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\"}}";
+        }
+
+        private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws java.io.IOException {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+            ex.close();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
     /** A running job's accumulators reach the JobManager with the TaskManager's heartbeats. */
     private static Map<String, Object> awaitAccumulators(JobClient job) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -285,8 +405,12 @@ class DeadLetterIT {
 
     /** Every committed record of the dead-letter topic, by key. */
     private static Map<String, List<ConsumerRecord<byte[], byte[]>>> readCommitted(String dlq) {
+        return readCommitted(kafka.bootstrapServers(), dlq);
+    }
+
+    private static Map<String, List<ConsumerRecord<byte[], byte[]>>> readCommitted(String bootstrap, String dlq) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         Map<String, List<ConsumerRecord<byte[], byte[]>>> out = new HashMap<>();

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.EmbeddedDocument;
+import io.semdex.core.Lane;
 import io.semdex.core.PublishedUnits;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
+import io.semdex.embed.EmbedOperator;
 import io.semdex.ingest.FaultInjection;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
@@ -47,9 +49,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Exactly-once under failure, with real parts: while 5,000 documents with updates, deletes,
  * re-adds and stale versions stream through a KRaft broker into the job on a Flink MiniCluster
- * (two shards, the real model), the task holding the embed operator and the sink is failed at
- * random points across several checkpoints. After recovery the published index must hold exactly
- * the expected set: every live document once at its latest version, no deleted one, no orphan unit.
+ * (two shards, the real model), on both lanes at once (a third of the changes on the interactive
+ * topic, each document's changes spread over both), the task holding the embed operator and the
+ * sink is failed at random points across several checkpoints, while model calls are in flight and
+ * the documents waiting for them are held in the embed stage's checkpointed state. After recovery
+ * the published index must hold exactly the expected set: every live document once at the version
+ * accepted last (stale versions dropped within their lane), no deleted one, no orphan unit.
  */
 class ExactlyOnceIT {
 
@@ -82,7 +87,9 @@ class ExactlyOnceIT {
     void afterInjectedFailuresTheIndexHoldsEveryLiveDocumentOnceAtItsLatestVersion(long seed) throws Exception {
         Random random = new Random(seed);
         String topic = "documents-" + seed;
-        kafka.createTopics(Map.of(topic, 4, topic + ".dlq", 1));
+        // Created here with the producer's timestamps (the demo's interactive topic takes the broker's): the workload sets
+        // each record's acceptance time, so which change is the newest does not depend on the machine's speed.
+        kafka.createTopics(Map.of(topic, 4, Lane.INTERACTIVE.topic(topic), 4, topic + ".dlq", 1));
         Path indexRoot = data.resolve("index-" + seed);
 
         Map<String, SourceDocument> expected = new TreeMap<>();
@@ -120,37 +127,66 @@ class ExactlyOnceIT {
             }
             assertThat(INJECTED.get() - injectedBefore).as("failures injected").isEqualTo(FAILURES_PER_RUN);
             assertThat(got).as("published index after recovery").isEqualTo(want);
+            // The last restore took documents back from the embed stage's state: they were waiting for the model at the checkpoint.
+            assertThat((Long) job.getAccumulators().get(30, TimeUnit.SECONDS).get(EmbedOperator.REQUEUED))
+                    .as("documents held in the embed stage's checkpoint and queued again on restore").isPositive();
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
     }
 
-    /** Upserts of every document, then updates, deletes, re-adds and stale versions, in Kafka order. */
+    /**
+     * Upserts of every document, then updates, deletes, re-adds and stale versions; each record on a
+     * lane drawn at random and accepted one millisecond after the one before. {@code expected} gets
+     * what the index must hold: per lane, a version older than the lane's newest is dropped (the
+     * stale-version filter); of what remains, the change accepted last wins across the lanes.
+     */
     private static List<ProducerRecord<byte[], byte[]>> workload(Random random, String topic, Map<String, SourceDocument> expected) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         Map<String, Integer> versions = new HashMap<>();
+        Map<String, Long> newestPerLane = new HashMap<>(); // "lane/id" -> newest updated time seen on that lane
         Instant base = Instant.parse("2026-11-01T00:00:00Z");
-        for (int i = 0; i < DOCUMENTS; i++) {
-            String id = "doc-" + i;
-            versions.put(id, 1);
-            SourceDocument doc = document(random, id, 1, base);
-            expected.put(id, doc);
-            records.add(record(topic, id, doc));
-        }
-        for (int i = 0; i < CHANGES; i++) {
-            String id = "doc-" + random.nextInt(DOCUMENTS);
-            int version = versions.get(id);
-            int kind = random.nextInt(10);
-            if (kind < 5) { // a newer version
-                versions.put(id, version + 1);
-                SourceDocument doc = document(random, id, version + 1, base);
-                expected.put(id, doc);
-                records.add(record(topic, id, doc));
-            } else if (kind < 7) { // a delete; a later newer version re-adds it
+        long acceptedAt = System.currentTimeMillis();
+        for (int i = 0; i < DOCUMENTS + CHANGES; i++) {
+            String id;
+            SourceDocument doc;
+            if (i < DOCUMENTS) {
+                id = "doc-" + i;
+                versions.put(id, 1);
+                doc = document(random, id, 1, base);
+            } else {
+                id = "doc-" + random.nextInt(DOCUMENTS);
+                int version = versions.get(id);
+                int kind = random.nextInt(10);
+                if (kind < 5) { // a newer version
+                    versions.put(id, version + 1);
+                    doc = document(random, id, version + 1, base);
+                } else if (kind < 7) { // a delete; a later newer version re-adds it
+                    doc = null;
+                } else if (version > 1) { // a stale version, which must change nothing
+                    doc = document(random, id, version - 1, base);
+                } else {
+                    continue;
+                }
+            }
+            Lane lane = random.nextInt(3) == 0 ? Lane.INTERACTIVE : Lane.BULK;
+            acceptedAt++;
+            records.add(new ProducerRecord<>(lane.topic(topic), null, acceptedAt, id.getBytes(StandardCharsets.UTF_8),
+                    doc == null ? null : DocumentJson.toBytes(doc)));
+            String laneKey = lane + "/" + id;
+            if (doc != null) {
+                Long newest = newestPerLane.get(laneKey);
+                long updated = doc.updatedMillis();
+                if (newest != null && updated < newest) {
+                    continue; // dropped by its lane's stale-version filter
+                }
+                newestPerLane.put(laneKey, newest == null ? updated : Math.max(newest, updated));
+            }
+            // Accepted after every change before it, on either lane: it is the document's newest.
+            if (doc == null) {
                 expected.remove(id);
-                records.add(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), null));
-            } else if (version > 1) { // a stale version, which must change nothing
-                records.add(record(topic, id, document(random, id, version - 1, base)));
+            } else {
+                expected.put(id, doc);
             }
         }
         return records;
@@ -171,10 +207,6 @@ class ExactlyOnceIT {
         }
         return new SourceDocument(id, null, body.toString(), "text", null, "test", null,
                 base.plusSeconds(version * 60L), List.of(), Map.of());
-    }
-
-    private static ProducerRecord<byte[], byte[]> record(String topic, String id, SourceDocument doc) {
-        return new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), DocumentJson.toBytes(doc));
     }
 
     private static void produce(List<ProducerRecord<byte[], byte[]>> records) {

@@ -12,15 +12,18 @@ import java.util.TreeMap;
 
 /**
  * A reindexed generation ready to go live: written as {@code gen-N/READY} when its bounded build
- * finished without error. {@code offsets} are the input topic's end offsets when the build began:
- * whoever runs the streaming job replays the topic from there into the new generation before
- * switching to it, so no update that arrived during the reindex is lost.
+ * finished without error. {@code offsets} are the input topic's end offsets when the build began, and
+ * {@code interactiveOffsets} its interactive lane's: whoever runs the streaming job replays both
+ * topics from there into the new generation before switching to it, so no update that arrived during
+ * the reindex is lost.
  *
  * @param topic the input topic, or null when the build was not tied to one
  * @param offsets partition → first offset not covered by the build
+ * @param interactiveOffsets the same for the interactive topic; empty in a handoff written before there
+ *     was one, whose catch-up then replays the interactive topic whole
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Handoff(String topic, Map<Integer, Long> offsets) {
+public record Handoff(String topic, Map<Integer, Long> offsets, Map<Integer, Long> interactiveOffsets) {
 
     private static final String FILE = "READY";
     private static final String FAILED = "FAILED";
@@ -41,6 +44,12 @@ public record Handoff(String topic, Map<Integer, Long> offsets) {
 
     public Handoff {
         offsets = offsets == null ? Map.of() : Map.copyOf(new TreeMap<>(offsets));
+        interactiveOffsets = interactiveOffsets == null ? Map.of() : Map.copyOf(new TreeMap<>(interactiveOffsets));
+    }
+
+    /** A handoff of the input topic alone. */
+    public Handoff(String topic, Map<Integer, Long> offsets) {
+        this(topic, offsets, Map.of());
     }
 
     /** A generation marked READY, and its handoff. */

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param updatedMillis version time of the document, 0 when unknown
  * @param units in ordinal order; empty for a delete
- * @param origin the record this version came from, for dead-lettering; null for a delete or when unknown
+ * @param origin the record this version came from, for dead-lettering and for ordering the lanes by when Kafka
+ *     accepted it; null when unknown
  */
 public record SplitDocument(String docId, long updatedMillis, boolean deleted, List<Unit> units, RecordOrigin origin)
         implements Serializable {

@@ -293,7 +293,7 @@ public final class DjlEmbedder implements Embedder {
         shared.lock();
         try {
             if (closed) {
-                throw new IllegalStateException("the embedder of " + preset.id() + " is closed");
+                throw new EnvironmentEmbeddingException("the embedder of " + preset.id() + " is closed");
             }
             return use.apply(tokenizer);
         } finally {
@@ -303,7 +303,7 @@ public final class DjlEmbedder implements Embedder {
 
     private List<float[]> embedIds(long[][] rows) {
         if (closed) {
-            throw new IllegalStateException("the embedder of " + preset.id() + " is closed");
+            throw new EnvironmentEmbeddingException("the embedder of " + preset.id() + " is closed");
         }
         int[] lengths = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
@@ -324,7 +324,7 @@ public final class DjlEmbedder implements Embedder {
                 } catch (RejectedExecutionException e) {
                     // close() shut the workers down while this call was submitting
                     calls.forEach(call -> call.cancel(false));
-                    throw new IllegalStateException("the embedder of " + preset.id() + " was closed while embedding", e);
+                    throw new EnvironmentEmbeddingException("the embedder of " + preset.id() + " was closed while embedding", e);
                 }
             }
             for (Future<?> call : calls) {
@@ -349,7 +349,7 @@ public final class DjlEmbedder implements Embedder {
         }
         if (closed) {
             predictors.add(predictor);
-            throw new IllegalStateException("the embedder of " + preset.id() + " is closed");
+            throw new EnvironmentEmbeddingException("the embedder of " + preset.id() + " is closed");
         }
         try {
             float[][] out = predictor.predict(new EmbeddingTranslator.TokenBatch(batchRows));
@@ -370,7 +370,7 @@ public final class DjlEmbedder implements Embedder {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while embedding", e);
         } catch (CancellationException e) {
-            throw new IllegalStateException("the embedder was closed while embedding", e);
+            throw new EnvironmentEmbeddingException("the embedder was closed while embedding", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -390,6 +390,7 @@ public final class DjlEmbedder implements Embedder {
     }
 
     /** How many model calls run at once. */
+    @Override
     public int workers() {
         return allPredictors.size();
     }
@@ -400,6 +401,7 @@ public final class DjlEmbedder implements Embedder {
     }
 
     /** The batching this embedder packs model calls with. */
+    @Override
     public Batching batching() {
         return batching;
     }

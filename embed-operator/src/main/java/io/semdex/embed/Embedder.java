@@ -65,6 +65,19 @@ public interface Embedder extends AutoCloseable {
      */
     record LocalCalls(Batching batching, int workers, boolean lastLayerPruned) {}
 
+    /**
+     * How this model packs the texts of one call into batches; a caller that cuts its own calls to
+     * this size gets one batch per call. By default, one batch of up to 256 texts.
+     */
+    default Batching batching() {
+        return new Batching(256, Integer.MAX_VALUE);
+    }
+
+    /** How many calls this model runs at once (workers, predictors, concurrent requests); 1 by default. */
+    default int workers() {
+        return 1;
+    }
+
     @Override
     void close();
 }

@@ -56,6 +56,16 @@ public abstract class ForwardingEmbedder implements Embedder {
     }
 
     @Override
+    public Batching batching() {
+        return delegate.batching();
+    }
+
+    @Override
+    public int workers() {
+        return delegate.workers();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

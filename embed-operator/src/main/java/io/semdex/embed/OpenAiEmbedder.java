@@ -29,9 +29,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests carry at most {@code request-size} texts, time out after {@code timeout}, and are
  * retried with exponential backoff and jitter (honouring {@code Retry-After}) on connection errors,
- * timeouts, 408, 429 and 5xx; when the retries are spent, a {@link TransientEmbeddingException} says so,
- * which the embedding operator never blames on the texts. Other 4xx answers fail at once with the
- * server's message (an {@link IllegalStateException}: the operator then looks for the text at fault).
+ * timeouts, 408, 429 and 5xx, for at most {@code retries} more attempts and no new attempt after
+ * {@value #MAX_RETRY_SECONDS} s; when the retries are spent, a {@link TransientEmbeddingException} says so,
+ * which the embedding operator never blames on the texts. Answers that say the server cannot be used
+ * as configured (401, 403: credentials; 404, 405: no such model or endpoint; vectors of another size
+ * or count) are an {@link EnvironmentEmbeddingException}: the operator fails the task with it and
+ * blames no document. Other 4xx answers (400, 413, 422) fail at once with the server's message (an
+ * {@link IllegalStateException}: the operator then looks for the text at fault).
  *
  * <pre>{@code
  * Embedder remote = EmbedderSpec.parse(
@@ -42,7 +46,12 @@ public final class OpenAiEmbedder implements Embedder {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiEmbedder.class);
     private static final Set<Integer> RETRYABLE = Set.of(408, 429, 500, 502, 503, 504);
+    private static final Set<Integer> ENVIRONMENT = Set.of(401, 403, 404, 405, 407);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(20);
+    /** No new attempt starts this long after a request's first: one request ends within this plus one timeout. */
+    static final int MAX_RETRY_SECONDS = 60;
+    /** Requests a server is sent at once by one embed task: one running, one ready behind it. */
+    private static final int CONCURRENT_REQUESTS = 2;
 
     private final ModelPreset preset;
     private final RemoteEndpoint endpoint;
@@ -150,7 +159,7 @@ public final class OpenAiEmbedder implements Embedder {
         JsonNode response = post(body.toString(), texts.size());
         JsonNode data = response.path("data");
         if (!data.isArray() || data.size() != texts.size()) {
-            throw new IllegalStateException("the embedding server " + endpoint.baseUrl() + " answered " + data.size() + " embeddings for "
+            throw new EnvironmentEmbeddingException("the embedding server " + endpoint.baseUrl() + " answered " + data.size() + " embeddings for "
                     + texts.size() + " inputs");
         }
         String model = response.path("model").asText(null);
@@ -163,7 +172,7 @@ public final class OpenAiEmbedder implements Embedder {
             JsonNode item = data.get(i);
             int index = item.path("index").asInt(i);
             if (index < 0 || index >= vectors.length || vectors[index] != null) {
-                throw new IllegalStateException("the embedding server " + endpoint.baseUrl() + " answered a bad index " + index);
+                throw new EnvironmentEmbeddingException("the embedding server " + endpoint.baseUrl() + " answered a bad index " + index);
             }
             vectors[index] = checked(decode(item.path("embedding")));
         }
@@ -184,7 +193,7 @@ public final class OpenAiEmbedder implements Embedder {
             }
             return v;
         }
-        throw new IllegalStateException("the embedding server " + endpoint.baseUrl() + " answered an embedding that is neither base64 nor a list");
+        throw new EnvironmentEmbeddingException("the embedding server " + endpoint.baseUrl() + " answered an embedding that is neither base64 nor a list");
     }
 
     /** The server's vector at the preset's dimensions, or a clear error when it is another model's. */
@@ -192,7 +201,7 @@ public final class OpenAiEmbedder implements Embedder {
         if (v.length == preset.dimensions() || v.length == preset.nativeDimensions() && preset.matryoshka()) {
             return Vectors.truncateAndNormalize(v, preset.dimensions());
         }
-        throw new IllegalStateException(String.format(
+        throw new EnvironmentEmbeddingException(String.format(
                 "the embedding server %s returns %d-dimensional vectors for '%s', but %s has %d (this index uses %d):"
                         + " point remote-model at the model the index was built with, or reindex",
                 endpoint.baseUrl(), v.length, endpoint.model(), preset.id(), preset.nativeDimensions(), preset.dimensions()));
@@ -200,7 +209,10 @@ public final class OpenAiEmbedder implements Embedder {
 
     private JsonNode post(String json, int inputs) {
         String lastError = null;
+        long start = System.nanoTime();
+        int attempts = 0;
         for (int attempt = 0; attempt <= endpoint.retries(); attempt++) {
+            attempts++;
             Duration retryAfter = null;
             try {
                 HttpResponse<String> response = client.send(
@@ -212,6 +224,13 @@ public final class OpenAiEmbedder implements Embedder {
                     return Json.MAPPER.readTree(response.body());
                 }
                 lastError = "HTTP " + status + ": " + errorMessage(response.body());
+                if (ENVIRONMENT.contains(status)) {
+                    throw new EnvironmentEmbeddingException("the embedding server " + endpoint.baseUrl() + " answered " + lastError
+                            + (status == 401 || status == 403
+                                    ? endpoint.apiKeyEnv() == null ? " (the server wants a key: set api-key-env)"
+                                            : " (check the key in " + endpoint.apiKeyEnv() + ")"
+                                    : " (check url and remote-model " + endpoint.model() + ")"));
+                }
                 if (!RETRYABLE.contains(status)) {
                     throw new IllegalStateException("the embedding server " + endpoint.baseUrl() + " refused " + inputs + " inputs with "
                             + lastError);
@@ -223,15 +242,17 @@ public final class OpenAiEmbedder implements Embedder {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while embedding with " + endpoint.baseUrl(), e);
             }
-            if (attempt < endpoint.retries()) {
-                Duration wait = retryAfter != null ? retryAfter : backoff(attempt);
-                LOG.warn("Embedding request to {} failed ({}); attempt {} of {} in {} ms", endpoint.baseUrl(), lastError, attempt + 2,
-                        endpoint.retries() + 1, wait.toMillis());
-                sleep(wait);
+            Duration wait = retryAfter != null ? retryAfter : backoff(attempt);
+            long elapsed = (System.nanoTime() - start) / 1_000_000;
+            if (attempt >= endpoint.retries() || elapsed + wait.toMillis() > MAX_RETRY_SECONDS * 1000L) {
+                break;
             }
+            LOG.warn("Embedding request to {} failed ({}); attempt {} of {} in {} ms", endpoint.baseUrl(), lastError, attempt + 2,
+                    endpoint.retries() + 1, wait.toMillis());
+            sleep(wait);
         }
-        throw new TransientEmbeddingException("the embedding server " + endpoint.baseUrl() + " failed " + (endpoint.retries() + 1)
-                + " attempts; last: " + lastError);
+        throw new TransientEmbeddingException("the embedding server " + endpoint.baseUrl() + " failed " + attempts + " attempts in "
+                + (System.nanoTime() - start) / 1_000_000_000 + " s; last: " + lastError);
     }
 
     private HttpRequest.Builder request(java.net.URI uri) {
@@ -313,6 +334,17 @@ public final class OpenAiEmbedder implements Embedder {
             i += Character.charCount(cp);
         }
         return cjk + (otherBytes + 3) / 4 + 2;
+    }
+
+    /** One request per call: its texts go in one request. */
+    @Override
+    public Batching batching() {
+        return new Batching(endpoint.maxInputsPerRequest(), Integer.MAX_VALUE);
+    }
+
+    @Override
+    public int workers() {
+        return CONCURRENT_REQUESTS;
     }
 
     @Override

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.semdex.core.DeadLetter;
 import io.semdex.core.EmbeddedDocument;
-import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,49 +14,62 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * How the embedding operator contains a failing model call, on Flink's operator harness with a
- * stand-in model that fails on marked texts: bisection down to the documents at fault, transient
- * failures retried and never dead-lettered, and a model that fails on everything failing the task.
+ * stand-in model that fails on marked texts: the document at fault dead-lettered while the others
+ * leave, transient failures retried and never dead-lettered, and a model or server at fault failing
+ * the task with the cause reported, blaming no document.
  */
 @SuppressWarnings("try")
 class EmbedOperatorFaultsTest {
-
-    private static final FlushPolicy POLICY = new FlushPolicy(1_000, Duration.ofSeconds(60));
 
     /** Texts of every call to the stand-in model, successful or not. */
     static final ConcurrentLinkedQueue<List<String>> CALLS = new ConcurrentLinkedQueue<>();
     /** Calls still to fail transiently before the model answers again. */
     static final AtomicInteger TRANSIENT_FAILURES = new AtomicInteger();
+    /** What the operator reported to its failure report. */
+    static final ConcurrentLinkedQueue<String> REPORTED = new ConcurrentLinkedQueue<>();
     static volatile boolean failEverything;
     static volatile boolean nativeError;
+    static volatile boolean unauthorized;
 
     @BeforeEach
     void reset() {
         CALLS.clear();
+        REPORTED.clear();
         TRANSIENT_FAILURES.set(0);
         failEverything = false;
         nativeError = false;
+        unauthorized = false;
+        GatedEmbedder.reset();
     }
 
-    /** Fails a call holding a text with "POISON", answers NaN for "NAN", and otherwise embeds by hash. */
+    /**
+     * Fails a call holding a text with "POISON", answers NaN for "NAN", rejects every call as a
+     * server refusing the key would when told to, holds a call with "SLOW" until the gate opens, and
+     * otherwise embeds by hash. One worker, so calls run one after another.
+     */
     private static final class FaultyEmbedder extends HashEmbedder {
         @Override
         public List<float[]> embedDocuments(List<String> texts) {
+            GatedEmbedder.hold(texts);
             EmbedOperatorFaultsTest.CALLS.add(List.copyOf(texts)); // this test's own record, not the hash model's
             if (nativeError) {
                 throw new InternalError("scripted native failure"); // an OutOfMemoryError would take down the test JVM (JUnit rethrows it)
+            }
+            if (unauthorized) {
+                throw new EnvironmentEmbeddingException("the embedding server http://127.0.0.1:1/v1 answered HTTP 401: invalid api key");
             }
             if (TRANSIENT_FAILURES.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new TransientEmbeddingException("HTTP 503: scripted");
             }
             List<float[]> out = new ArrayList<>();
             for (String t : texts) {
-                if (failEverything || t.contains("POISON")) {
+                if (failEverything && !t.contains("SLOW") || t.contains("POISON")) {
                     throw new IllegalArgumentException("cannot run the model on '" + t + "'");
                 }
                 out.add(t.contains("NAN") ? new float[] {Float.NaN, 0, 0, 0} : HashEmbedder.vectorOf(t));
@@ -66,30 +78,36 @@ class EmbedOperatorFaultsTest {
         }
     }
 
+    /** Records what the operator reports. */
+    private static final class Recording implements FailureReport {
+        @Override
+        public void failed(FailurePolicy.Blame blame, String cause) {
+            REPORTED.add(blame + ": " + cause);
+        }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> harness() throws Exception {
-        EmbedOperator operator = new EmbedOperator(slot -> new FaultyEmbedder(), HashEmbedder.PRESET.fingerprint(), POLICY, 3, 1);
-        return new KeyedOneInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, Types.STRING);
+        @Override
+        public void cleared() {
+            REPORTED.add("cleared");
+        }
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness(Duration budget)
+            throws Exception {
+        EmbedOperator operator = new EmbedOperator(slot -> new FaultyEmbedder(), HashEmbedder.PRESET.fingerprint(), new QueuePolicy(1_000),
+                new FailurePolicy(budget, Duration.ofMillis(1)), new Recording());
+        return new KeyedTwoInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, SplitDocument::docId, Types.STRING);
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness() throws Exception {
+        return harness(Duration.ofSeconds(30));
     }
 
     /** {@link EmbedOperatorTest#doc} as read from Kafka: with an origin, so that a dead letter carries its bytes. */
     static SplitDocument doc(String id, String... paragraphs) {
-        byte[] value = ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
-        return new SplitDocument(id, 0, false, EmbedOperatorTest.doc(id, paragraphs).units(),
-                new RecordOrigin(id.getBytes(StandardCharsets.UTF_8), value, "documents", 0, id.hashCode() & 0xffff));
+        return EmbedOperatorTest.doc(id, 1_000, paragraphs);
     }
 
-    private static List<String> emitted(KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> h) {
-        List<String> out = new ArrayList<>();
-        for (Object o : h.getOutput()) {
-            if (o instanceof StreamRecord<?> r) {
-                out.add(((EmbeddedDocument) r.getValue()).docId());
-            }
-        }
-        return out;
-    }
-
-    private static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> h) {
+    private static List<DeadLetter> deadLetters(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h) {
         List<DeadLetter> out = new ArrayList<>();
         var side = h.getSideOutput(EmbedOperator.DEAD_LETTERS);
         if (side != null) {
@@ -98,24 +116,38 @@ class EmbedOperatorFaultsTest {
         return out;
     }
 
-    /** A failed task is closed, not finished: the harness's close() would flush the failed batch again. */
-    private static void closeAfterFailure(KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> h) {
+    /** A failed task is closed, not finished: the harness's close() would wait for the failed documents again. */
+    private static void closeAfterFailure(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h) {
+        GatedEmbedder.open();
         try {
-            h.close();
+            h.getOperator().close();
         } catch (Throwable expected) {
-            // the same failure once more, from finish()
+            // the operator was failing anyway
         }
     }
 
+    /** Holds the model with a document that succeeds, while {@code documents} are taken in: they then share one call. */
+    private static void inOneCall(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h,
+            List<SplitDocument> documents) throws Exception {
+        h.processElement1(new StreamRecord<>(doc("warm-up", "SLOW warm-up")));
+        GatedEmbedder.awaitSlowCall();
+        for (SplitDocument d : documents) {
+            h.processElement1(new StreamRecord<>(d));
+        }
+        GatedEmbedder.open();
+    }
+
     @Test
-    void aDocumentTheModelFailsOnIsFoundByBisectionAndDeadLetteredWhileTheOthersLeaveInOrder() throws Exception {
+    void aDocumentTheModelFailsOnIsDeadLetteredWhileTheOthersLeave() throws Exception {
         try (var h = harness()) {
             h.open();
+            List<SplitDocument> docs = new ArrayList<>();
             for (String id : List.of("a", "b", "c", "d", "e", "f", "g")) {
-                h.processElement(new StreamRecord<>(id.equals("e") ? doc(id, "fine", "a POISON paragraph") : doc(id, "text of " + id)));
+                docs.add(id.equals("e") ? doc(id, "fine", "a POISON paragraph") : doc(id, "text of " + id));
             }
-            h.prepareSnapshotPreBarrier(1);
-            assertThat(emitted(h)).containsExactly("a", "b", "c", "d", "f", "g");
+            inOneCall(h, docs);
+            EmbedOperatorTest.settle(h);
+            assertThat(EmbedOperatorTest.ids(h)).containsExactlyInAnyOrder("warm-up", "a", "b", "c", "d", "f", "g");
             List<DeadLetter> letters = deadLetters(h);
             assertThat(letters).hasSize(1);
             DeadLetter letter = letters.get(0);
@@ -123,10 +155,8 @@ class EmbedOperatorFaultsTest {
             assertThat(letter.reason()).contains("'e'").contains("cannot run the model on 'a POISON paragraph'");
             assertThat(new String(letter.origin().value(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"e\"}");
             assertThat(letter.origin().key()).isEqualTo("e".getBytes(StandardCharsets.UTF_8));
-            // One call for the batch, then halves down to "e" alone: far fewer calls than one per document.
-            assertThat(CALLS.size()).isLessThanOrEqualTo(1 + 2 * 3);
-            assertThat(CALLS.stream().filter(c -> c.contains("a POISON paragraph")).mapToInt(c -> c.size()).min().getAsInt())
-                    .isEqualTo(2); // "e" alone, both its paragraphs
+            assertThat(CALLS.size()).isLessThanOrEqualTo(1 + 1 + 2 * 3); // the warm-up, the call, then halves down to "e"
+            assertThat(REPORTED).containsExactly("cleared");
         }
     }
 
@@ -134,11 +164,9 @@ class EmbedOperatorFaultsTest {
     void aDocumentWithANonFiniteVectorIsDeadLettered() throws Exception {
         try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one")));
-            h.processElement(new StreamRecord<>(doc("b", "NAN here")));
-            h.processElement(new StreamRecord<>(doc("c", "three")));
-            h.prepareSnapshotPreBarrier(1);
-            assertThat(emitted(h)).containsExactly("a", "c");
+            inOneCall(h, List.of(doc("a", "one"), doc("b", "NAN here"), doc("c", "three")));
+            EmbedOperatorTest.settle(h);
+            assertThat(EmbedOperatorTest.ids(h)).containsExactlyInAnyOrder("warm-up", "a", "c");
             assertThat(deadLetters(h)).extracting(DeadLetter::reason).singleElement().asString().contains("NaN or infinite");
         }
     }
@@ -148,45 +176,67 @@ class EmbedOperatorFaultsTest {
         TRANSIENT_FAILURES.set(2);
         try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one")));
-            h.processElement(new StreamRecord<>(doc("b", "two")));
-            h.prepareSnapshotPreBarrier(1);
-            assertThat(emitted(h)).containsExactly("a", "b");
+            h.processElement1(new StreamRecord<>(doc("a", "one")));
+            h.processElement1(new StreamRecord<>(doc("b", "two")));
+            EmbedOperatorTest.settle(h);
+            assertThat(EmbedOperatorTest.ids(h)).containsExactly("a", "b");
             assertThat(deadLetters(h)).isEmpty();
-            assertThat(CALLS).hasSize(3); // two transient failures, then the same batch whole
+            assertThat(CALLS).containsExactly(List.of("one"), List.of("one"), List.of("one"), List.of("two"));
         }
     }
 
     @Test
-    void transientFailuresThatOutlastTheRetriesFailTheTaskAndDeadLetterNothing() throws Exception {
-        TRANSIENT_FAILURES.set(100);
+    void transientFailuresThatOutlastTheRetryBudgetFailTheTaskAndDeadLetterNothing() throws Exception {
+        TRANSIENT_FAILURES.set(1_000_000);
+        var h = harness(Duration.ofMillis(200));
+        try {
+            h.open();
+            h.processElement1(new StreamRecord<>(doc("a", "one")));
+            h.processElement1(new StreamRecord<>(doc("b", "two")));
+            assertThatThrownBy(() -> EmbedOperatorTest.settle(h))
+                    .isInstanceOfSatisfying(FailurePolicy.EmbeddingFailure.class,
+                            e -> assertThat(e.blame()).isEqualTo(FailurePolicy.Blame.TRANSIENT))
+                    .hasMessageContaining("retry budget");
+            assertThat(EmbedOperatorTest.ids(h)).isEmpty();
+            assertThat(deadLetters(h)).isEmpty();
+            assertThat(REPORTED).singleElement().asString().startsWith("TRANSIENT").contains("HTTP 503");
+        } finally {
+            closeAfterFailure(h);
+        }
+    }
+
+    /** Issue 22, item 5: a rotated API key must not dead-letter real documents. */
+    @Test
+    void rejectedCredentialsFailTheTaskWithTheCauseReportedAndNoDocumentBlamed() throws Exception {
+        unauthorized = true;
         var h = harness();
         try {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one")));
-            h.processElement(new StreamRecord<>(doc("b", "two")));
-            assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1)).isInstanceOf(TransientEmbeddingException.class);
-            assertThat(emitted(h)).isEmpty();
+            for (String id : List.of("a", "b", "c", "d")) {
+                h.processElement1(new StreamRecord<>(doc(id, "text of " + id)));
+            }
+            assertThatThrownBy(() -> EmbedOperatorTest.settle(h)).hasMessageContaining("HTTP 401");
+            assertThat(EmbedOperatorTest.ids(h)).isEmpty();
             assertThat(deadLetters(h)).isEmpty();
-            assertThat(CALLS).hasSize(3).allMatch(c -> c.size() == 2); // never bisected
+            assertThat(CALLS).hasSize(1); // not split by document, not retried
+            assertThat(REPORTED).singleElement().asString().startsWith("ENVIRONMENT").contains("HTTP 401");
         } finally {
             closeAfterFailure(h);
         }
     }
 
     @Test
-    void aModelThatFailsOnEveryDocumentOfABatchFailsTheTaskNotTheRecords() throws Exception {
+    void aModelThatFailsOnEveryDocumentOfACallFailsTheTaskNotTheRecords() throws Exception {
         failEverything = true;
         var h = harness();
         try {
             h.open();
-            for (String id : List.of("a", "b", "c", "d")) {
-                h.processElement(new StreamRecord<>(doc(id, "text of " + id)));
-            }
-            assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1))
+            inOneCall(h, List.of(doc("a", "text of a"), doc("b", "text of b"), doc("c", "text of c"), doc("d", "text of d")));
+            assertThatThrownBy(() -> EmbedOperatorTest.settle(h))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("the model is at fault");
-            assertThat(emitted(h)).isEmpty();
+            assertThat(EmbedOperatorTest.ids(h)).containsExactly("warm-up");
             assertThat(deadLetters(h)).isEmpty();
+            assertThat(REPORTED).last().asString().startsWith("ENVIRONMENT");
         } finally {
             closeAfterFailure(h);
         }
@@ -198,13 +248,13 @@ class EmbedOperatorFaultsTest {
         var h = harness();
         try {
             h.open();
-            for (int i = 1; i < EmbedOperator.MAX_CONSECUTIVE_FAILURES; i++) {
-                h.processElement(new StreamRecord<>(doc("d" + i, "text " + i)));
-                h.prepareSnapshotPreBarrier(i); // one document per batch: each alone is a per-record failure
+            for (int i = 1; i < FailurePolicy.MAX_CONSECUTIVE_FAILURES; i++) {
+                h.processElement1(new StreamRecord<>(doc("d" + i, "text " + i)));
+                EmbedOperatorTest.settle(h); // one document per call: each alone is a per-record failure
             }
-            assertThat(deadLetters(h)).hasSize(EmbedOperator.MAX_CONSECUTIVE_FAILURES - 1);
-            h.processElement(new StreamRecord<>(doc("last", "text")));
-            assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(99)).hasMessageContaining("in a row");
+            assertThat(deadLetters(h)).hasSize(FailurePolicy.MAX_CONSECUTIVE_FAILURES - 1);
+            h.processElement1(new StreamRecord<>(doc("last", "text")));
+            assertThatThrownBy(() -> EmbedOperatorTest.settle(h)).hasMessageContaining("in a row");
         } finally {
             closeAfterFailure(h);
         }
@@ -214,15 +264,15 @@ class EmbedOperatorFaultsTest {
     void aSuccessInBetweenResetsTheRunOfFailures() throws Exception {
         try (var h = harness()) {
             h.open();
-            for (int i = 0; i < 3 * EmbedOperator.MAX_CONSECUTIVE_FAILURES; i++) {
-                h.processElement(new StreamRecord<>(doc("bad" + i, "POISON " + i)));
-                h.prepareSnapshotPreBarrier(2L * i);
-                if (i % (EmbedOperator.MAX_CONSECUTIVE_FAILURES - 1) == 0) {
-                    h.processElement(new StreamRecord<>(doc("good" + i, "fine " + i)));
-                    h.prepareSnapshotPreBarrier(2L * i + 1);
+            for (int i = 0; i < 3 * FailurePolicy.MAX_CONSECUTIVE_FAILURES; i++) {
+                h.processElement1(new StreamRecord<>(doc("bad" + i, "POISON " + i)));
+                EmbedOperatorTest.settle(h);
+                if (i % (FailurePolicy.MAX_CONSECUTIVE_FAILURES - 1) == 0) {
+                    h.processElement1(new StreamRecord<>(doc("good" + i, "fine " + i)));
+                    EmbedOperatorTest.settle(h);
                 }
             }
-            assertThat(deadLetters(h)).hasSize(3 * EmbedOperator.MAX_CONSECUTIVE_FAILURES);
+            assertThat(deadLetters(h)).hasSize(3 * FailurePolicy.MAX_CONSECUTIVE_FAILURES);
         }
     }
 
@@ -232,19 +282,11 @@ class EmbedOperatorFaultsTest {
         var h = harness();
         try {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one")));
-            assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1)).isInstanceOf(InternalError.class);
+            h.processElement1(new StreamRecord<>(doc("a", "one")));
+            assertThatThrownBy(() -> EmbedOperatorTest.settle(h)).isInstanceOf(InternalError.class);
             assertThat(deadLetters(h)).isEmpty();
         } finally {
             closeAfterFailure(h);
         }
-    }
-
-    @Test
-    void timeoutsAndConnectionErrorsAreTransientButABadRequestIsNot() {
-        assertThat(EmbedOperator.isTransient(new IllegalStateException("wrapped", new java.net.http.HttpTimeoutException("slow")))).isTrue();
-        assertThat(EmbedOperator.isTransient(new java.io.UncheckedIOException(new java.net.ConnectException("refused")))).isTrue();
-        assertThat(EmbedOperator.isTransient(new TransientEmbeddingException("HTTP 429"))).isTrue();
-        assertThat(EmbedOperator.isTransient(new IllegalStateException("HTTP 400: input too long"))).isFalse();
     }
 }

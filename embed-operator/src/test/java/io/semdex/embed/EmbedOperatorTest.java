@@ -5,50 +5,65 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.semdex.core.ContentHash;
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.EmbeddedUnit;
+import io.semdex.core.RecordOrigin;
 import io.semdex.core.SplitDocument;
 import io.semdex.core.Unit;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The embedding operator on Flink's own operator harness (real keyed state backend, processing-time
- * service and checkpoint calls), with a hash-based stand-in model: what is proven here is buffering,
- * flushing and reuse, not vector quality.
+ * The embedding operator on Flink's own operator harness (real keyed and operator state backends,
+ * real checkpoint calls), with a hash-based stand-in model: what is proven here is queuing, reuse,
+ * the order of versions across the two lanes, and what a checkpoint holds, not vector quality.
  */
 @SuppressWarnings("try") // the harness's close() may throw InterruptedException; these tests run on one thread
 class EmbedOperatorTest {
 
-    private static final FlushPolicy POLICY = new FlushPolicy(10, Duration.ofMillis(100));
+    private static final QueuePolicy POLICY = new QueuePolicy(10);
 
     @BeforeEach
     void clearCalls() {
         HashEmbedder.CALLS.clear();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> harness(FlushPolicy policy)
+    static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness(EmbedderFactory model)
             throws Exception {
-        EmbedOperator operator = new EmbedOperator(HashEmbedder.factory(), HashEmbedder.PRESET.fingerprint(), policy);
-        return new KeyedOneInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, Types.STRING);
+        EmbedOperator operator = new EmbedOperator(model, HashEmbedder.PRESET.fingerprint(), POLICY);
+        return new KeyedTwoInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, SplitDocument::docId, Types.STRING);
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness() throws Exception {
+        return harness(HashEmbedder.factory());
     }
 
     static SplitDocument doc(String id, String... paragraphs) {
+        return doc(id, 0, paragraphs);
+    }
+
+    /** A document as read from a topic that accepted it at {@code acceptedAt}. */
+    static SplitDocument doc(String id, long acceptedAt, String... paragraphs) {
         List<Unit> units = new ArrayList<>();
         for (int i = 0; i < paragraphs.length; i++) {
             units.add(new Unit(Unit.idOf(id, i), id, i, paragraphs[i], List.of(), null, null, null, null, null,
                     ContentHash.of(paragraphs[i])));
         }
-        return new SplitDocument(id, 0, false, units);
+        return new SplitDocument(id, 0, false, units, origin(id, acceptedAt));
     }
 
-    private static List<EmbeddedDocument> emitted(KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> h) {
+    static RecordOrigin origin(String id, long acceptedAt) {
+        byte[] key = id.getBytes(StandardCharsets.UTF_8);
+        return new RecordOrigin(key, ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), "documents", 0, 0, acceptedAt);
+    }
+
+    static List<EmbeddedDocument> emitted(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h) {
         List<EmbeddedDocument> out = new ArrayList<>();
         for (Object o : h.getOutput()) {
             if (o instanceof StreamRecord<?> r) {
@@ -58,77 +73,44 @@ class EmbedOperatorTest {
         return out;
     }
 
-    /** Waits for the model calls in flight and lets their documents leave: a flush only hands a batch to the model. */
-    static void settle(KeyedOneInputStreamOperatorTestHarness<String, SplitDocument, EmbeddedDocument> h) throws Exception {
-        ((EmbedOperator) h.getOperator()).awaitInFlight();
+    static List<String> ids(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h) {
+        return emitted(h).stream().map(EmbeddedDocument::docId).toList();
+    }
+
+    /** Runs mail until every document taken in has left: a document only waits for the model calls its units are in. */
+    static void settle(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h) throws Exception {
+        ((EmbedOperator) h.getOperator()).awaitPending();
     }
 
     @Test
-    void documentsWaitForABatchAndLeaveWholeWithEveryUnitsVector() throws Exception {
-        try (var h = harness(POLICY)) {
+    void documentsLeaveWholeWithEveryUnitsVector() throws Exception {
+        try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one", "two", "three")));
-            h.processElement(new StreamRecord<>(doc("b", "four", "five")));
-            assertThat(emitted(h)).isEmpty();
-            h.processElement(new StreamRecord<>(doc("c", "6", "7", "8", "9", "10")));  // 10 units: a flush by size
+            h.processElement1(new StreamRecord<>(doc("a", "one", "two", "three")));
+            h.processElement1(new StreamRecord<>(doc("b", "four", "five")));
+            h.processElement2(new StreamRecord<>(doc("c", "6", "7", "8", "9", "10")));
             settle(h);
             List<EmbeddedDocument> out = emitted(h);
-            assertThat(out).extracting(EmbeddedDocument::docId).containsExactly("a", "b", "c");
-            assertThat(HashEmbedder.CALLS).hasSize(1); // one model call for the three documents
-            EmbeddedDocument a = out.get(0);
+            assertThat(out).extracting(EmbeddedDocument::docId).containsExactlyInAnyOrder("a", "b", "c");
+            EmbeddedDocument a = out.stream().filter(d -> d.docId().equals("a")).findFirst().orElseThrow();
             assertThat(a.units()).extracting(u -> u.unit().text()).containsExactly("one", "two", "three");
-            for (EmbeddedUnit u : a.units()) {
-                assertThat(u.vector()).containsExactly(HashEmbedder.vectorOf(u.unit().text()));
+            for (EmbeddedDocument d : out) {
+                for (EmbeddedUnit u : d.units()) {
+                    assertThat(u.vector()).containsExactly(HashEmbedder.vectorOf(u.unit().text()));
+                }
             }
         }
     }
 
     @Test
-    void theBufferIsFlushedAfterTheMaximumDelay() throws Exception {
-        try (var h = harness(POLICY)) {
-            h.open();
-            h.setProcessingTime(1_000);
-            h.processElement(new StreamRecord<>(doc("a", "one")));
-            h.setProcessingTime(1_099);
-            assertThat(emitted(h)).isEmpty();
-            h.setProcessingTime(1_100);
-            settle(h);
-            assertThat(emitted(h)).extracting(EmbeddedDocument::docId).containsExactly("a");
-        }
-    }
-
-    @Test
-    void everythingBufferedLeavesBeforeTheCheckpointBarrierAndTheSnapshotHoldsNoUnits() throws Exception {
-        try (var h = harness(POLICY)) {
-            h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one", "two")));
-            h.processElement(new StreamRecord<>(doc("b", "three")));
-            h.prepareSnapshotPreBarrier(1);
-            assertThat(emitted(h)).extracting(EmbeddedDocument::docId).containsExactly("a", "b");
-            h.snapshot(1, 10);
-            assertThat(emitted(h)).hasSize(2);
-        }
-    }
-
-    @Test
-    void endOfInputFlushes() throws Exception {
-        try (var h = harness(POLICY)) {
-            h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one")));
-            h.endInput();
-            assertThat(emitted(h)).extracting(EmbeddedDocument::docId).containsExactly("a");
-        }
-    }
-
-    @Test
     void editingOneParagraphEmbedsOnlyThatParagraphAndTheCountersSaySo() throws Exception {
-        try (var h = harness(POLICY)) {
+        try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "intro", "body", "outro")));
-            h.prepareSnapshotPreBarrier(1);
+            h.processElement1(new StreamRecord<>(doc("a", "intro", "body", "outro")));
+            settle(h);
             HashEmbedder.CALLS.clear();
-            h.processElement(new StreamRecord<>(doc("a", "intro", "body, edited", "outro")));
-            h.prepareSnapshotPreBarrier(2);
+            h.processElement1(new StreamRecord<>(doc("a", "intro", "body, edited", "outro")));
+            settle(h);
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("body, edited"));
             EmbeddedDocument second = emitted(h).get(1);
             assertThat(second.units()).extracting(u -> u.unit().text()).containsExactly("intro", "body, edited", "outro");
@@ -143,65 +125,96 @@ class EmbedOperatorTest {
 
     @Test
     void anUnchangedResendAndADeletePassStraightThroughWithoutAModelCall() throws Exception {
-        try (var h = harness(POLICY)) {
+        try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one", "two")));
-            h.endInput();
+            h.processElement1(new StreamRecord<>(doc("a", "one", "two")));
+            settle(h);
             HashEmbedder.CALLS.clear();
-            h.processElement(new StreamRecord<>(doc("a", "one", "two")));
-            h.processElement(new StreamRecord<>(SplitDocument.delete("a")));
+            h.processElement1(new StreamRecord<>(doc("a", "one", "two")));
+            h.processElement1(new StreamRecord<>(SplitDocument.delete("a")));
             assertThat(HashEmbedder.CALLS).isEmpty();
             assertThat(emitted(h)).extracting(EmbeddedDocument::deleted).containsExactly(false, false, true);
             // After the delete nothing is stored for reuse: a re-add embeds again.
-            h.processElement(new StreamRecord<>(doc("a", "one", "two")));
-            h.endInput();
+            h.processElement1(new StreamRecord<>(doc("a", "one", "two")));
+            settle(h);
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("one", "two"));
-        }
-    }
-
-    @Test
-    void versionsOfOneDocumentLeaveInArrivalOrderAndShareWorkInOneFlush() throws Exception {
-        try (var h = harness(POLICY)) {
-            h.open();
-            h.processElement(new StreamRecord<>(doc("a", "one", "two")));
-            h.processElement(new StreamRecord<>(SplitDocument.delete("a")));
-            h.processElement(new StreamRecord<>(doc("a", "two", "three")));
-            h.endInput();
-            assertThat(emitted(h)).extracting(d -> d.deleted() ? "delete" : d.units().size() + " units")
-                    .containsExactly("2 units", "delete", "2 units");
-            assertThat(HashEmbedder.CALLS).containsExactly(List.of("one", "two", "three")); // "two" once
         }
     }
 
     @Test
     void storedVectorsSurviveARestoreFromACheckpoint() throws Exception {
         OperatorSubtaskState snapshot;
-        try (var h = harness(POLICY)) {
+        try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(doc("a", "intro", "body")));
-            h.prepareSnapshotPreBarrier(1);
+            h.processElement1(new StreamRecord<>(doc("a", "intro", "body")));
+            settle(h);
             snapshot = h.snapshot(1, 10);
         }
         HashEmbedder.CALLS.clear();
-        try (var restored = harness(POLICY)) {
+        try (var restored = harness()) {
             restored.initializeState(snapshot);
             restored.open();
-            restored.processElement(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
-            restored.endInput();
+            restored.processElement1(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
+            settle(restored);
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("new ending"));
         }
     }
 
     @Test
     void aLargeDocumentIsNeverSplitAcrossOutputs() throws Exception {
-        try (var h = harness(new FlushPolicy(3, Duration.ofMillis(100)))) {
+        EmbedderFactory smallBatches = slot -> new HashEmbedder() {
+            @Override
+            public Batching batching() {
+                return new Batching(3, 1_000); // 25 units: nine calls
+            }
+        };
+        try (var h = harness(smallBatches)) {
             h.open();
             String[] paragraphs = IntStream.range(0, 25).mapToObj(i -> "paragraph " + i).toArray(String[]::new);
-            h.processElement(new StreamRecord<>(doc("big", paragraphs)));
+            h.processElement1(new StreamRecord<>(doc("big", paragraphs)));
             settle(h);
+            assertThat(HashEmbedder.CALLS).hasSizeGreaterThanOrEqualTo(9);
             List<EmbeddedDocument> out = emitted(h);
             assertThat(out).hasSize(1);
-            assertThat(out.get(0).units()).hasSize(25);
+            assertThat(out.get(0).units()).extracting(u -> u.unit().text()).containsExactly(paragraphs);
+        }
+    }
+
+    /**
+     * The lanes' ordering rule: a bulk change produced before an API write of the same document but
+     * delivered after it (queued behind an export) is stale. Without {@link io.semdex.core.LastWriteWins}
+     * the bulk version, arriving last, would be what the index keeps.
+     */
+    @Test
+    void theWriteAcceptedLastWinsWhicheverLaneDeliversItFirst() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processElement2(new StreamRecord<>(doc("price", 2_000, "price 59.90, corrected by hand")));
+            settle(h);
+            h.processElement1(new StreamRecord<>(doc("price", 1_000, "price 99.90 from the nightly catalog")));
+            settle(h);
+            assertThat(emitted(h)).extracting(d -> d.units().get(0).unit().text()).containsExactly("price 59.90, corrected by hand");
+            assertThat(((EmbedOperator) h.getOperator()).staleIgnored()).isEqualTo(1);
+
+            // And the other way round: a later bulk change overrides an earlier API write.
+            h.processElement1(new StreamRecord<>(doc("price", 3_000, "price 49.90 from the next catalog")));
+            settle(h);
+            assertThat(emitted(h)).extracting(d -> d.units().get(0).unit().text()).last().isEqualTo("price 49.90 from the next catalog");
+        }
+    }
+
+    @Test
+    void aDeleteOnTheOtherLaneAcceptedLaterWinsOverAnUpsertStillWaitingForTheModel() throws Exception {
+        GatedEmbedder.reset();
+        try (var h = harness(slot -> new GatedEmbedder())) {
+            h.open();
+            h.processElement1(new StreamRecord<>(doc("a", 1_000, "SLOW text")));
+            GatedEmbedder.awaitSlowCall();
+            h.processElement2(new StreamRecord<>(new SplitDocument("a", 0, true, List.of(), origin("a", 2_000))));
+            GatedEmbedder.open();
+            settle(h);
+            // The upsert was superseded while it waited: only the delete leaves, so it is what the sink keeps.
+            assertThat(emitted(h)).extracting(EmbeddedDocument::deleted).containsExactly(true);
         }
     }
 }

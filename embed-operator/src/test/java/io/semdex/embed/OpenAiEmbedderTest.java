@@ -144,6 +144,20 @@ class OpenAiEmbedderTest {
     }
 
     @Test
+    void rejectedCredentialsAndAnUnknownModelAreTheEnvironmentsFaultNotTheTexts() {
+        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(5, Duration.ofSeconds(10)))) {
+            for (int status : List.of(401, 403, 404)) {
+                failures.add(status);
+                embeddingRequests.set(0);
+                assertThatThrownBy(() -> embedder.embedTexts(List.of("x"))).isInstanceOf(EnvironmentEmbeddingException.class)
+                        .hasMessageContaining("HTTP " + status);
+                assertThat(embeddingRequests.get()).isEqualTo(1); // not retried
+                assertThat(FailurePolicy.blame(new EnvironmentEmbeddingException("x"))).isEqualTo(FailurePolicy.Blame.ENVIRONMENT);
+            }
+        }
+    }
+
+    @Test
     void aClientErrorFailsAtOnceWithTheServersMessage() {
         try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(5, Duration.ofSeconds(10)))) {
             failures.add(400);

@@ -8,6 +8,9 @@ import io.semdex.core.IndexOptions;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.SplitDocument;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
@@ -37,8 +40,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The streaming job graph: Kafka → parse → split → keyBy(document id) → embed → index check →
- * Lucene shard per subtask. Offsets live in Flink checkpoints, and shards commit on checkpoints.
+ * The streaming job graph: two lanes, each Kafka → parse → drop stale versions → split →
+ * keyBy(document id), meeting at the embed stage → index check → Lucene shard per subtask. The bulk
+ * lane reads the input topic ({@code documents}), the interactive lane its interactive topic
+ * ({@code documents.interactive}, where the HTTP API writes); they share no task before the embed
+ * stage, so a bulk load backed up in Kafka and in the network buffers cannot hold up an interactive
+ * write, and the embed stage ({@link EmbedOperator}) takes the interactive lane's documents first and
+ * decides, per document, which lane's change is the newest. Offsets live in Flink checkpoints, and
+ * shards commit on checkpoints; checkpoints are unaligned (unless the Flink configuration says
+ * otherwise), so a barrier does not queue behind the bulk lane's backpressured buffers.
  *
  * <p>A record that fails at parse, split, embed or index goes to the dead-letter topic through one
  * transactional Kafka sink, committed with the checkpoints, so a read_committed reader sees each bad
@@ -60,7 +70,7 @@ public final class IngestJob {
     /**
      * Adds the streaming job to {@code env} and returns the generation it writes: the live one,
      * reading Kafka from the committed offsets. The index root gets a first generation, with its
-     * manifest, when it has none.
+     * manifest, when it has none, and the input topic its interactive lane's topic when it has none.
      *
      * @throws IllegalStateException when the live generation was built with another model or shard count
      */
@@ -72,7 +82,9 @@ public final class IngestJob {
     public static Generation build(StreamExecutionEnvironment env, IngestJobConfig config, FaultInjection faults) {
         IndexLayout layout = new IndexLayout(config.indexRoot());
         Generation generation = layout.currentOrCreate(manifest(config, "kafka:" + config.topic(), config.indexOptions()));
-        streamInto(env, config, generation, OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), config.groupId(), faults);
+        InteractiveTopic.ensure(config.bootstrapServers(), config.topic());
+        OffsetsInitializer committed = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        streamInto(env, config, generation, committed, committed, config.groupId(), faults);
         return generation;
     }
 
@@ -82,10 +94,17 @@ public final class IngestJob {
      * pipeline once the generation is switched in.
      */
     public static void buildCatchUp(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation, Handoff handoff) {
-        Map<TopicPartition, Long> from = new HashMap<>();
-        handoff.offsets().forEach((partition, offset) -> from.put(new TopicPartition(config.topic(), partition), offset));
-        streamInto(env, config, generation, OffsetsInitializer.offsets(from, OffsetResetStrategy.EARLIEST),
+        InteractiveTopic.ensure(config.bootstrapServers(), config.topic());
+        // A handoff written before the interactive lane existed names no offsets of it: that lane is replayed whole.
+        streamInto(env, config, generation, OffsetsInitializer.offsets(partitions(config.topic(), handoff.offsets()), OffsetResetStrategy.EARLIEST),
+                OffsetsInitializer.offsets(partitions(config.interactiveTopic(), handoff.interactiveOffsets()), OffsetResetStrategy.EARLIEST),
                 config.groupId() + "-" + generation.name(), FaultInjection.NONE);
+    }
+
+    private static Map<TopicPartition, Long> partitions(String topic, Map<Integer, Long> offsets) {
+        Map<TopicPartition, Long> byPartition = new HashMap<>();
+        offsets.forEach((partition, offset) -> byPartition.put(new TopicPartition(topic, partition), offset));
+        return byPartition;
     }
 
     /**
@@ -95,7 +114,8 @@ public final class IngestJob {
     public static Generation buildReindex(StreamExecutionEnvironment env, IngestJobConfig config, ReindexSource source) {
         IndexLayout layout = new IndexLayout(config.indexRoot());
         String described = switch (source) {
-            case ReindexSource.Topic t -> "kafka:" + config.topic() + " up to " + t.endOffsets();
+            case ReindexSource.Topic t -> "kafka:" + config.topic() + " up to " + t.endOffsets()
+                    + (t.interactiveEndOffsets().isEmpty() ? "" : " and " + config.interactiveTopic() + " up to " + t.interactiveEndOffsets());
             case ReindexSource.Export e -> "export:" + e.path();
         };
         IndexOptions options = config.indexOptions().withForceMerge(true);
@@ -121,19 +141,15 @@ public final class IngestJob {
 
     private static void reindexGraph(StreamExecutionEnvironment env, IngestJobConfig config, ReindexSource source, Generation generation) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        DataStream<KafkaRecord> records = switch (source) {
+        DataStream<KafkaRecord> bulk;
+        DataStream<KafkaRecord> interactive = null;
+        switch (source) {
             case ReindexSource.Topic t -> {
-                Map<TopicPartition, Long> end = new HashMap<>();
-                t.endOffsets().forEach((partition, offset) -> end.put(new TopicPartition(config.topic(), partition), offset));
-                yield env.fromSource(KafkaSource.<KafkaRecord>builder()
-                                .setBootstrapServers(config.bootstrapServers())
-                                .setTopics(config.topic())
-                                .setGroupId(config.groupId() + "-reindex-" + generation.name())
-                                .setStartingOffsets(OffsetsInitializer.earliest())
-                                .setBounded(OffsetsInitializer.offsets(end))
-                                .setDeserializer(new KafkaRecordSchema())
-                                .build(), WatermarkStrategy.noWatermarks(), "kafka: " + config.topic() + " (bounded)")
-                        .uid("kafka-source");
+                bulk = boundedTopic(env, config, config.topic(), t.endOffsets(), generation, "kafka-source");
+                if (!t.interactiveEndOffsets().isEmpty()) {
+                    interactive = boundedTopic(env, config, config.interactiveTopic(), t.interactiveEndOffsets(), generation,
+                            "kafka-source-interactive");
+                }
             }
             case ReindexSource.Export e -> {
                 // The files are listed here, once, and read by number in the subtasks with the code that `semdex produce` uses.
@@ -144,23 +160,44 @@ public final class IngestJob {
                     throw new UncheckedIOException("cannot list " + e.path(), ex);
                 }
                 // A sequence source cannot be empty: an export without files gets the number 0, which reads nothing.
-                yield env.fromSequence(0, Math.max(0, files.size() - 1))
+                bulk = env.fromSequence(0, Math.max(0, files.size() - 1))
                         .name("export: " + e.path() + " (" + files.size() + " files)")
                         .uid("export-files")
                         .flatMap(new ExportRecords(e.path(), e.options(), files))
                         .name("export records")
                         .uid("export-records");
             }
-        };
-        // BATCH mode sorts each keyed input by key, then by timestamp, and the sort is not stable: records
-        // of one document with equal timestamps (Kafka's are milliseconds) could be applied out of order,
-        // a delete before the update it follows. The position in the partition (or the export) is the order.
-        records = records.assignTimestampsAndWatermarks(
+        }
+        pipeline(inPositionOrder(bulk, ""), interactive == null ? null : inPositionOrder(interactive, "-interactive"), config, generation,
+                Manifest.read(generation.manifestFile()), FaultInjection.NONE, config.groupId() + "-reindex-" + generation.name(), false);
+    }
+
+    /** One lane's topic from its beginning up to {@code end}, for a reindex. */
+    private static DataStream<KafkaRecord> boundedTopic(StreamExecutionEnvironment env, IngestJobConfig config, String topic,
+            Map<Integer, Long> end, Generation generation, String uid) {
+        return env.fromSource(KafkaSource.<KafkaRecord>builder()
+                        .setBootstrapServers(config.bootstrapServers())
+                        .setTopics(topic)
+                        .setGroupId(config.groupId() + "-reindex-" + generation.name())
+                        .setStartingOffsets(OffsetsInitializer.earliest())
+                        .setBounded(OffsetsInitializer.offsets(partitions(topic, end)))
+                        .setDeserializer(new KafkaRecordSchema())
+                        .build(), WatermarkStrategy.noWatermarks(), "kafka: " + topic + " (bounded)")
+                .uid(uid);
+    }
+
+    /**
+     * BATCH mode sorts each keyed input by key, then by timestamp, and the sort is not stable: records
+     * of one document with equal timestamps (Kafka's are milliseconds) could be applied out of order,
+     * a delete before the update it follows. The position in the partition (or the export) is the
+     * order within a lane; between the lanes the embed stage orders by acceptance time, which each
+     * record carries in its origin.
+     */
+    private static DataStream<KafkaRecord> inPositionOrder(DataStream<KafkaRecord> records, String lane) {
+        return records.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<KafkaRecord>noWatermarks().withTimestampAssigner((record, timestamp) -> record.offset()))
                 .name("order by position")
-                .uid("order-by-position");
-        pipeline(records, config, generation, Manifest.read(generation.manifestFile()), FaultInjection.NONE,
-                config.groupId() + "-reindex-" + generation.name());
+                .uid("order-by-position" + lane);
     }
 
     private static Manifest manifest(IngestJobConfig config, String source, IndexOptions options) {
@@ -171,31 +208,49 @@ public final class IngestJob {
     }
 
     private static void streamInto(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation,
-            OffsetsInitializer start, String groupId, FaultInjection faults) {
+            OffsetsInitializer bulkStart, OffsetsInitializer interactiveStart, String groupId, FaultInjection faults) {
         Manifest manifest = Manifest.read(generation.manifestFile());
         env.enableCheckpointing(config.checkpointInterval().toMillis());
-        KafkaSource<KafkaRecord> source = KafkaSource.<KafkaRecord>builder()
+        if (env.getConfiguration().getOptional(CheckpointingOptions.ENABLE_UNALIGNED).isEmpty()) {
+            // Barriers overtake the bulk lane's backpressured buffers (stored with the checkpoint) instead of queuing behind
+            // them; with aligned checkpoints the interactive lane would also be blocked while the embed stage waits for them.
+            Configuration unaligned = new Configuration();
+            unaligned.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+            env.configure(unaligned);
+        }
+        DataStream<KafkaRecord> bulk = env.fromSource(topicSource(config, config.topic(), groupId, bulkStart), WatermarkStrategy.noWatermarks(),
+                        "kafka: " + config.topic())
+                .uid("kafka-source");
+        DataStream<KafkaRecord> interactive = env.fromSource(topicSource(config, config.interactiveTopic(), groupId, interactiveStart),
+                        WatermarkStrategy.noWatermarks(), "kafka: " + config.interactiveTopic())
+                .uid("kafka-source-interactive");
+        pipeline(bulk, interactive, config, generation, manifest, faults, groupId + "-" + generation.name(), true);
+        LOG.info("Ingest job: topics {} and {} → {} ({} shards, model {}), checkpoints every {} ms ({})", config.topic(),
+                config.interactiveTopic(), generation.dir(), config.parallelism(), config.modelPreset(), config.checkpointInterval().toMillis(),
+                env.getConfiguration().get(CheckpointingOptions.ENABLE_UNALIGNED) ? "unaligned" : "aligned");
+    }
+
+    private static KafkaSource<KafkaRecord> topicSource(IngestJobConfig config, String topic, String groupId, OffsetsInitializer start) {
+        return KafkaSource.<KafkaRecord>builder()
                 .setBootstrapServers(config.bootstrapServers())
-                .setTopics(config.topic())
+                .setTopics(topic)
                 .setGroupId(groupId)
                 .setStartingOffsets(start)
                 .setDeserializer(new KafkaRecordSchema())
                 .build();
-        DataStream<KafkaRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + config.topic())
-                .uid("kafka-source");
-        pipeline(records, config, generation, manifest, faults, groupId + "-" + generation.name());
-        LOG.info("Ingest job: topic {} → {} ({} shards, model {}), checkpoints every {} ms",
-                config.topic(), generation.dir(), config.parallelism(), config.modelPreset(), config.checkpointInterval().toMillis());
     }
 
     /**
-     * parse → drop stale versions → split → keyBy(document id) → embed → index check → Lucene shard
-     * per subtask, with every stage's dead letters in one exactly-once Kafka sink.
+     * Each lane: parse → drop stale versions → split → keyBy(document id); then the lanes' embed
+     * stage → index check → Lucene shard per subtask, with every stage's dead letters in one
+     * exactly-once Kafka sink.
      *
+     * @param interactive the interactive lane's records, or null where there is none (a reindex of an export)
      * @param jobName unique per job and generation: names the dead-letter sink's Kafka transactions
+     * @param streaming whether the job runs for ever (its interactive lane then sends each record on at once)
      */
-    private static void pipeline(DataStream<KafkaRecord> records, IngestJobConfig config, Generation generation, Manifest manifest,
-            FaultInjection faults, String jobName) {
+    private static void pipeline(DataStream<KafkaRecord> bulk, DataStream<KafkaRecord> interactive, IngestJobConfig config,
+            Generation generation, Manifest manifest, FaultInjection faults, String jobName, boolean streaming) {
         // One spec for the splitter's tokenizer, the embedder and the stored vectors' fingerprint.
         EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
         ModelPreset preset = spec.preset();
@@ -205,25 +260,23 @@ public final class IngestJob {
                     "%s has %d shards but the job runs with parallelism %d: keep the parallelism, or reindex into a new generation",
                     generation.name(), manifest.shardCount(), config.parallelism()));
         }
-
-        SingleOutputStreamOperator<ParsedChange> changes = records
-                .process(new ParseFunction(config.maxRecordBytes()))
-                .name("parse")
-                .uid("parse");
-
-        SingleOutputStreamOperator<SplitDocument> split = changes
-                .keyBy(ParsedChange::docId)
-                .process(new VersionFilter())
-                .name("drop stale versions")
-                .uid("version-filter")
-                .process(new SplitFunction(Splitter.forModel(spec, config.maxUnitTokens()), faults))
-                .name("split")
-                .uid("split");
+        Splitter splitter = Splitter.forModel(spec, config.maxUnitTokens());
+        LaneStages bulkLane = lane(bulk, config, splitter, faults, "");
+        LaneStages interactiveLane = interactive != null ? lane(interactive, config, splitter, faults, "-interactive") : null;
+        if (interactiveLane != null && streaming) {
+            // A few records a second: each goes on at once instead of waiting up to 100 ms in each network buffer.
+            interactiveLane.changes().setBufferTimeout(0);
+            interactiveLane.split().setBufferTimeout(0);
+        }
+        KeyedStream<SplitDocument, String> interactiveDocuments = interactiveLane != null
+                ? interactiveLane.split().keyBy(SplitDocument::docId)
+                : bulkLane.split().filter(d -> false).name("no interactive lane").keyBy(SplitDocument::docId);
 
         EmbedderFactory embedder = faults != null ? faults.embedder(spec) : spec;
         SingleOutputStreamOperator<EmbeddedDocument> embedded = EmbedOperator
                 // The spec fingerprints its model file in the embed task, where the file is; a test's stand-in gets it here.
-                .embed(split.keyBy(SplitDocument::docId), embedder, embedder == spec ? null : spec.fingerprint(), null)
+                .embed(bulkLane.split().keyBy(SplitDocument::docId), interactiveDocuments, embedder,
+                        embedder == spec ? null : spec.fingerprint(), null, new EmbedFailureFile(config.indexRoot()))
                 .name("embed: " + preset.id())
                 .uid("embed")
                 .setParallelism(config.parallelism());
@@ -249,14 +302,37 @@ public final class IngestJob {
                 .setParallelism(config.parallelism());
 
         if (config.bootstrapServers() != null) { // else (a reindex from an export) each stage has logged its dead letters
-            changes.getSideOutput(ParseFunction.DEAD_LETTERS)
-                    .union(split.getSideOutput(SplitFunction.DEAD_LETTERS),
-                            embedded.getSideOutput(EmbedOperator.DEAD_LETTERS),
-                            checked.getSideOutput(IndexCheck.DEAD_LETTERS))
+            DataStream<DeadLetter> deadLetters = bulkLane.deadLetters();
+            if (interactiveLane != null) {
+                deadLetters = deadLetters.union(interactiveLane.deadLetters());
+            }
+            deadLetters.union(embedded.getSideOutput(EmbedOperator.DEAD_LETTERS), checked.getSideOutput(IndexCheck.DEAD_LETTERS))
                     .sinkTo(deadLetterSink(config, jobName))
                     .name("dead letters: " + config.deadLetterTopic())
                     .uid("dead-letter-sink");
         }
+    }
+
+    /** One lane up to the embed stage: its split documents, and its parse and split stages' dead letters. */
+    private record LaneStages(SingleOutputStreamOperator<ParsedChange> changes, SingleOutputStreamOperator<SplitDocument> split,
+            DataStream<DeadLetter> deadLetters) {}
+
+    /** parse → drop stale versions → split, with uids suffixed by the lane ({@code ""} for the bulk lane, as before there were two). */
+    private static LaneStages lane(DataStream<KafkaRecord> records, IngestJobConfig config, Splitter splitter, FaultInjection faults, String suffix) {
+        String lane = suffix.isEmpty() ? "" : " (" + suffix.substring(1) + ")";
+        SingleOutputStreamOperator<ParsedChange> changes = records
+                .process(new ParseFunction(config.maxRecordBytes()))
+                .name("parse" + lane)
+                .uid("parse" + suffix);
+        SingleOutputStreamOperator<SplitDocument> split = changes
+                .keyBy(ParsedChange::docId)
+                .process(new VersionFilter())
+                .name("drop stale versions" + lane)
+                .uid("version-filter" + suffix)
+                .process(new SplitFunction(splitter, faults))
+                .name("split" + lane)
+                .uid("split" + suffix);
+        return new LaneStages(changes, split, changes.getSideOutput(ParseFunction.DEAD_LETTERS).union(split.getSideOutput(SplitFunction.DEAD_LETTERS)));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.semdex.ingest;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.IndexOptions;
+import io.semdex.core.Lane;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
 import io.semdex.embed.ModelPresets;
@@ -48,6 +49,11 @@ public record IngestJobConfig(
         deadLetterTopic = deadLetterTopic == null ? topic + ".dlq" : deadLetterTopic;
         groupId = groupId == null ? "semdex-ingest" : groupId;
         indexOptions = indexOptions == null ? IndexOptions.DEFAULT : indexOptions;
+    }
+
+    /** The interactive lane's topic: the input topic's name with {@code .interactive} ({@link Lane#INTERACTIVE}). */
+    public String interactiveTopic() {
+        return Lane.INTERACTIVE.topic(topic);
     }
 
     /** Defaults for everything but where Kafka and the index are. */

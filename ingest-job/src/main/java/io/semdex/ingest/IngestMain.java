@@ -83,7 +83,9 @@ public final class IngestMain {
             }
         }
         try {
-            for (String problem : DocumentTopics.requireDurable(config.bootstrapServers(), List.of(config.topic()),
+            // Both lanes' topics are what a later reindex rebuilds from; the interactive one is created here when missing.
+            InteractiveTopic.ensure(config.bootstrapServers(), config.topic());
+            for (String problem : DocumentTopics.requireDurable(config.bootstrapServers(), List.of(config.topic(), config.interactiveTopic()),
                     options.allowFiniteRetention())) {
                 LOG.warn("{} ({} given: going on)", problem, DocumentTopics.OVERRIDE);
             }
@@ -192,11 +194,12 @@ public final class IngestMain {
         IndexLayout layout = new IndexLayout(config.indexRoot());
         Optional<Generation> live = layout.current();
         Map<Integer, Long> end = TopicOffsets.end(config.bootstrapServers(), config.topic());
+        Map<Integer, Long> interactiveEnd = TopicOffsets.endIfExists(config.bootstrapServers(), config.interactiveTopic());
         long start = System.nanoTime();
         Generation generation = null;
         GenerationCounts built;
         try {
-            generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end)); // deletes what it made if it fails
+            generation = IngestJob.buildReindex(env, config, new ReindexSource.Topic(end, interactiveEnd)); // deletes what it made if it fails
             env.execute(options.jobName() + " " + generation.name());
             built = GenerationCounts.of(generation);
         } catch (Exception | Error e) {
@@ -220,7 +223,7 @@ public final class IngestMain {
             return refusal.get().exitCode();
         }
         if (!switchNow) {
-            new Handoff(config.topic(), end).write(generation);
+            new Handoff(config.topic(), end, interactiveEnd).write(generation);
             LOG.info("{} built from {} up to {} in {} ms ({} documents) and marked READY: run the job with --mode catch-up, then"
                     + " semdex switch", generation.name(), config.topic(), end, (System.nanoTime() - start) / 1_000_000, built.documents());
             return 0;
@@ -230,6 +233,9 @@ public final class IngestMain {
         // From older committed offsets it would replay records the build saw with no memory of their
         // versions: a stale version sent after a delete would bring the deleted document back.
         TopicOffsets.commit(config.bootstrapServers(), config.topic(), config.groupId(), end);
+        if (!interactiveEnd.isEmpty()) {
+            TopicOffsets.commit(config.bootstrapServers(), config.interactiveTopic(), config.groupId(), interactiveEnd);
+        }
         List<Generation> removed = layout.prune(options.keepGenerations());
         LOG.info("{} built from {} up to {} in {} ms ({} documents) and switched in; consumer group {} set to go on from there;"
                 + " removed {}", generation.name(), config.topic(), end, (System.nanoTime() - start) / 1_000_000, built.documents(),

@@ -54,7 +54,8 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         Map<String, String> keys = new LinkedHashMap<>();
         keys.put("bootstrap", "Kafka bootstrap servers, HOST:PORT[,HOST:PORT] (required)");
         keys.put("index", "index root on a filesystem every TaskManager and query replica shares (required)");
-        keys.put("topic", "input topic (default " + IngestJobConfig.DEFAULT_TOPIC + ")");
+        keys.put("topic", "input topic (default " + IngestJobConfig.DEFAULT_TOPIC + "); its interactive lane TOPIC.interactive, where the HTTP"
+                + " API writes, is read too, and created when missing");
         keys.put("dlq-topic", "dead-letter topic (default TOPIC.dlq)");
         keys.put("group-id", "Kafka consumer group for committed offsets (default semdex-ingest)");
         keys.put("model", "embedding model spec, e.g. bge-small-zh-v1.5 or 'qwen3-embedding-4b?dir=/models/q4&device=cuda' (default "

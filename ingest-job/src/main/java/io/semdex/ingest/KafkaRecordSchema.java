@@ -10,7 +10,7 @@ final class KafkaRecordSchema implements KafkaRecordDeserializationSchema<KafkaR
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<KafkaRecord> out) {
-        out.collect(new KafkaRecord(record.key(), record.value(), record.topic(), record.partition(), record.offset()));
+        out.collect(new KafkaRecord(record.key(), record.value(), record.topic(), record.partition(), record.offset(), Math.max(0, record.timestamp())));
     }
 
     @Override

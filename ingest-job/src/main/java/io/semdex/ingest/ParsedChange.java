@@ -8,7 +8,8 @@ import java.util.Objects;
  * A change to one document after parsing: the parsed new version, or a delete.
  *
  * @param document the parsed new version, or null for a delete (a Kafka tombstone)
- * @param origin the record it was parsed from, kept so a later stage can dead-letter it; null for a delete
+ * @param origin the record it was parsed from, kept so a later stage can dead-letter it and so the
+ *     embed stage can order the lanes by when the record was accepted; null when built in process
  */
 public record ParsedChange(String docId, ParsedDocument document, RecordOrigin origin) implements Serializable {
 
@@ -32,9 +33,9 @@ public record ParsedChange(String docId, ParsedDocument document, RecordOrigin o
         return new ParsedChange(docId, null);
     }
 
-    /** This change with the record it came from; a delete keeps none. */
+    /** This change with the record it came from. */
     public ParsedChange withOrigin(RecordOrigin origin) {
-        return isDelete() ? this : new ParsedChange(docId, document, origin);
+        return new ParsedChange(docId, document, origin);
     }
 
     public boolean isDelete() {

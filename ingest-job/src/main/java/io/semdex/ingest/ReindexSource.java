@@ -12,10 +12,19 @@ public sealed interface ReindexSource extends Serializable {
     /** Accumulator of an export reindex: records read that break the input contract. */
     String RECORDS_INVALID = ExportRecords.RECORDS_INVALID;
 
-    /** The input topic from its beginning up to {@code endOffsets} (partition → offset, exclusive). */
-    record Topic(Map<Integer, Long> endOffsets) implements ReindexSource {
+    /**
+     * The input topic from its beginning up to {@code endOffsets} (partition → offset, exclusive), and
+     * its interactive lane's topic up to {@code interactiveEndOffsets} (empty: no interactive topic to read).
+     */
+    record Topic(Map<Integer, Long> endOffsets, Map<Integer, Long> interactiveEndOffsets) implements ReindexSource {
         public Topic {
             endOffsets = Map.copyOf(endOffsets);
+            interactiveEndOffsets = interactiveEndOffsets == null ? Map.of() : Map.copyOf(interactiveEndOffsets);
+        }
+
+        /** The input topic alone. */
+        public Topic(Map<Integer, Long> endOffsets) {
+            this(endOffsets, Map.of());
         }
     }
 

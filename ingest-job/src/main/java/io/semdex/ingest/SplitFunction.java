@@ -2,6 +2,7 @@ package io.semdex.ingest;
 
 import io.semdex.core.DeadLetter;
 import io.semdex.core.SplitDocument;
+import java.util.List;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -45,7 +46,7 @@ final class SplitFunction extends ProcessFunction<ParsedChange, SplitDocument> {
     @Override
     public void processElement(ParsedChange change, Context ctx, Collector<SplitDocument> out) {
         if (change.isDelete()) {
-            out.collect(SplitDocument.delete(change.docId()));
+            out.collect(new SplitDocument(change.docId(), 0L, true, List.of(), change.origin()));
             return;
         }
         ParsedDocument doc = change.document();

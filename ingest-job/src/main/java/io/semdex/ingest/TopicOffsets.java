@@ -28,6 +28,16 @@ public final class TopicOffsets {
         }
     }
 
+    /** The end offsets of {@code topic}, or none when the topic does not exist (an interactive lane never created). */
+    public static Map<Integer, Long> endIfExists(String bootstrap, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                return Map.of();
+            }
+        }
+        return end(bootstrap, topic);
+    }
+
     /**
      * Sets consumer group {@code group}'s committed offsets of {@code topic} to {@code offsets}: where
      * a streaming job started without a savepoint begins. (Flink's Kafka source assigns partitions
@@ -58,5 +68,10 @@ public final class TopicOffsets {
             }
             return behind;
         }
+    }
+
+    /** {@link #behind} for a topic that may not exist (an interactive lane never created): 0 when it does not. */
+    public static long behindIfExists(String bootstrap, String topic, String group, Map<Integer, Long> startOffsets) throws Exception {
+        return endIfExists(bootstrap, topic).isEmpty() ? 0 : behind(bootstrap, topic, group, startOffsets);
     }
 }

@@ -1,5 +1,6 @@
 package io.semdex.query;
 
+import io.semdex.core.EmbedFailure;
 import io.semdex.core.Generation;
 import io.semdex.core.Handoff;
 import io.semdex.core.IndexLayout;
@@ -89,6 +90,14 @@ public final class LiveIndex implements Closeable {
 
     /** A model being opened for {@code generation}, off the refresh lock. */
     private record PendingModel(Generation generation, String spec, CompletableFuture<Embedder> opened) {}
+
+    /**
+     * Why the ingest job's embed stage stopped, as it recorded beside this index ({@link EmbedFailure});
+     * empty while it runs, or after its next successful model call.
+     */
+    public Optional<EmbedFailure> embedFailure() {
+        return EmbedFailure.read(layout.root());
+    }
 
     /**
      * @param embedder the query embedder; a generation built with another model is refused

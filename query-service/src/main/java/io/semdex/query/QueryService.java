@@ -1,6 +1,7 @@
 package io.semdex.query;
 
 import io.semdex.core.IndexLayout;
+import io.semdex.core.Lane;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.SharedEmbedders;
@@ -51,7 +52,7 @@ public final class QueryService implements AutoCloseable {
             throw e;
         }
         DocumentPublisher publisher = config.bootstrapServers() == null ? null
-                : new KafkaDocumentPublisher(config.bootstrapServers(), config.topic());
+                : new KafkaDocumentPublisher(config.bootstrapServers(), Lane.INTERACTIVE.topic(config.topic())); // never behind a bulk load
         DeadLetters deadLetters = config.bootstrapServers() == null ? null
                 : new DeadLetters(config.bootstrapServers(), config.deadLetterTopic());
         HttpApi api;

@@ -62,6 +62,8 @@ final class StatusResource extends Resource {
         body.put("indexCheckedAgoMs", Math.max(0, now - stats.checkedAtMillis()));
         OptionalLong dead = deadLetters == null ? OptionalLong.empty() : deadLetters.count();
         body.put("deadLetters", dead.isPresent() ? dead.getAsLong() : null);
+        body.put("embedFailure", index.embedFailure().map(f -> Map.of("blame", f.blame(), "cause", f.cause(), "at", f.at().toString()))
+                .orElse(null));
         body.put("documentsEndpoint", documentsEndpoint);
         body.put("modes", Arrays.stream(SearchMode.values()).map(SearchMode::label).toList());
         body.put("defaultMode", SearchMode.DEFAULT.label());

@@ -93,6 +93,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--raw-batch", defaultValue = "256", description = "Texts per embedDocuments call of the raw run (default: ${DEFAULT-VALUE}).")
     int rawBatch;
 
+    @Option(names = "--order", defaultValue = "raw,stream,batch,raw", split = ",", paramLabel = "RUN,...",
+            description = {"Runs (raw, stream, batch) in the order given; ratios are to the mean of the raw runs (default: ${DEFAULT-VALUE}).",
+                    "stream,raw or batch,raw measures the pipeline cold: first in a fresh JVM, before anything warmed it."})
+    List<String> order;
+
     /** One measured run. */
     private record Run(String name, long units, double seconds, double cpuSeconds, CpuProfile.Breakdown profile) {
 
@@ -132,32 +137,43 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     report.documents(), texts.size(), tokens, Runtime.getRuntime().availableProcessors(), loadAverage());
             embedder.embedDocuments(texts.subList(0, Math.min(texts.size(), 64))); // warm-up: first calls allocate
 
-            Run raw = rawRun(embedder, texts);
-            System.out.printf(Locale.ROOT, "raw embedder: %.1f s%n", raw.seconds());
+            if (order.isEmpty() || !order.contains("raw") || !order.stream().allMatch(r -> List.of("raw", "stream", "batch").contains(r))) {
+                throw new IllegalArgumentException("--order takes raw, stream and batch, with raw at least once; got " + order);
+            }
             Path work = Files.createTempDirectory("semdex-bench-pipeline-");
             try {
-                StreamResult stream = streamingRun(dir, work.resolve("stack"), texts.size());
-                System.out.printf(Locale.ROOT, "streaming job: %.1f s%n", stream.run().seconds());
-                Run batch = batchRun(dir, work.resolve("reindex"));
-                System.out.printf(Locale.ROOT, "batch reindex: %.1f s%n", batch.seconds());
-                // Once more at the end: on a machine whose load drifts, the ratios take the mean of both raw runs.
-                Run rawAgain = rawRun(embedder, texts);
-                System.out.printf(Locale.ROOT, "raw embedder again: %.1f s%n%n", rawAgain.seconds());
-                double rawRate = (raw.rate() + rawAgain.rate()) / 2;
+                List<Run> runs = new ArrayList<>();
+                StreamResult stream = null;
+                int step = 0;
+                for (String name : order) {
+                    Run run = switch (name) {
+                        case "raw" -> rawRun(embedder, texts);
+                        case "stream" -> (stream = streamingRun(dir, work.resolve("stack-" + step), texts.size())).run();
+                        default -> batchRun(dir, work.resolve("reindex-" + step));
+                    };
+                    step++;
+                    runs.add(run);
+                    System.out.printf(Locale.ROOT, "%s: %.1f s%n", run.name(), run.seconds());
+                }
+                // On a machine whose load drifts, the ratios take the mean of the raw runs.
+                double rawRate = runs.stream().filter(r -> r.name().startsWith("raw")).mapToDouble(Run::rate).average().orElseThrow();
 
-                System.out.println("| run | units | s | units/s | of raw (mean of both) | CPU s/unit |");
+                System.out.printf(Locale.ROOT, "%n| run | units | s | units/s | of raw (mean of %d) | CPU s/unit |%n",
+                        runs.stream().filter(r -> r.name().startsWith("raw")).count());
                 System.out.println("|---|---:|---:|---:|---:|---:|");
-                for (Run run : List.of(raw, stream.run(), batch, rawAgain)) {
+                for (Run run : runs) {
                     System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.2f | %.4f |%n", run.name(), run.units(), run.seconds(),
                             run.rate(), run.rate() / rawRate, run.cpuSeconds() / run.units());
                 }
-                System.out.printf(Locale.ROOT, "%nProduce -> searchable, single documents posted to /api/documents%n%n");
-                System.out.println("| while | documents | p50 ms | p95 ms | max ms |");
-                System.out.println("|---|---:|---:|---:|---:|");
-                printLatencies("nothing else runs", stream.idleMillis());
-                printLatencies("the export streams in", stream.loadedMillis());
+                if (stream != null) {
+                    System.out.printf(Locale.ROOT, "%nProduce -> searchable, single documents posted to /api/documents (the interactive lane)%n%n");
+                    System.out.println("| while | documents | p50 ms | p95 ms | max ms |");
+                    System.out.println("|---|---:|---:|---:|---:|");
+                    printLatencies("nothing else runs", stream.idleMillis());
+                    printLatencies("the export streams in", stream.loadedMillis());
+                }
                 if (profile) {
-                    printProfiles(List.of(raw, stream.run(), batch));
+                    printProfiles(runs.stream().filter(r -> r.profile() != null).toList());
                 }
                 System.out.printf(Locale.ROOT, "%nload average at the end: %s%n", loadAverage());
             } finally {
