@@ -3,6 +3,7 @@ package io.semdex.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.semdex.core.Band;
 import io.semdex.core.IndexFields;
 import io.semdex.core.Json;
 import io.semdex.embed.EmbedderSpec;
@@ -128,35 +129,47 @@ class EmbeddedStackIT {
     }
 
     @Test
-    void hitsCarryTheirCosineAndBandAndRespectTheThreshold() throws Exception {
-        JsonNode response = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=0.5&mode=vector");
-        assertThat(response.get("model").asText()).isEqualTo(ModelPresets.DEFAULT);
-        assertThat(response.get("generation").asText()).isEqualTo("gen-1");
-        List<Double> cosines = new ArrayList<>();
-        for (JsonNode hit : response.get("hits")) {
-            double cosine = hit.get("cosine").asDouble();
-            cosines.add(cosine);
-            assertThat(cosine).isGreaterThanOrEqualTo(0.5);
-            assertThat(hit.get("band").asText()).isEqualTo(cosine >= 0.6 ? "strong" : "related");
+    void hitsCarryTheirCosineRelevanceAndBandAndRespectTheThreshold() throws Exception {
+        String q = enc("哪种水果维生素C多");
+        // On the cosine scale the threshold is the raw cosine; -1 keeps every unit.
+        JsonNode all = get("/api/search?q=" + q + "&k=20&threshold_scale=cosine&threshold=-1&mode=vector");
+        assertThat(all.get("model").asText()).isEqualTo(ModelPresets.DEFAULT);
+        assertThat(all.get("generation").asText()).isEqualTo("gen-1");
+        assertThat(all.get("thresholdScale").asText()).isEqualTo("cosine");
+        List<Double> relevances = new ArrayList<>();
+        for (JsonNode hit : all.get("hits")) {
+            // The default model is calibrated: every hit has a relevance, and its band is the fixed cut-off of it.
+            double relevance = hit.get("relevance").asDouble();
+            relevances.add(relevance);
+            assertThat(relevance).isBetween(0.0, 1.0);
+            String band = relevance >= Band.STRONG_FROM ? "strong" : relevance >= Band.RELATED_FROM ? "related" : "weak";
+            assertThat(hit.get("band").asText()).isEqualTo(band);
         }
-        assertThat(cosines).isNotEmpty().isSortedAccordingTo((a, b) -> Double.compare(b, a));
-        JsonNode all = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=-1&mode=vector");
-        List<Double> unfiltered = new ArrayList<>();
-        all.get("hits").forEach(h -> unfiltered.add(h.get("cosine").asDouble()));
-        assertThat(unfiltered).as("without a threshold the weaker hits come back too")
-                .hasSizeGreaterThan(cosines.size()).anySatisfy(c -> assertThat(c).isLessThan(0.5));
+        assertThat(relevances).hasSizeGreaterThan(3).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+        assertThat(relevances.get(0)).as("relevance of the answer").isGreaterThan(relevances.get(relevances.size() - 1));
+
+        // On the calibrated scale, the default, exactly the hits with at least the relevance asked for come back.
+        double t = Math.max(0, relevances.get(2) - 1e-6); // just below the third hit's: the cut and the float cosines may round
+        List<Double> kept = relevances.stream().filter(r -> r >= t).toList();
+        JsonNode cut = get("/api/search?q=" + q + "&k=20&threshold=" + t + "&mode=vector");
+        assertThat(cut.get("thresholdScale").asText()).isEqualTo("calibrated");
+        List<Double> cutRelevances = new ArrayList<>();
+        List<Double> cosines = new ArrayList<>();
+        for (JsonNode hit : cut.get("hits")) {
+            cutRelevances.add(hit.get("relevance").asDouble());
+            cosines.add(hit.get("cosine").asDouble());
+            assertThat(hit.get("cosine").asDouble()).isGreaterThanOrEqualTo(cut.get("thresholdCosine").asDouble() - 1e-9);
+        }
+        assertThat(cutRelevances).as("hits at relevance >= %s", t).isEqualTo(kept);
+        assertThat(cosines).isSortedAccordingTo((a, b) -> Double.compare(b, a));
 
         // Hybrid, the default mode, ranks by the fused score, and the same threshold holds for every hit,
         // keyword matches included: exactly the units at or above it come back.
-        JsonNode hybrid = get("/api/search?q=" + enc("哪种水果维生素C多") + "&k=20&threshold=0.5");
+        JsonNode hybrid = get("/api/search?q=" + q + "&k=20&threshold=" + t);
         assertThat(hybrid.get("mode").asText()).isEqualTo("hybrid");
         List<Double> hybridCosines = new ArrayList<>();
-        for (JsonNode hit : hybrid.get("hits")) {
-            hybridCosines.add(hit.get("cosine").asDouble());
-            assertThat(hit.get("band").asText()).isEqualTo(hit.get("cosine").asDouble() >= 0.6 ? "strong" : "related");
-        }
-        assertThat(hybridCosines).allSatisfy(c -> assertThat(c).isGreaterThanOrEqualTo(0.5))
-                .containsExactlyInAnyOrderElementsOf(cosines);
+        hybrid.get("hits").forEach(h -> hybridCosines.add(h.get("cosine").asDouble()));
+        assertThat(hybridCosines).containsExactlyInAnyOrderElementsOf(cosines);
         List<Double> fused = new ArrayList<>();
         hybrid.get("hits").forEach(h -> fused.add(h.get("score").asDouble()));
         assertThat(fused).isSortedAccordingTo((a, b) -> Double.compare(b, a));
@@ -239,7 +252,8 @@ class EmbeddedStackIT {
         assertError(getRaw("/api/search?k=3"), 400, "'q' is required");
         assertError(getRaw("/api/search?q=x&k=abc"), 400, "'k' must be an integer");
         assertError(getRaw("/api/search?q=x&k=1000"), 400, "between 1 and 100");
-        assertError(getRaw("/api/search?q=x&threshold=2"), 400, "between -1 and 1");
+        assertError(getRaw("/api/search?q=x&threshold=2"), 400, "relevance between 0 and 1");
+        assertError(getRaw("/api/search?q=x&threshold_scale=cosine&threshold=2"), 400, "between -1 and 1");
         assertError(getRaw("/api/search?q=x&mode=magic"), 400, "mode must be one of");
         assertError(getRaw("/api/search?q=x&colour=red"), 400, "unknown parameter 'colour'");
         assertError(getRaw("/api/search?q=x&fusion=magic"), 400, "fusion must be one of");
@@ -285,14 +299,14 @@ class EmbeddedStackIT {
     }
 
     private long countDoc(String query, String doc) throws Exception {
-        return docs(get("/api/search?q=" + enc(query) + "&k=100&threshold=-1").get("hits")).stream().filter(doc::equals).count();
+        return docs(get("/api/search?q=" + enc(query) + "&k=100&threshold_scale=cosine&threshold=-1").get("hits")).stream().filter(doc::equals).count();
     }
 
     private JsonNode awaitSearch(String query, int k, Predicate<JsonNode> done) throws Exception {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         JsonNode hits = null;
         while (System.nanoTime() < deadline) {
-            hits = get("/api/search?q=" + enc(query) + "&k=" + k + "&threshold=-1").get("hits");
+            hits = get("/api/search?q=" + enc(query) + "&k=" + k + "&threshold_scale=cosine&threshold=-1").get("hits");
             if (done.test(hits)) {
                 return hits;
             }

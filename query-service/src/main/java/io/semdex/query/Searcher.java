@@ -350,7 +350,10 @@ public final class Searcher {
             return;
         }
         Weight weight = searcher.createWeight(searcher.rewrite(keyword), ScoreMode.COMPLETE, 1f);
-        forEachLeaf(searcher.getIndexReader().leaves(), byDoc, (leaf, run) -> {
+        // The searcher's own leaves, not the reader's: a composite reader builds its context lazily and without a
+        // lock, so two searches on a just-opened reader can each see a different one, and a term weight is valid
+        // only for the context it was built on.
+        forEachLeaf(searcher.getLeafContexts(), byDoc, (leaf, run) -> {
             ScorerSupplier supplier = weight.scorerSupplier(leaf);
             Scorer scorer = supplier == null ? null : supplier.get(Long.MAX_VALUE);
             DocIdSetIterator it = scorer == null ? null : scorer.iterator();

@@ -90,8 +90,10 @@ final class StatusResource extends Resource {
             body.put("fittedOn", calibration.fittedOn());
             body.put("knots", calibration.cosines().length);
             body.put("cosineAtDefaultThreshold", finite(calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD)));
-            body.put("cosineAtBands", Map.of("strong", finite(calibration.cosineAt(Band.STRONG_FROM)),
-                    "related", finite(calibration.cosineAt(Band.RELATED_FROM))));
+            Map<String, Double> bands = new LinkedHashMap<>(); // Map.of takes no null, the value of a band no hit reaches
+            bands.put("strong", finite(calibration.cosineAt(Band.STRONG_FROM)));
+            bands.put("related", finite(calibration.cosineAt(Band.RELATED_FROM)));
+            body.put("cosineAtBands", bands);
         }
         return body;
     }

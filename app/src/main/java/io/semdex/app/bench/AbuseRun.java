@@ -159,7 +159,8 @@ final class AbuseRun {
     private void goodSearchGet(Random r) throws InterruptedException {
         String q = QUERIES.get(r.nextInt(QUERIES.size()));
         String mode = List.of("vector", "keyword", "hybrid").get(r.nextInt(3));
-        String path = "/api/search?q=" + enc(q) + "&mode=" + mode + "&k=" + (1 + r.nextInt(100)) + "&threshold=" + (r.nextInt(19) - 9) / 10.0;
+        String path = "/api/search?q=" + enc(q) + "&mode=" + mode + "&k=" + (1 + r.nextInt(100))
+                + (r.nextBoolean() ? "&threshold=" + r.nextInt(11) / 10.0 : "&threshold_scale=cosine&threshold=" + (r.nextInt(19) - 9) / 10.0);
         expect(true, "search GET", () -> get(path));
     }
 
@@ -194,12 +195,13 @@ final class AbuseRun {
 
     private void badSearch(Random r) throws InterruptedException {
         String q = enc(QUERIES.get(r.nextInt(QUERIES.size())));
-        switch (r.nextInt(16)) {
+        switch (r.nextInt(17)) {
             case 0 -> expect(false, "k=0", () -> get("/api/search?q=" + q + "&k=0"));
             case 1 -> expect(false, "k=101", () -> get("/api/search?q=" + q + "&k=101"));
             case 2 -> expect(false, "k=abc", () -> get("/api/search?q=" + q + "&k=abc"));
             case 3 -> expect(false, "threshold=2", () -> get("/api/search?q=" + q + "&threshold=2"));
             case 4 -> expect(false, "threshold=NaN", () -> get("/api/search?q=" + q + "&threshold=NaN"));
+            case 15 -> expect(false, "calibrated threshold=-0.5", () -> get("/api/search?q=" + q + "&threshold=-0.5"));
             case 5 -> expect(false, "mode=fuzzy", () -> get("/api/search?q=" + q + "&mode=fuzzy"));
             case 6 -> expect(false, "empty q", () -> get("/api/search?q=&k=3"));
             case 7 -> expect(false, "long q", () -> get("/api/search?q=" + "x".repeat(2001)));
