@@ -73,7 +73,7 @@ class DurableFilesTest {
         events.clear();
 
         new Handoff("documents", Map.of(0, 7L)).write(generation);
-        assertThat(events).containsExactly("file gen-1/READY.tmp = {\"topic\":\"documents\",\"offsets\":{\"0\":7}}", "dir gen-1");
+        assertThat(events).containsExactly("file gen-1/READY.tmp = {\"topic\":\"documents\",\"offsets\":{\"0\":7},\"interactiveOffsets\":{}}", "dir gen-1");
         events.clear();
 
         Path shard = Files.createDirectories(generation.shardDir(0));
