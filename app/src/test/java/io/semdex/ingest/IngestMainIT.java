@@ -138,7 +138,7 @@ class IngestMainIT {
         assertThat(unbuilt.err()).contains("the build failed", "no-such-model", "CURRENT stays " + live.name());
         Path broken = Files.createDirectories(data.resolve("broken-model"));
         Files.writeString(broken.resolve("model.onnx"), "not a model");
-        Files.copy(Path.of(getClass().getResource("/log4j2-test.xml").toURI()), broken.resolve("tokenizer.json"));
+        Files.writeString(broken.resolve("tokenizer.json"), "<not a tokenizer/>");
         Run failed = run(IngestMainIT::attached, with(batch, "--model", "qwen3-embedding-0.6b?dir=" + broken));
         assertThat(failed.exit()).as(failed.err()).isEqualTo(GenerationGuard.EXIT_FAILED);
         assertThat(failed.err()).contains("the build failed", "deleted, CURRENT stays " + live.name());
