@@ -2,6 +2,7 @@ package io.semdex.app;
 
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.IngestJobConfig;
+import io.semdex.ingest.InteractiveTopic;
 import io.semdex.query.AccessPolicy;
 import io.semdex.query.QueryService;
 import io.semdex.query.QueryServiceConfig;
@@ -78,6 +79,15 @@ final class ServeCommand implements Callable<Integer> {
         }
         // Checked before the model loads: a refused start costs nothing.
         AccessPolicy access = accessOptions.policy(host, bootstrap != null);
+        if (bootstrap != null) {
+            // API writes go to the interactive lane's topic; the job creates it too, but serve may start first.
+            try {
+                InteractiveTopic.ensure(bootstrap, topic);
+            } catch (IllegalStateException e) {
+                err.println("semdex serve: warning: POST /api/documents will answer 503 until this is fixed: " + e.getMessage());
+                err.flush();
+            }
+        }
         StopSignal stop = StopSignal.install();
         try (QueryService service = QueryService.start(new QueryServiceConfig(host, port, index.toAbsolutePath(), model, bootstrap, topic,
                 refreshMillis).withAccess(access))) {
