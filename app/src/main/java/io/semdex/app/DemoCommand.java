@@ -67,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
 
         AccessPolicy access = access();
         StopSignal stop = StopSignal.install();
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, Duration.ofSeconds(1),
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(dataDir, host, port, model, 1, EmbeddedStack.DEMO_CHECKPOINT_INTERVAL,
                 access));
                 DemoAddress.Registration address = DemoAddress.register(stack.bootstrapServers(), dataDir, wellKnownAddress)) {
             serve(stack, docs, kb, dataDir, access, start, stop);

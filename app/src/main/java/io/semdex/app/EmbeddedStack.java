@@ -101,6 +101,12 @@ public final class EmbeddedStack implements AutoCloseable {
      * @param port query service port, 0 for any free one
      * @param access API key, CORS, rate limit and body limit of the query service
      */
+    /**
+     * How often the demo's job checkpoints: a document is searchable once the checkpoint after it
+     * completes, so this bounds how fresh a write is.
+     */
+    public static final Duration DEMO_CHECKPOINT_INTERVAL = Duration.ofMillis(500);
+
     public record Options(Path dataDir, String host, int port, String modelPreset, int parallelism, Duration checkpointInterval,
             AccessPolicy access) {
 

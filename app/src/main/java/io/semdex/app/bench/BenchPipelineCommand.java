@@ -203,7 +203,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
      * export unit is searchable.
      */
     private StreamResult streamingRun(Path dir, Path data, int exportUnits) throws Exception {
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, model, 1, Duration.ofSeconds(1)))) {
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, model, 1, EmbeddedStack.DEMO_CHECKPOINT_INTERVAL))) {
             FreshDocuments freshDocs = new FreshDocuments(stack.url());
             freshDocs.postAndAwait("warm-up"); // the job is running and its first checkpoint is through
             List<Long> idle = new ArrayList<>();
