@@ -538,7 +538,12 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         super.snapshotState(context);
         List<byte[]> held = new ArrayList<>(pending.size());
         for (Pending p : pending.values()) {
-            held.add(InstantiationUtil.serializeObject(new Held(p.doc(), p.lane(), p.hasTimestamp(), p.timestamp())));
+            // Only the newest version of each document: an older one still in a call is never emitted here, and
+            // held as well it would be queued again on restore with nothing newer beside it, and emitted over the
+            // delete or update that superseded it (which left before this barrier, so no input brings it back).
+            if (versions.get(p.doc().docId())[0] == p.sequence()) {
+                held.add(InstantiationUtil.serializeObject(new Held(p.doc(), p.lane(), p.hasTimestamp(), p.timestamp())));
+            }
         }
         heldState.update(held);
     }

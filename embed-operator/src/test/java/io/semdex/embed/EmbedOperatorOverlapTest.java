@@ -1,6 +1,7 @@
 package io.semdex.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.SplitDocument;
@@ -87,6 +88,41 @@ class EmbedOperatorOverlapTest {
             assertThat(EmbedOperatorTest.emitted(restored).stream().filter(d -> d.docId().equals("a")).findFirst().orElseThrow().units())
                     .extracting(u -> u.unit().text()).containsExactly("SLOW first", "more");
             assertThat(String.join("|", calls())).contains("SLOW first", "more", "second", "third");
+        }
+    }
+
+    /**
+     * A version superseded while its call runs is not held: the delete (or newer version) that
+     * superseded it left before the barrier, so after a restore nothing newer would come to stop it,
+     * and the old version would be indexed over the delete.
+     */
+    @Test
+    void aVersionSupersededWhileItsCallRunsIsNotHeldAndARestoreDoesNotBringItBack() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            h.open();
+            h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("a", 1_000, "SLOW old version")));
+            h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("b", 1_000, "SLOW old version of b")));
+            GatedEmbedder.awaitSlowCall();
+            h.processElement2(new StreamRecord<>(new SplitDocument("a", 0, true, List.of(), EmbedOperatorTest.origin("a", 2_000))));
+            h.processElement2(new StreamRecord<>(EmbedOperatorTest.doc("b", 2_000, "new version of b")));
+            // The delete of "a" left at once (it needs no model); the new "b" needs a call, which waits behind the gate.
+            h.prepareSnapshotPreBarrier(1);
+            snapshot = h.snapshot(1, 10);
+            assertThat(EmbedOperatorTest.emitted(h)).extracting(EmbeddedDocument::docId, EmbeddedDocument::deleted)
+                    .containsExactly(tuple("a", true));
+            GatedEmbedder.open();
+        }
+        HashEmbedder.CALLS.clear();
+        try (var restored = harness()) {
+            restored.initializeState(snapshot);
+            restored.open();
+            EmbedOperatorTest.settle(restored);
+            // Only the newest version of "b" was held; the old "a" and the old "b" are gone with their superseded calls.
+            assertThat(EmbedOperatorTest.emitted(restored)).hasSize(1).first().satisfies(d -> {
+                assertThat(d.docId()).isEqualTo("b");
+                assertThat(d.units()).extracting(u -> u.unit().text()).containsExactly("new version of b");
+            });
         }
     }
 
