@@ -36,18 +36,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoRestartIT {
 
+    private static final Duration READY_LIMIT = Duration.ofSeconds(120);
+
     @TempDir
     Path data;
 
     @Test
     void afterKillMinus9AndARestartEveryAcceptedDocumentIsIndexedExactlyOnce() throws Exception {
-        int port = freePort();
+        int port = Installation.freePort();
         Path log = data.resolve("demo.log");
         Process demo = startDemo(port, log);
         HttpClient http = HttpClient.newHttpClient();
         List<String> accepted = new ArrayList<>();
         try {
-            awaitReady(http, port, log);
+            Installation.awaitHealthy(demo, port, log, "is ready in", READY_LIMIT);
             for (int i = 0; i < 150; i++) {
                 String id = "restart-" + i;
                 int status = post(http, port, "{\"id\":\"" + id + "\",\"body\":\"Shipment " + i + " of bolts left dock "
@@ -72,7 +74,7 @@ class DemoRestartIT {
 
         Process again = startDemo(port, log);
         try {
-            awaitReady(http, port, log);
+            Installation.awaitHealthy(again, port, log, "is ready in", READY_LIMIT);
             Map<String, Integer> units = Map.of();
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (System.nanoTime() < deadline) {
@@ -104,14 +106,14 @@ class DemoRestartIT {
      */
     @Test
     void afterKillMinus9MidBulkWithInteractiveWritesPendingEveryDocumentIsIndexedOnceAndTheLastWriteWins() throws Exception {
-        int port = freePort();
+        int port = Installation.freePort();
         Path log = data.resolve("demo.log");
         Path indexRoot = data.resolve("index");
         Process demo = startDemo(port, log);
         HttpClient http = HttpClient.newHttpClient();
         Map<String, List<String>> want = new HashMap<>();
         try {
-            awaitReady(http, port, log);
+            Installation.awaitHealthy(demo, port, log, "is ready in", READY_LIMIT);
             // The export, produced to the bulk lane by `semdex produce` and acknowledged.
             Path export = Path.of(System.getProperty("semdex.shared.data", "../../shared/data")).resolve("docs");
             Process produce = Installation.semdex(data, data.resolve("produce.log"), Map.of(), "produce", export.toString(),
@@ -160,7 +162,7 @@ class DemoRestartIT {
 
         Process again = startDemo(port, log);
         try {
-            awaitReady(http, port, log);
+            Installation.awaitHealthy(again, port, log, "is ready in", READY_LIMIT);
             Map<String, List<String>> got = Map.of();
             long deadline = System.nanoTime() + Duration.ofSeconds(600).toNanos();
             while (System.nanoTime() < deadline) {
@@ -182,24 +184,6 @@ class DemoRestartIT {
     private Process startDemo(int port, Path log) throws IOException, InterruptedException {
         return Installation.semdex(data, log, Map.of(), "demo", "--data", data.toString(), "--port", Integer.toString(port),
                 "--knowledge-base", data.resolve("no-knowledge-base.txt").toString());
-    }
-
-    private static void awaitReady(HttpClient http, int port, Path log) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).lines().filter(l -> l.contains("is ready in")).count() > 0) {
-                try {
-                    if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException e) {
-                    // not listening yet
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("demo did not become ready; log:\n" + Files.readString(log));
     }
 
     /** The status of a POST of one document, or -1 when the demo did not answer (it was killed). */
@@ -230,9 +214,5 @@ class DemoRestartIT {
             }
             Thread.sleep(250);
         }
-    }
-
-    private static int freePort() throws IOException {
-        return Installation.freePort();
     }
 }

@@ -34,6 +34,7 @@ class GracefulStopIT {
 
     /** What a service manager waits before it kills: Kubernetes' default grace period. */
     private static final Duration STOP_LIMIT = Duration.ofSeconds(30);
+    private static final Duration READY_LIMIT = Duration.ofSeconds(180);
 
     @TempDir
     Path data;
@@ -42,14 +43,14 @@ class GracefulStopIT {
 
     @Test
     void demoAndServeStopOnSigtermWithStatusZeroAndEveryAcceptedDocumentIsIndexedOnceAfterARestart() throws Exception {
-        int port = freePort();
+        int port = Installation.freePort();
         Path log = data.resolve("demo.log");
         List<String> accepted = new ArrayList<>();
 
         Process demo = start(log, "demo", "--data", data.toString(), "--port", Integer.toString(port),
                 "--knowledge-base", data.resolve("no-knowledge-base.txt").toString());
         try {
-            awaitHealthy(port, log, "is ready in");
+            Installation.awaitHealthy(demo, port, log, "is ready in", READY_LIMIT);
             accepted.addAll(postDocuments(port, "first", 60));
             // SIGTERM right after the last accepted document: some are still on their way through the job.
             stopWithSigterm(demo, log, "demo");
@@ -61,16 +62,16 @@ class GracefulStopIT {
         Process again = start(log, "demo", "--data", data.toString(), "--port", Integer.toString(port),
                 "--knowledge-base", data.resolve("no-knowledge-base.txt").toString());
         try {
-            awaitHealthy(port, log, "is ready in");
+            Installation.awaitHealthy(again, port, log, "is ready in", READY_LIMIT);
             assertThat(Files.readString(log)).contains("Resuming from checkpoint");
 
             // The query service alone, over the demo's index and broker, as a cluster deployment runs it.
-            int servePort = freePort();
+            int servePort = Installation.freePort();
             Path serveLog = data.resolve("serve.log");
             Process serve = start(serveLog, "serve", "--index", data.resolve("index").toString(), "--port", Integer.toString(servePort),
                     "--bootstrap", kafkaAddress(log));
             try {
-                awaitHealthy(servePort, serveLog, "semdex serve:");
+                Installation.awaitHealthy(serve, servePort, serveLog, "semdex serve:", READY_LIMIT);
                 accepted.addAll(postDocuments(servePort, "via-serve", 20));
                 assertThat(get(servePort, "/api/search?mode=keyword&q=" + URLEncoder.encode("crate", StandardCharsets.UTF_8)).statusCode())
                         .isEqualTo(200);
@@ -98,8 +99,8 @@ class GracefulStopIT {
         process.destroy(); // SIGTERM
         boolean exited = process.waitFor(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertThat(exited).as("%s exits within %s of SIGTERM; log:%n%s", what, STOP_LIMIT, tail(log)).isTrue();
-        assertThat(process.exitValue()).as("exit status of %s; log:%n%s", what, tail(log)).isZero();
+        assertThat(exited).as("%s exits within %s of SIGTERM; log:%n%s", what, STOP_LIMIT, Installation.tail(log)).isTrue();
+        assertThat(process.exitValue()).as("exit status of %s; log:%n%s", what, Installation.tail(log)).isZero();
         System.out.printf("%s: SIGTERM to exit 0 in %d ms%n", what, millis);
         Files.readAllLines(log).stream().filter(l -> l.contains("EmbeddedStack") && (l.contains("behind") || l.contains("read every")
                 || l.contains("Stopped in"))).forEach(l -> System.out.println("  " + l));
@@ -138,23 +139,6 @@ class GracefulStopIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private void awaitHealthy(int port, Path log, String readyLine) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(readyLine)) {
-                try {
-                    if (get(port, "/health").statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException e) {
-                    // not listening yet
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("no '" + readyLine + "' within 180 s; log:\n" + tail(log));
-    }
-
     /** The broker address the (last started) demo printed. */
     private static String kafkaAddress(Path log) throws IOException {
         Matcher m = Pattern.compile("kafka: +(\\S+)").matcher(Files.readString(log));
@@ -168,14 +152,5 @@ class GracefulStopIT {
 
     private Process start(Path log, String... args) throws IOException, InterruptedException {
         return Installation.semdex(data, log, Map.of(), args);
-    }
-
-    private static String tail(Path log) throws IOException {
-        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-    }
-
-    private static int freePort() throws IOException {
-        return Installation.freePort();
     }
 }

@@ -2,9 +2,14 @@ package io.semdex.dist;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +90,36 @@ final class Installation {
     /** Ctrl-C at the terminal: SIGINT to the process group {@link #start} made. */
     static void interrupt(Process process) throws IOException, InterruptedException {
         run(List.of("kill", "-INT", "--", "-" + process.pid()));
+    }
+
+    /**
+     * Waits until {@code log} has {@code readyLine} and {@code /health} on {@code port} answers 200;
+     * fails at once, with the log, should the process end first, and after {@code limit}.
+     */
+    static void awaitHealthy(Process process, int port, Path log, String readyLine, Duration limit) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            if (Files.exists(log) && Files.readString(log).contains(readyLine)) {
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError((process.isAlive() ? "no '" + readyLine + "' and healthy within " + limit.toSeconds() + " s"
+                : "the process ended (" + process.exitValue() + ") before it was healthy") + "; log:\n" + tail(log));
+    }
+
+    /** The last 60 lines of {@code log}. */
+    static String tail(Path log) throws IOException {
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     }
 
     /**

@@ -3,7 +3,6 @@ package io.semdex.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.app.EmbeddedKafka;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,14 +32,14 @@ class ServeCommandIT {
     void onAllInterfacesWritesNeedTheKeyFromTheEnvironment() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
             kafka.createTopics(Map.of("documents", 1));
-            int port = freePort();
+            int port = Installation.freePort();
             Path log = tmp.resolve("serve.log");
             Process serve = Installation.semdex(tmp, log, Map.of("SEMDEX_SERVE_IT_KEY", KEY), "serve",
                     "--index", Files.createDirectories(tmp.resolve("index")).toString(), "--host", "0.0.0.0", "--port", Integer.toString(port),
                     "--bootstrap", kafka.bootstrapServers(), "--topic", "documents", "--api-key-env", "SEMDEX_SERVE_IT_KEY");
             try {
                 HttpClient http = HttpClient.newHttpClient();
-                awaitHealthy(http, port, serve, log);
+                Installation.awaitHealthy(serve, port, log, "semdex serve:", Duration.ofSeconds(120));
                 assertThat(Files.readString(log)).contains("API key from $SEMDEX_SERVE_IT_KEY, needed for writes");
                 String doc = "{\"id\":\"serve-it-1\",\"body\":\"The office closes at 6 pm on Fridays.\"}";
 
@@ -69,25 +68,5 @@ class ServeCommandIT {
             request.headers(headers.toArray(String[]::new));
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void awaitHealthy(HttpClient http, int port, Process serve, Path log) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline && serve.isAlive()) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("serve did not become healthy; log:\n" + Files.readString(log));
-    }
-
-    private static int freePort() throws IOException {
-        return Installation.freePort();
     }
 }

@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -395,7 +394,7 @@ public final class DjlEmbedder implements Embedder {
         return allPredictors.size();
     }
 
-    /** Whether the model's last layer computes only the pooled position ({@link LastLayerPruning}). */
+    @Override
     public boolean lastLayerPruned() {
         return lastLayerPruned;
     }
@@ -407,8 +406,8 @@ public final class DjlEmbedder implements Embedder {
     }
 
     @Override
-    public Optional<LocalCalls> localCalls() {
-        return Optional.of(new LocalCalls(batching, workers(), lastLayerPruned));
+    public boolean inProcess() {
+        return true;
     }
 
     @Override

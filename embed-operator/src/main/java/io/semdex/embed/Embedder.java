@@ -1,7 +1,6 @@
 package io.semdex.embed;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Turns texts into L2-normalized vectors with one model. Documents and queries are embedded
@@ -49,21 +48,17 @@ public interface Embedder extends AutoCloseable {
     int countTokens(String text);
 
     /**
-     * How the model is called in this process; empty for a model served elsewhere (a remote server
-     * batches concurrent requests itself).
+     * Whether the model runs in this process, where {@link #batching()} is how its calls are padded
+     * and packed; false for a model served elsewhere (a remote server batches concurrent requests itself).
      */
-    default Optional<LocalCalls> localCalls() {
-        return Optional.empty();
+    default boolean inProcess() {
+        return false;
     }
 
-    /**
-     * How an in-process model is called.
-     *
-     * @param batching the most texts and padded tokens per model call
-     * @param workers model calls at once
-     * @param lastLayerPruned whether the last layer computes only the pooled position ({@link LastLayerPruning})
-     */
-    record LocalCalls(Batching batching, int workers, boolean lastLayerPruned) {}
+    /** Whether the model's last layer computes only the pooled position ({@link LastLayerPruning}). */
+    default boolean lastLayerPruned() {
+        return false;
+    }
 
     /**
      * How this model packs the texts of one call into batches; a caller that cuts its own calls to

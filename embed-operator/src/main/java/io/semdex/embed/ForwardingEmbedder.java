@@ -1,7 +1,6 @@
 package io.semdex.embed;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * An {@link Embedder} that passes every call to another one: the base of wrappers that change one
@@ -51,8 +50,13 @@ public abstract class ForwardingEmbedder implements Embedder {
     }
 
     @Override
-    public Optional<LocalCalls> localCalls() {
-        return delegate.localCalls();
+    public boolean inProcess() {
+        return delegate.inProcess();
+    }
+
+    @Override
+    public boolean lastLayerPruned() {
+        return delegate.lastLayerPruned();
     }
 
     @Override

@@ -66,8 +66,10 @@ final class QueryBatcher extends ForwardingEmbedder {
      * server batches concurrent requests itself.
      */
     static Optional<Limits> limitsFor(Embedder model) {
-        return model.localCalls().filter(calls -> calls.batching().maxBatchSize() > 1)
-                .map(calls -> new Limits(Math.min(MAX_BATCH, calls.batching().maxBatchSize()), calls.workers(), MAX_WAIT));
+        if (!model.inProcess() || model.batching().maxBatchSize() <= 1) {
+            return Optional.empty();
+        }
+        return Optional.of(new Limits(Math.min(MAX_BATCH, model.batching().maxBatchSize()), model.workers(), MAX_WAIT));
     }
 
     /** Queries that share one model call; guarded by the batcher's lock. */

@@ -113,13 +113,13 @@ final class BenchEmbedCommand implements Callable<Integer> {
         List<String> inputs = texts.stream().map(preset::documentText).toList();
         int[] lengths = inputs.stream().mapToInt(ours::countTokens).map(n -> Math.min(n, preset.maxTokens())).toArray();
         long realTokens = Arrays.stream(lengths).asLongStream().sum();
-        long paddedTokens = ours.localCalls().map(calls -> padded(calls.batching(), lengths)).orElse(realTokens);
+        long paddedTokens = ours.inProcess() ? padded(ours.batching(), lengths) : realTokens;
 
         System.out.printf(Locale.ROOT, "%n## semdex bench embed: %s, %d texts (%d tokens, %.1f per text), %d cores%n%n",
                 preset.id(), texts.size(), realTokens, realTokens / (double) texts.size(), Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "semdex: engine %s, device %s, %s%n", ours.info().engine(), ours.info().device(),
-                ours.localCalls().map(calls -> "batches of <= " + calls.batching().maxBatchSize() + " texts / "
-                        + calls.batching().tokenBudget() + " tokens, " + calls.workers() + " worker(s)").orElse("remote"));
+                ours.inProcess() ? "batches of <= " + ours.batching().maxBatchSize() + " texts / " + ours.batching().tokenBudget()
+                        + " tokens, " + ours.workers() + " worker(s)" : "remote");
         ours.embedDocuments(texts.subList(0, Math.min(64, texts.size()))); // warm-up
         long rssOursLoaded = peakRss();
 
@@ -168,19 +168,19 @@ final class BenchEmbedCommand implements Callable<Integer> {
                     reference4j != null && c != reference4j ? String.format(Locale.ROOT, " = %.2fx LangChain4j", median / median(reference4j.rates())) : "");
         }
         System.out.printf(Locale.ROOT, "process RSS: %s before loading, %s with semdex's model loaded and warm%n", mib(rssBefore), mib(rssOursLoaded));
-        printFlopEstimate(preset, ours.localCalls().map(Embedder.LocalCalls::lastLayerPruned).orElse(false),
+        printFlopEstimate(preset, ours.lastLayerPruned(),
                 median(contestants.get(0).rates()) * paddedTokens / texts.size(), paddedTokens, texts.size(),
                 median(contestants.get(0).cpuSeconds()));
 
-        if (sweep && ours.localCalls().isPresent()) {
-            sweep(preset, ours.localCalls().get(), texts, lengths);
+        if (sweep && ours.inProcess()) {
+            sweep(preset, ours, texts, lengths);
         }
         extra.forEach(Embedder::close);
         ours.close();
         return 0;
     }
 
-    private void sweep(ModelPreset preset, Embedder.LocalCalls base, List<String> allTexts, int[] allLengths) {
+    private void sweep(ModelPreset preset, Embedder base, List<String> allTexts, int[] allLengths) {
         int n = sweepTexts > 0 ? Math.min(sweepTexts, allTexts.size()) : allTexts.size();
         List<String> texts = allTexts.subList(0, n);
         int[] lengths = Arrays.copyOf(allLengths, n);

@@ -107,7 +107,7 @@ public final class EvalIndex {
      * call, since a dynamically quantized model's vectors depend on its batch.
      */
     public static VectorCache vectorCache(Path workDir, EmbedderSpec spec, Embedder model) throws IOException {
-        String batch = model.localCalls().map(calls -> Integer.toString(calls.batching().maxBatchSize())).orElse("remote");
+        String batch = model.inProcess() ? Integer.toString(model.batching().maxBatchSize()) : "remote";
         return VectorCache.open(workDir.resolve("vectors").resolve(spec.text().replaceAll("[^A-Za-z0-9._=-]", "_") + "-b" + batch + ".bin"));
     }
 
