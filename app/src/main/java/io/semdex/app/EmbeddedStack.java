@@ -341,7 +341,11 @@ public final class EmbeddedStack implements AutoCloseable {
                 .orElse("nothing"));
     }
 
-    /** How far a consumer group is: records between its committed offsets and the topic's end, and the sum of its offsets. */
+    /**
+     * How far a consumer group is: records of both lanes' topics between its committed offsets (or,
+     * where it has none, the handoff's start offsets, else 0) and the topics' ends, and the sum of its
+     * committed offsets, which moves while it reads.
+     */
     private record Progress(long behind, long position) {}
 
     private Progress progress(Admin admin, String group, Handoff handoff) throws Exception {
@@ -350,15 +354,6 @@ public final class EmbeddedStack implements AutoCloseable {
         for (var done : committed.values()) {
             position += done.offset();
         }
-        return new Progress(recordsBehind(admin, group, handoff), position);
-    }
-
-    /**
-     * Records of both lanes' topics between the group's committed offsets (or, where it has none, the
-     * handoff's start offsets, else 0) and the topics' ends.
-     */
-    private long recordsBehind(Admin admin, String group, Handoff handoff) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (String topic : List.of(jobConfig.topic(), jobConfig.interactiveTopic())) {
             int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
@@ -371,10 +366,10 @@ public final class EmbeddedStack implements AutoCloseable {
             OffsetAndMetadata done = committed.get(end.getKey());
             Map<Integer, Long> start = handoff == null ? Map.of()
                     : end.getKey().topic().equals(jobConfig.topic()) ? handoff.offsets() : handoff.interactiveOffsets();
-            long position = done != null ? done.offset() : start.getOrDefault(end.getKey().partition(), 0L);
-            behind += Math.max(0, end.getValue().offset() - position);
+            long read = done != null ? done.offset() : start.getOrDefault(end.getKey().partition(), 0L);
+            behind += Math.max(0, end.getValue().offset() - read);
         }
-        return behind;
+        return new Progress(behind, position);
     }
 
     /**
@@ -469,7 +464,7 @@ public final class EmbeddedStack implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout))) {
             long deadline = start + catchUp.toNanos();
-            while ((behind = recordsBehind(admin, group, null)) > 0 && System.nanoTime() < deadline) {
+            while ((behind = progress(admin, group, null).behind()) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
         } catch (Exception e) {
