@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.store.Directory;
@@ -61,15 +62,43 @@ public final class PublishedCommit {
         return value == null ? -1 : Long.parseLong(value);
     }
 
-    /** The commit tagged with {@code sequence}, if the directory still holds it. */
+    /** How often {@link #find} lists the commits again when an older one is deleted while it is read. */
+    static final int MAX_LISTINGS = 10;
+
+    /**
+     * The commit tagged with {@code sequence}, if the directory still holds it. A writer deletes older
+     * commits while readers list them, the {@code segments_N} file first: a listing that opened one
+     * just before its deletion finds its segment files gone. Lucene skips a {@code segments_N} that
+     * is gone, not one whose segments went while it was read (a {@code CorruptIndexException} caused
+     * by the missing file): that listing is taken again.
+     */
     public static Optional<IndexCommit> find(Directory dir, long sequence) throws IOException {
-        List<IndexCommit> commits = DirectoryReader.listCommits(dir);
-        for (IndexCommit commit : commits) {
-            if (sequenceOf(commit) == sequence) {
-                return Optional.of(commit);
+        for (int listing = 1; ; listing++) {
+            List<IndexCommit> commits;
+            try {
+                commits = DirectoryReader.listCommits(dir);
+            } catch (CorruptIndexException e) {
+                if (listing >= MAX_LISTINGS || !causedByMissingFile(e)) {
+                    throw e;
+                }
+                continue;
+            }
+            for (IndexCommit commit : commits) {
+                if (sequenceOf(commit) == sequence) {
+                    return Optional.of(commit);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static boolean causedByMissingFile(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NoSuchFileException || t instanceof FileNotFoundException) {
+                return true;
             }
         }
-        return Optional.empty();
+        return false;
     }
 
     /** What a caller reads from a published commit. */
