@@ -23,10 +23,11 @@ import java.util.List;
 public record Batching(int maxBatchSize, int tokenBudget) implements Serializable {
 
     /**
-     * The best of the sweep on 2 CPU cores with bge-small-zh-v1.5 (see the README's bench table):
-     * small padded batches keep two workers busy and in cache.
+     * The best on 2 CPU cores with bge-small-zh-v1.5 (see the README's bench tables): small padded batches keep
+     * two workers busy and in cache, and a short call is all a document of the interactive lane can find ahead
+     * of it when the stage reads it.
      */
-    public static final Batching CPU_DEFAULT = new Batching(256, 2048);
+    public static final Batching CPU_DEFAULT = new Batching(256, 1024);
     /** Large enough to keep a GPU busy with sub-billion models, small enough for an 8B model's activations. */
     public static final Batching GPU_DEFAULT = new Batching(256, 32768);
 

@@ -147,6 +147,22 @@ public final class CallScheduler<D> {
         return null;
     }
 
+    /**
+     * The next call of the interactive lane, waiting while there is none; null once {@link #close() closed}. For
+     * the worker kept for that lane, which runs beside the others.
+     */
+    public synchronized Call<D> takeInteractive() throws InterruptedException {
+        while (!closed) {
+            Call<D> call = readyInteractive.poll();
+            if (call != null) {
+                running++;
+                return call;
+            }
+            wait();
+        }
+        return null;
+    }
+
     /** The next call to run, interactive first, or null when none is ready. */
     public synchronized Call<D> poll() {
         Call<D> call = readyInteractive.poll();

@@ -95,8 +95,14 @@ public final class DjlEmbedder implements Embedder {
     private final ModelPreset preset;
     private final ModelTokenizer tokenizer;
     private final ZooModel<NDList, NDList> model;
-    /** Idle predictors; a model call takes one, so calls never share a predictor. */
+    /** Idle predictors of the workers; a model call takes one, so calls never share a predictor. */
     private final BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> predictors;
+    /**
+     * The predictor kept for {@linkplain #interactive() interactive} calls, one more than the workers: a query
+     * or a single document runs beside the bulk calls instead of waiting for one of them to end.
+     */
+    private final BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> reserved = new ArrayBlockingQueue<>(1);
+    private final Embedder interactive = new Interactive();
     private final List<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> allPredictors = new ArrayList<>();
     private final ExecutorService workers;
     private final EmbedderInfo info;
@@ -118,10 +124,10 @@ public final class DjlEmbedder implements Embedder {
         Set<String> inputNames = model.describeInput() == null ? Set.of() : new HashSet<>(model.describeInput().keys());
         boolean pytorch = engineName.equals("PyTorch");
         this.predictors = new ArrayBlockingQueue<>(options.workers());
-        for (int i = 0; i < options.workers(); i++) {
+        for (int i = 0; i <= options.workers(); i++) {
             var predictor = model.newPredictor(new EmbeddingTranslator(preset, tokenizer.padId(), inputNames, pytorch, pooledRowOnly));
             allPredictors.add(predictor);
-            predictors.add(predictor);
+            (i < options.workers() ? predictors : reserved).add(predictor);
         }
         this.workers = options.workers() == 1 ? null : Executors.newFixedThreadPool(options.workers(), runnable -> {
             Thread thread = new Thread(runnable, "semdex-embed-" + preset.id());
@@ -265,11 +271,15 @@ public final class DjlEmbedder implements Embedder {
         if (texts.isEmpty()) {
             return List.of();
         }
-        return embedIds(withTokenizer(t -> t.encode(texts)));
+        return embedIds(withTokenizer(t -> t.encode(texts)), predictors);
     }
 
     @Override
     public List<float[]> embedTokens(List<long[]> tokenIds) {
+        return embedTokens(tokenIds, predictors);
+    }
+
+    private List<float[]> embedTokens(List<long[]> tokenIds, BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> pool) {
         long[][] rows = new long[tokenIds.size()][];
         for (int i = 0; i < rows.length; i++) {
             long[] row = tokenIds.get(i);
@@ -279,7 +289,7 @@ public final class DjlEmbedder implements Embedder {
             }
             rows[i] = row.clone();
         }
-        return embedIds(rows);
+        return embedIds(rows, pool);
     }
 
     /** Token ids of each text as this embedder feeds them to the model (truncated, with any appended token). */
@@ -300,7 +310,8 @@ public final class DjlEmbedder implements Embedder {
         }
     }
 
-    private List<float[]> embedIds(long[][] rows) {
+    /** Embeds token rows with the predictors of {@code pool}: the workers' in parallel, the reserved one call after call. */
+    private List<float[]> embedIds(long[][] rows, BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> pool) {
         if (closed) {
             throw new EnvironmentEmbeddingException("the embedder of " + preset.id() + " is closed");
         }
@@ -310,16 +321,16 @@ public final class DjlEmbedder implements Embedder {
         }
         float[][] vectors = new float[rows.length][];
         List<int[]> plan = batching.plan(lengths);
-        if (workers == null || plan.size() == 1) {
+        if (workers == null || plan.size() == 1 || pool == reserved) {
             for (int[] batch : plan) {
-                run(batch, rows, vectors);
+                run(batch, rows, vectors, pool);
             }
         } else {
             // Longest batches are submitted first, which also balances the workers' load.
             List<Future<?>> calls = new ArrayList<>(plan.size());
             for (int[] batch : plan) {
                 try {
-                    calls.add(workers.submit(() -> run(batch, rows, vectors)));
+                    calls.add(workers.submit(() -> run(batch, rows, vectors, pool)));
                 } catch (RejectedExecutionException e) {
                     // close() shut the workers down while this call was submitting
                     calls.forEach(call -> call.cancel(false));
@@ -334,20 +345,20 @@ public final class DjlEmbedder implements Embedder {
     }
 
     /** One model call; writes its rows' vectors (each batch owns distinct rows). */
-    private void run(int[] batch, long[][] rows, float[][] vectors) {
+    private void run(int[] batch, long[][] rows, float[][] vectors, BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> pool) {
         long[][] batchRows = new long[batch.length][];
         for (int i = 0; i < batch.length; i++) {
             batchRows[i] = rows[batch[i]];
         }
         Predictor<EmbeddingTranslator.TokenBatch, float[][]> predictor;
         try {
-            predictor = predictors.take();
+            predictor = pool.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the model", e);
         }
         if (closed) {
-            predictors.add(predictor);
+            pool.add(predictor);
             throw new EnvironmentEmbeddingException("the embedder of " + preset.id() + " is closed");
         }
         try {
@@ -358,7 +369,7 @@ public final class DjlEmbedder implements Embedder {
         } catch (TranslateException e) {
             throw new IllegalStateException("embedding a batch of " + batch.length + " inputs with " + preset.id() + " failed", e);
         } finally {
-            predictors.add(predictor);
+            pool.add(predictor);
         }
     }
 
@@ -388,10 +399,15 @@ public final class DjlEmbedder implements Embedder {
         return preset;
     }
 
-    /** How many model calls run at once. */
+    /** How many bulk model calls run at once; the {@linkplain #interactive() interactive} predictor comes on top. */
     @Override
     public int workers() {
-        return allPredictors.size();
+        return allPredictors.size() - 1;
+    }
+
+    @Override
+    public Embedder interactive() {
+        return interactive;
     }
 
     @Override
@@ -440,7 +456,8 @@ public final class DjlEmbedder implements Embedder {
         boolean interrupted = false;
         while (idle.size() < allPredictors.size()) {
             try {
-                var predictor = predictors.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                var pool = idle.size() < workers() ? predictors : reserved; // the workers' first, then the reserved one
+                var predictor = pool.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 if (predictor == null) {
                     LOG.warn("{} model call(s) of {} still running after {} s; leaving the model to the process exit",
                             allPredictors.size() - idle.size(), preset.id(), CLOSE_WAIT_SECONDS);
@@ -475,5 +492,44 @@ public final class DjlEmbedder implements Embedder {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * This model's calls on the reserved predictor, one batch after another: what the {@link #interactive()} view
+     * runs. Closing it closes nothing; it lives as long as the model.
+     */
+    private final class Interactive extends ForwardingEmbedder {
+
+        Interactive() {
+            super(DjlEmbedder.this);
+        }
+
+        @Override
+        public List<float[]> embedDocuments(List<String> texts) {
+            return embedTexts(texts.stream().map(preset::documentText).toList());
+        }
+
+        @Override
+        public List<float[]> embedQueries(List<String> queries) {
+            return embedTexts(queries.stream().map(preset::queryText).toList());
+        }
+
+        @Override
+        public List<float[]> embedTexts(List<String> texts) {
+            return texts.isEmpty() ? List.of() : embedIds(withTokenizer(t -> t.encode(texts)), reserved);
+        }
+
+        @Override
+        public List<float[]> embedTokens(List<long[]> tokenIds) {
+            return DjlEmbedder.this.embedTokens(tokenIds, reserved);
+        }
+
+        @Override
+        public Embedder interactive() {
+            return this;
+        }
+
+        @Override
+        public void close() {}
     }
 }

@@ -44,6 +44,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.util.InstantiationUtil;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -157,6 +158,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private transient Counter superseded;
     private transient LongCounter deadLetterCount;
     private transient MailboxExecutor mailbox;
+    /** The task's mailbox at its lowest priority: yielding to it runs every mail, checkpoint barriers' included. */
+    private transient MailboxExecutor anyMail;
     /** The model's worker threads: each takes the next call from the scheduler. */
     private transient ExecutorService workers;
 
@@ -247,6 +250,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         if (mailbox == null) {
             mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
         }
+        anyMail = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
         modelFingerprint = fingerprint != null ? fingerprint : ((EmbedderSpec) factory).fingerprint();
         storedVectors = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vectors", String.class, float[].class));
         seen = getRuntimeContext().getState(new ValueStateDescriptor<>("last-write", LastWriteWins.Seen.class));
@@ -264,14 +268,18 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         int threads = Math.max(1, embedder.workers());
         scheduler = new CallScheduler<>(embedder.batching(), queue.bulkUnits(), threads);
         String subtask = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
-        workers = Executors.newFixedThreadPool(threads, runnable -> {
+        workers = Executors.newFixedThreadPool(threads + 1, runnable -> {
             Thread thread = new Thread(runnable, "semdex-embed-calls " + subtask);
             thread.setDaemon(true);
             return thread;
         });
         for (int i = 0; i < threads; i++) {
-            workers.execute(this::runCalls);
+            workers.execute(() -> runCalls(scheduler::take, embedder));
         }
+        // One more for the interactive lane alone, on the model's interactive capacity: a single write does not
+        // wait for the bulk calls running when it comes.
+        Embedder interactiveModel = embedder.interactive();
+        workers.execute(() -> runCalls(scheduler::takeInteractive, interactiveModel));
         // Documents a checkpoint held go first, in the order they came, before any input is read.
         for (Held held : restored) {
             setCurrentKey(held.doc().docId());
@@ -314,9 +322,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     @Override
     public void processElement1(StreamRecord<SplitDocument> element) throws Exception {
         admit(element, Lane.BULK);
-        // The bulk lane's backpressure: its input is not read again until the model takes the next call.
+        // The bulk lane's backpressure: its input is not read again until the model takes the next call. Every
+        // mail runs meanwhile, a checkpoint barrier's too: this element is admitted and held in state, so a
+        // barrier need not wait for a model call to end (the operator's own mailbox would keep it out).
         while (scheduler.bulkFull()) {
-            mailbox.yield();
+            anyMail.yield();
         }
     }
 
@@ -324,7 +334,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     public void processElement2(StreamRecord<SplitDocument> element) throws Exception {
         admit(element, Lane.INTERACTIVE);
         while (scheduler.interactiveFull()) { // only a flood: single writes never wait here
-            mailbox.yield();
+            anyMail.yield();
         }
     }
 
@@ -380,11 +390,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         scheduler.add(p, lane, parts);
     }
 
-    /** A worker thread: runs calls as the scheduler hands them out, until it is closed. */
-    private void runCalls() {
+    /** The calls a worker takes: all of them, or the interactive lane's only. */
+    private interface CallSource {
+        CallScheduler.Call<Pending> take() throws InterruptedException;
+    }
+
+    /** A worker thread: runs the calls {@code source} hands out on {@code model}, until the scheduler is closed. */
+    private void runCalls(CallSource source, Embedder model) {
         try {
             CallScheduler.Call<Pending> call;
-            while ((call = scheduler.take()) != null) {
+            while ((call = source.take()) != null) {
                 List<FailurePolicy.Text<Pending>> texts = new ArrayList<>(call.units());
                 for (CallScheduler.Item<Pending> item : call.items()) {
                     texts.add(new FailurePolicy.Text<>(item.owner(), item.part().key(), item.part().text()));
@@ -392,7 +407,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
                 FailurePolicy.Outcome<Pending> outcome = null;
                 Throwable failure = null;
                 try {
-                    outcome = failurePolicy.embed(texts, embedder::embedDocuments);
+                    outcome = failurePolicy.embed(texts, model::embedDocuments);
                 } catch (Throwable t) { // an Error too: the task thread rethrows it
                     failure = t;
                     scheduler.close(); // the task fails with it: no further call starts
@@ -536,6 +551,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        long start = System.nanoTime();
         List<byte[]> held = new ArrayList<>(pending.size());
         for (Pending p : pending.values()) {
             // Only the newest version of each document: an older one still in a call is never emitted here, and
@@ -546,6 +562,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             }
         }
         heldState.update(held);
+        LOG.debug("Checkpoint {}: held {} of {} pending documents in {} ms", context.getCheckpointId(), held.size(), pending.size(),
+                (System.nanoTime() - start) / 1_000_000);
     }
 
     @Override

@@ -68,6 +68,15 @@ public interface Embedder extends AutoCloseable {
         return new Batching(256, Integer.MAX_VALUE);
     }
 
+    /**
+     * This model for calls someone is waiting for (a query, a document written through the API): an in-process
+     * model keeps capacity for them beside its {@link #workers()}, so they do not queue behind long bulk calls.
+     * The same model by default. Closing the view closes nothing; it is usable while this model is open.
+     */
+    default Embedder interactive() {
+        return this;
+    }
+
     /** How many calls this model runs at once (workers, predictors, concurrent requests); 1 by default. */
     default int workers() {
         return 1;

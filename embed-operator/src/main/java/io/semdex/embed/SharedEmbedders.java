@@ -132,6 +132,11 @@ public final class SharedEmbedders {
         }
 
         @Override
+        public Embedder interactive() {
+            return model().interactive();
+        }
+
+        @Override
         public void close() {
             if (released.compareAndSet(false, true)) {
                 release(key, instance);

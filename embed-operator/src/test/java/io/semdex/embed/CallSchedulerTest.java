@@ -10,6 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The embed stage's queue on its own: what goes into which call, and when a document is done. No Flink, no model. */
@@ -165,5 +167,27 @@ class CallSchedulerTest {
         worker.join(10_000);
         assertThat(worker.isAlive()).isFalse();
         assertThat(taken).hasSize(1);
+    }
+
+    @Test
+    void theInteractiveLanesOwnWorkerTakesOnlyInteractiveCallsAndNullOnceClosed() throws Exception {
+        CallScheduler<String> scheduler = new CallScheduler<>(SMALL, 100, 1);
+        scheduler.add("bulk", Lane.BULK, parts("bulk", 5));
+        CompletableFuture<Call<String>> interactive = CompletableFuture.supplyAsync(() -> takeInteractive(scheduler));
+        scheduler.add("api", Lane.INTERACTIVE, parts("api", 3));
+        assertThat(owners(interactive.get(10, TimeUnit.SECONDS))).containsExactly("api");
+        assertThat(owners(scheduler.poll())).containsExactly("bulk"); // left to the bulk workers
+        CompletableFuture<Call<String>> afterClose = CompletableFuture.supplyAsync(() -> takeInteractive(scheduler));
+        scheduler.close();
+        assertThat(afterClose.get(10, TimeUnit.SECONDS)).isNull();
+    }
+
+    private static Call<String> takeInteractive(CallScheduler<String> scheduler) {
+        try {
+            return scheduler.takeInteractive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

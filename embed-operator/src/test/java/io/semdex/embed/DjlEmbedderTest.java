@@ -211,4 +211,23 @@ class DjlEmbedderTest {
             assertThat(((DjlEmbedder) fp32).batching()).isEqualTo(Batching.CPU_DEFAULT);
         }
     }
+
+    @Test
+    void theInteractiveViewRunsBesideBusyWorkersWithTheSameVectors() throws Exception {
+        // One worker, and the bulk call one batch: it holds the worker's predictor from start to end.
+        DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(256, 1 << 20), 1, 1, true);
+        try (DjlEmbedder model = DjlEmbedder.open(embedder.preset(), options)) {
+            assertThat(model.workers()).isEqualTo(1); // the interactive predictor comes on top
+            List<String> bulk = java.util.stream.IntStream.range(0, 96)
+                    .mapToObj(i -> "第" + i + "段：a paragraph long enough to keep the one worker busy for seconds, " + "词语 ".repeat(60))
+                    .toList();
+            var bulkCall = java.util.concurrent.CompletableFuture.supplyAsync(() -> model.embedDocuments(bulk));
+            Thread.sleep(500); // let the bulk call tokenize and take the worker's predictor
+            String query = "哪种水果维生素C多";
+            float[] beside = model.interactive().embedQueries(List.of(query)).get(0);
+            assertThat(bulkCall).as("the bulk call, still running when the interactive one is done").isNotDone();
+            assertThat(Vectors.dot(beside, embedder.embedQueries(List.of(query)).get(0))).isGreaterThan(0.99999);
+            assertThat(bulkCall.get()).hasSize(bulk.size());
+        }
+    }
 }

@@ -7,17 +7,20 @@ import io.semdex.core.EmbeddedDocument;
 import io.semdex.core.SplitDocument;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Model calls run off the task thread and checkpoints do not wait for them: the task thread goes on
- * while a call runs, an interactive document goes before the bulk backlog, and a checkpoint barrier
- * passes while a call is in flight, the snapshot holding every document not yet emitted, which a
+ * while a call runs, an interactive document goes beside the bulk calls and before the bulk backlog, a
+ * checkpoint barrier gets in while the bulk input waits for the model, and one passes while a call is in flight, the snapshot holding every document not yet emitted, which a
  * restore embeds and emits once. A stand-in model that holds any call with a {@code SLOW} text
  * until the test opens the gate makes the order of events certain without timing.
  */
@@ -30,8 +33,28 @@ class EmbedOperatorOverlapTest {
     }
 
     private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness() throws Exception {
-        EmbedOperator operator = new EmbedOperator(slot -> new GatedEmbedder(1), HashEmbedder.PRESET.fingerprint(), new QueuePolicy(1_000));
+        return harness(new QueuePolicy(1_000));
+    }
+
+    /** The operator on a gated stand-in model with one bulk worker (and the interactive lane's own). */
+    private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness(QueuePolicy queue)
+            throws Exception {
+        EmbedOperator operator = new EmbedOperator(slot -> new GatedEmbedder(1), HashEmbedder.PRESET.fingerprint(), queue);
         return new KeyedTwoInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, SplitDocument::docId, Types.STRING);
+    }
+
+    /** Runs the operator's mails on this (the task) thread until {@code id} has been emitted; fails after a minute. */
+    private static void awaitEmitted(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h,
+            String id) throws Exception {
+        MailboxExecutor mails = ((EmbedOperator) h.getOperator()).getContainingTask().getMailboxExecutorFactory()
+                .createExecutor(TaskMailbox.MIN_PRIORITY);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!EmbedOperatorTest.ids(h).contains(id) && System.nanoTime() < deadline) {
+            if (!mails.tryYield()) {
+                Thread.sleep(5);
+            }
+        }
+        assertThat(EmbedOperatorTest.ids(h)).as("emitted within a minute").contains(id);
     }
 
     private static List<String> calls() {
@@ -40,8 +63,12 @@ class EmbedOperatorOverlapTest {
         return calls;
     }
 
+    /**
+     * The test of the interactive lane's own worker: a document written through the API is embedded and emitted
+     * while the bulk call that was running when it came is still held; without that worker it would wait for it.
+     */
     @Test
-    void theTaskThreadGoesOnWhileAModelCallRunsAndAnInteractiveDocumentGoesBeforeTheBulkBacklog() throws Exception {
+    void anInteractiveDocumentDoesNotWaitForTheBulkCallRunningWhenItComesNorForTheBulkBacklog() throws Exception {
         try (var h = harness()) {
             h.open();
             h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("a", "SLOW first")));
@@ -50,11 +77,48 @@ class EmbedOperatorOverlapTest {
             h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("b", "bulk second")));
             h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("c", "bulk third")));
             h.processElement2(new StreamRecord<>(EmbedOperatorTest.doc("api", "posted through the API")));
-            assertThat(EmbedOperatorTest.ids(h)).isEmpty();
+            awaitEmitted(h, "api");
+            assertThat(EmbedOperatorTest.ids(h)).containsExactly("api");
+            assertThat(calls()).containsExactly("posted through the API");
             GatedEmbedder.open();
             EmbedOperatorTest.settle(h);
-            assertThat(EmbedOperatorTest.ids(h)).containsExactly("a", "api", "b", "c");
-            assertThat(calls()).containsExactly("SLOW first", "posted through the API", "bulk second|bulk third");
+            assertThat(EmbedOperatorTest.ids(h)).containsExactly("api", "a", "b", "c");
+            assertThat(calls()).containsExactly("posted through the API", "SLOW first", "bulk second|bulk third");
+        }
+    }
+
+    /**
+     * The test of the bulk lane's wait: while the bulk input waits for the model, a checkpoint barrier still gets
+     * in. Flink's input gate hands an unaligned barrier to the task as a mail at the mailbox's lowest priority (as
+     * here); yielding only to the operator's own mails, the wait kept it out until a model call ended, and each
+     * checkpoint under a bulk load took as long as a call.
+     */
+    @Test
+    void aCheckpointBarrierGetsInWhileTheBulkInputWaitsForTheModel() throws Exception {
+        OperatorSubtaskState[] snapshot = new OperatorSubtaskState[1];
+        int[] pendingAtBarrier = {-1};
+        try (var h = harness(new QueuePolicy(2))) {
+            h.open();
+            h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("a", "SLOW first")));
+            GatedEmbedder.awaitSlowCall(); // the bulk worker is held: the two units of "b" fill the bulk lane, and its input waits
+            EmbedOperator operator = (EmbedOperator) h.getOperator();
+            operator.getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY).execute(() -> {
+                h.prepareSnapshotPreBarrier(1);
+                snapshot[0] = h.snapshot(1, 10);
+                pendingAtBarrier[0] = operator.pendingDocuments();
+                GatedEmbedder.open();
+            }, "checkpoint barrier");
+            h.processElement1(new StreamRecord<>(EmbedOperatorTest.doc("b", "second", "third"))); // returns once the model takes "b"
+            assertThat(pendingAtBarrier[0]).as("documents held by the checkpoint taken during the wait").isEqualTo(2);
+            EmbedOperatorTest.settle(h);
+            assertThat(EmbedOperatorTest.ids(h)).containsExactly("a", "b");
+        }
+        HashEmbedder.CALLS.clear();
+        try (var restored = harness()) {
+            restored.initializeState(snapshot[0]);
+            restored.open();
+            EmbedOperatorTest.settle(restored);
+            assertThat(EmbedOperatorTest.ids(restored)).containsExactlyInAnyOrder("a", "b");
         }
     }
 

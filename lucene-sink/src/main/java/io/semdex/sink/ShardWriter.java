@@ -171,8 +171,10 @@ public final class ShardWriter implements Closeable {
             return OptionalLong.empty();
         }
         long next = highestUsed + 1;
+        long start = System.nanoTime();
         writer.setLiveCommitData(PublishedCommit.userData(next).entrySet());
         writer.commit();
+        LOG.debug("Commit {} of {}: {} changes in {} ms", next, dir, pendingChanges, (System.nanoTime() - start) / 1_000_000);
         committed = next;
         highestUsed = next;
         pendingChanges = 0;
