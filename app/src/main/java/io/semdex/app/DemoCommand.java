@@ -2,6 +2,7 @@ package io.semdex.app;
 
 import io.semdex.core.ContentHash;
 import io.semdex.core.SourceDocument;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import io.semdex.query.AccessPolicy;
 import io.semdex.query.KafkaDocumentPublisher;
@@ -38,10 +39,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Query service port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model: a preset, optionally with ?key=value settings (default: ${DEFAULT-VALUE}; see the README's Models)."
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = ModelPresets.DEFAULT,
+            description = "Embedding model: a preset, optionally with ?key=value settings (default: ${DEFAULT-VALUE}; see the README's Models)."
             + " On a --data directory whose index has a live generation, that generation's model is used (after a"
             + " `semdex reindex --model`, the new one).")
-    String model;
+    EmbedderSpec model;
 
     @Option(names = "--knowledge-base", paramLabel = "FILE",
             description = "Text file to index, one line per document (default: samples/knowledge-base.txt of the shared data, else of the installation).")

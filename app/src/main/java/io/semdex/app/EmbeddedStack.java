@@ -97,22 +97,24 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /**
-     * @param host address the query service binds to
-     * @param port query service port, 0 for any free one
-     * @param access API key, CORS, rate limit and body limit of the query service
-     */
-    /**
      * How often the demo's job checkpoints: a document is searchable once the checkpoint after it
      * completes, so this bounds how fresh a write is.
      */
     public static final Duration DEMO_CHECKPOINT_INTERVAL = Duration.ofMillis(500);
 
-    public record Options(Path dataDir, String host, int port, String modelPreset, int parallelism, Duration checkpointInterval,
+    /**
+     * @param host address the query service binds to
+     * @param port query service port, 0 for any free one
+     * @param model what the job embeds with and the query service embeds queries with, unless the
+     *     index's live generation was built with another model (then that one)
+     * @param access API key, CORS, rate limit and body limit of the query service
+     */
+    public record Options(Path dataDir, String host, int port, EmbedderSpec model, int parallelism, Duration checkpointInterval,
             AccessPolicy access) {
 
         /** With the default access policy: no key, no CORS, no rate limit. */
-        public Options(Path dataDir, String host, int port, String modelPreset, int parallelism, Duration checkpointInterval) {
-            this(dataDir, host, port, modelPreset, parallelism, checkpointInterval, AccessPolicy.DEFAULT);
+        public Options(Path dataDir, String host, int port, EmbedderSpec model, int parallelism, Duration checkpointInterval) {
+            this(dataDir, host, port, model, parallelism, checkpointInterval, AccessPolicy.DEFAULT);
         }
     }
 
@@ -122,7 +124,7 @@ public final class EmbeddedStack implements AutoCloseable {
         JobClient job = null;
         try {
             IngestJobConfig jobConfig = liveGenerationOf(IngestJobConfig.defaults(kafka.bootstrapServers(), data.resolve("index"))
-                    .withModelPreset(options.modelPreset())
+                    .withModel(options.model())
                     .withParallelism(options.parallelism())
                     .withCheckpointInterval(options.checkpointInterval()));
             for (String changed : kafka.createDocumentTopics(Map.of(jobConfig.topic(), Math.max(2, jobConfig.parallelism())))) {
@@ -154,7 +156,7 @@ public final class EmbeddedStack implements AutoCloseable {
             LOG.info("Flink job {} submitted to the embedded MiniCluster", job.getJobID());
 
             QueryService service = QueryService.start(new QueryServiceConfig(options.host(), options.port(),
-                    jobConfig.indexRoot(), jobConfig.modelPreset(), kafka.bootstrapServers(), jobConfig.topic(), 100)
+                    jobConfig.indexRoot(), jobConfig.model(), kafka.bootstrapServers(), jobConfig.topic(), 100)
                     .withAccess(options.access()));
             return new EmbeddedStack(kafka, job, service, jobConfig, flink, checkpoints);
         } catch (Exception | Error e) {
@@ -198,13 +200,13 @@ public final class EmbeddedStack implements AutoCloseable {
             return config;
         }
         Manifest manifest = Manifest.read(live.get().manifestFile());
-        EmbedderSpec asked = EmbedderSpec.parse(config.modelPreset());
+        EmbedderSpec asked = config.model();
         if (manifest.sameModel(asked.preset().id(), asked.preset().dimensions()) && manifest.shardCount() == config.parallelism()) {
             return config;
         }
         LOG.warn("The live generation {} was built with model '{}' ({} dimensions) in {} shards, not '{}' with parallelism {}:"
                         + " running with the generation's (semdex reindex --model switches models)",
-                live.get().name(), manifest.modelSpecOrId(), manifest.dimensions(), manifest.shardCount(), config.modelPreset(),
+                live.get().name(), manifest.modelSpecOrId(), manifest.dimensions(), manifest.shardCount(), config.model(),
                 config.parallelism());
         return config.following(manifest);
     }
@@ -267,14 +269,14 @@ public final class EmbeddedStack implements AutoCloseable {
             next = jobConfig.following(Manifest.read(generation.manifestFile()));
             // Opened first, here: the catch-up job's tasks and the query service share this instance (one JVM), and a model that
             // cannot be opened fails the hand-over now, not in a job that would restart for ever.
-            model = SharedEmbedders.acquire(EmbedderSpec.parse(next.modelPreset()), Slot.SINGLE);
+            model = SharedEmbedders.acquire(next.model(), Slot.SINGLE);
         } catch (RuntimeException e) {
             giveUp(generation, "its model cannot be opened: " + e.getMessage());
             return;
         }
         try (model) {
             LOG.info("{} is ready: replaying {} from {} into it before switching (model {}, {} shards)", generation.name(),
-                    jobConfig.topic(), handoff.offsets(), next.modelPreset(), next.parallelism());
+                    jobConfig.topic(), handoff.offsets(), next.model(), next.parallelism());
             Configuration settings = new Configuration(flink);
             settings.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(2, next.parallelism()));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(next.parallelism(), settings);

@@ -10,6 +10,7 @@ import io.semdex.core.IndexLayout;
 import io.semdex.core.IndexOptions;
 import io.semdex.core.Lane;
 import io.semdex.core.Manifest;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.DocumentTopics;
 import io.semdex.ingest.ExportFiles;
@@ -93,11 +94,12 @@ final class ReindexCommand implements Callable<Integer> {
     @Mixin
     ExportOptions exportOptions = new ExportOptions();
 
-    @Option(names = "--model", paramLabel = "SPEC", description = "Embedding model spec of the new generation (default: the live"
+    @Option(names = "--model", paramLabel = "SPEC", converter = ModelSpecConverter.class,
+            description = "Embedding model spec of the new generation (default: the live"
             + " generation's, else " + ModelPresets.DEFAULT + "). Another model than the live one is a model switch: the running"
             + " job catches the new generation up with it, and the query service swaps its query model together with the"
             + " generation.")
-    String model;
+    EmbedderSpec model;
 
     @Option(names = "--parallelism", defaultValue = "1", description = "Shards of the new generation (default: ${DEFAULT-VALUE}).")
     int parallelism;
@@ -178,11 +180,12 @@ final class ReindexCommand implements Callable<Integer> {
             return EXIT_USAGE;
         }
         if (model == null) {
-            model = live.map(g -> Manifest.read(g.manifestFile()).modelSpecOrId()).orElse(ModelPresets.DEFAULT);
+            model = live.map(g -> EmbedderSpec.parse(Manifest.read(g.manifestFile()).modelSpecOrId()))
+                    .orElseGet(EmbedderSpec::defaultModel);
         }
         IngestJobConfig config = IngestJobConfig.defaults(bootstrap, index)
                 .withTopic(topic)
-                .withModelPreset(model)
+                .withModel(model)
                 .withParallelism(parallelism)
                 .withIndexOptions(IndexOptions.DEFAULT.withQuantization(quantization));
         int filesRead = 0;

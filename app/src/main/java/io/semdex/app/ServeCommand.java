@@ -1,5 +1,6 @@
 package io.semdex.app;
 
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.IngestJobConfig;
 import io.semdex.ingest.InteractiveTopic;
@@ -33,10 +34,10 @@ final class ServeCommand implements Callable<Integer> {
             + " --bootstrap and while that demo runs, takes its Kafka for POST /api/documents.")
     Path data;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT,
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = ModelPresets.DEFAULT,
             description = "Embedding model for queries (default: ${DEFAULT-VALUE}); a generation built with another model is"
                     + " searched with that one, opened from the spec its manifest records.")
-    String model;
+    EmbedderSpec model;
 
     @Option(names = "--host", defaultValue = QueryServiceConfig.DEFAULT_HOST,
             description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 in a container, which needs an API key for writes).")

@@ -43,8 +43,9 @@ final class SplitStatsCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "" + Splitter.DEFAULT_MAX_TOKENS, description = "Unit budget in tokens (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Model spec whose tokenizer measures units, as given to the job (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = ModelPresets.DEFAULT,
+            description = "Model spec whose tokenizer measures units, as given to the job (default: ${DEFAULT-VALUE}).")
+    EmbedderSpec model;
 
     @Option(names = "--corrupt-every", paramLabel = "N", defaultValue = "0",
             description = "After every Nth record, add a broken copy of it (cycling through ${COMPLETION-CANDIDATES}); 0 = none.")
@@ -59,7 +60,7 @@ final class SplitStatsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--corrupt-every must be >= 0, got " + corruptEvery);
         }
         PrintStream out = System.out;
-        Splitter splitter = Splitter.forModel(EmbedderSpec.parse(model), maxTokens);
+        Splitter splitter = Splitter.forModel(model, maxTokens);
         RecordParser parser = new RecordParser(DocumentJson.DEFAULT_MAX_BYTES);
         out.printf("Units measured with the %s tokenizer, budget %d tokens%n", model, splitter.maxTokens());
         out.printf("%-28s %6s %7s %6s %6s %6s %6s %8s%n", "PATH", "docs", "units", "u/doc", "p50", "p95", "max", "dead-let");

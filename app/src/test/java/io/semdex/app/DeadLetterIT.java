@@ -10,8 +10,8 @@ import io.semdex.core.PublishedCommit;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderFactory;
 import io.semdex.embed.EmbedderInfo;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
-import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.FaultInjection;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
@@ -187,7 +187,7 @@ class DeadLetterIT {
     void aRejectedApiKeyFailsTheEmbedStageWithTheCauseInTheStatusAndDeadLettersNothing() throws Exception {
         try (RotatingKeyServer server = new RotatingKeyServer();
                 EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data.resolve("stack-401"), "127.0.0.1", 0,
-                        "bge-small-zh-v1.5?url=" + server.url() + "&remote-model=remote-bge&retries=0&timeout=5s", 1,
+                        EmbedderSpec.parse("bge-small-zh-v1.5?url=" + server.url() + "&remote-model=remote-bge&retries=0&timeout=5s"), 1,
                         Duration.ofMillis(500)))) {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             for (int i = 0; i < 3; i++) {
@@ -243,7 +243,7 @@ class DeadLetterIT {
      */
     private static final class RotatingKeyServer implements AutoCloseable {
         private final com.sun.net.httpserver.HttpServer server;
-        private final int dimensions = ModelPresets.get(ModelPresets.DEFAULT).dimensions();
+        private final int dimensions = EmbedderSpec.defaultModel().preset().dimensions();
         volatile boolean rejecting;
         final AtomicInteger refused = new AtomicInteger();
 
@@ -547,7 +547,7 @@ class DeadLetterIT {
 
     /** The default model's id and dimensions with hash-seeded vectors; throws on {@value #EMBED_FAIL}. */
     private static final class StandInModel implements Embedder {
-        private final ModelPreset preset = ModelPresets.get(ModelPresets.DEFAULT);
+        private final ModelPreset preset = EmbedderSpec.defaultModel().preset();
 
         @Override
         public List<float[]> embedDocuments(List<String> texts) {

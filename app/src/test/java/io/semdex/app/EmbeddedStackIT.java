@@ -90,7 +90,7 @@ class EmbeddedStackIT {
 
     @BeforeAll
     void start() throws Exception {
-        stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 2, Duration.ofMillis(500)));
+        stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 2, Duration.ofMillis(500)));
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -115,7 +115,7 @@ class EmbeddedStackIT {
     @Test
     void theEmbedTasksAndTheQueryServiceHoldOneModelInstance() {
         // Two embed subtasks and the query service: three holds on the one instance this JVM opened.
-        assertThat(SharedEmbedders.holders(EmbedderSpec.parse(ModelPresets.DEFAULT))).isEqualTo(3);
+        assertThat(SharedEmbedders.holders(EmbedderSpec.defaultModel())).isEqualTo(3);
     }
 
     @Test

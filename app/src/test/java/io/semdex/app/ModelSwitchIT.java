@@ -7,6 +7,7 @@ import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Json;
 import io.semdex.core.Manifest;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -50,7 +51,7 @@ class ModelSwitchIT {
 
     @Test
     void aModelSwitchThatCannotFinishIsReportedAndTheOldGenerationKeepsServingAndIndexing() throws Exception {
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                         Duration.ofMillis(500)));
                 StackTopic producer = new StackTopic(stack)) {
             producer.send("kept-1", "The night ferry to Bergen leaves at ten.");
@@ -61,7 +62,7 @@ class ModelSwitchIT {
 
             // A reindex built gen-2 with a model this machine cannot open (its files are not there), and marked it READY.
             String spec = "qwen3-embedding-0.6b?dir=" + data.resolve("no-such-model");
-            var preset = ModelPresets.get(spec);
+            var preset = EmbedderSpec.parse(spec).preset();
             Generation gen2 = layout.create(2, new Manifest(preset.id(), preset.dimensions(), "cosine", io.semdex.core.TextAnalysis.DEFAULT, 1,
                     java.time.Instant.now(), "kafka:documents", null, spec));
             new io.semdex.core.Handoff("documents", Map.of(0, 0L, 1, 0L)).write(gen2);
@@ -112,7 +113,7 @@ class ModelSwitchIT {
         IndexLayout layout = new IndexLayout(data.resolve("index"));
         HttpClient http = HttpClient.newHttpClient();
         String query = "/api/search?q=" + URLEncoder.encode("pallets shipping from Rotterdam", StandardCharsets.UTF_8) + "&k=5&threshold=0";
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                         Duration.ofMillis(500)));
                 StackTopic producer = new StackTopic(stack)) {
             for (int i = 0; i < 30; i++) {
@@ -222,7 +223,7 @@ class ModelSwitchIT {
         }
 
         // Started as before (the old model, one shard): the live generation decides, so the job goes on with gen-2's model.
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                         Duration.ofMillis(500)));
                 StackTopic producer = new StackTopic(stack)) {
             producer.send("after-restart", "A crate of oranges arrived in Rotterdam after the restart.");

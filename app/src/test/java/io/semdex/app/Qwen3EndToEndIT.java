@@ -101,13 +101,13 @@ class Qwen3EndToEndIT {
         List<String> specs = readmeQwen3Specs();
         inProcessSpec = specs.stream().filter(s -> s.contains("dimensions=256")).findFirst().orElseThrow()
                 .replace(README_DIR, fixture.toString());
-        a = EmbeddedStack.start(new EmbeddedStack.Options(temp.resolve("a"), "127.0.0.1", 0, inProcessSpec, 1, Duration.ofMillis(500)));
+        a = EmbeddedStack.start(new EmbeddedStack.Options(temp.resolve("a"), "127.0.0.1", 0, EmbedderSpec.parse(inProcessSpec), 1, Duration.ofMillis(500)));
         proxy = FailingProxy.start(a.url());
         String readmeRemote = specs.stream().filter(s -> s.contains("url=")).findFirst().orElseThrow();
         remoteSpec = readmeRemote.replace("http://gpu-host:8000/v1", proxy.url() + "/v1")
                 .replace("remote-model=Qwen/Qwen3-Embedding-0.6B", "remote-model=qwen3-embedding-0.6b")
                 + "&dimensions=256&timeout=5s&retries=8";
-        b = EmbeddedStack.start(new EmbeddedStack.Options(temp.resolve("b"), "127.0.0.1", 0, remoteSpec, 1, Duration.ofMillis(500)));
+        b = EmbeddedStack.start(new EmbeddedStack.Options(temp.resolve("b"), "127.0.0.1", 0, EmbedderSpec.parse(remoteSpec), 1, Duration.ofMillis(500)));
         try (StackTopic pa = new StackTopic(a); StackTopic pb = new StackTopic(b)) {
             for (int i = 0; i < TEXTS.size(); i++) {
                 pa.send("doc-" + i, TEXTS.get(i));

@@ -7,7 +7,7 @@ import io.semdex.core.Generation;
 import io.semdex.core.GenerationCounts;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Json;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.ingest.ExportFiles;
 import java.io.IOException;
 import java.net.URI;
@@ -55,7 +55,7 @@ class ReindexIT {
         Path index = data.resolve("index");
         IndexLayout layout = new IndexLayout(index);
         GenerationCounts produced;
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                 Duration.ofMillis(500)))) {
             CommandRun produce = CommandRun.of("produce", export.toString(), "--bootstrap", stack.bootstrapServers(), "--topic", stack.topic());
             assertThat(produce.exit()).as(produce.out()).isZero();
@@ -131,7 +131,7 @@ class ReindexIT {
 
     @Test
     void theServiceSwitchesToTheReindexedGenerationWithoutAFailedOrEmptyRequestAndLosesNoUpdate() throws Exception {
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                         Duration.ofMillis(500)));
                 StackTopic producer = new StackTopic(stack)) {
             for (int i = 0; i < 40; i++) {
@@ -210,7 +210,7 @@ class ReindexIT {
     @Test
     void aSwitchUnderTheRunningDemoIsRefusedAndWhatItAcceptsAfterwardsStillBecomesSearchable() throws Exception {
         IndexLayout layout = new IndexLayout(data.resolve("index"));
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                         Duration.ofMillis(500)));
                 StackTopic producer = new StackTopic(stack)) {
             for (int i = 0; i < 6; i++) {

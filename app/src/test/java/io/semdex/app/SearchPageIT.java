@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import java.io.File;
 import java.net.URI;
@@ -103,7 +104,7 @@ class SearchPageIT {
             fail("The page's browser tests need Chromium at " + CHROMIUM + " and chromedriver at " + CHROMEDRIVER
                     + ": install them with `apt-get install -y chromium chromium-driver` (.ci/run does this on CI).");
         }
-        stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1, Duration.ofMillis(500)));
+        stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1, Duration.ofMillis(500)));
         driver = startChromium();
         wait = new WebDriverWait(driver, PATIENCE, Duration.ofMillis(100));
     }

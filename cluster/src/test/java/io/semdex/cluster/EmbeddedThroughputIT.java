@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.app.EmbeddedStack;
 import io.semdex.core.DirectoryTree;
+import io.semdex.embed.EmbedderSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,7 @@ class EmbeddedThroughputIT {
         DirectoryTree.delete(work);
         Files.createDirectories(work);
         StandaloneClusterIT.Figures figures = new StandaloneClusterIT.Figures(work.resolve("figures.txt"));
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(work, "127.0.0.1", 0, StandaloneClusterIT.MODEL, 2,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(work, "127.0.0.1", 0, EmbedderSpec.parse(StandaloneClusterIT.MODEL), 2,
                 Duration.ofSeconds(1)))) {
             Path index = work.resolve("index");
             Workload workload = new Workload(StandaloneClusterIT.SEED, stack.topic());

@@ -6,7 +6,6 @@ import io.semdex.core.DocumentJson;
 import io.semdex.core.PublishedUnits;
 import io.semdex.core.Unit;
 import io.semdex.embed.EmbedderSpec;
-import io.semdex.embed.ModelPresets;
 import io.semdex.ingest.ExportFiles;
 import io.semdex.ingest.RecordParser;
 import io.semdex.ingest.SplitReport;
@@ -123,7 +122,7 @@ class DemoRestartIT {
                     .isZero();
             // What each of its documents is split into, by the same parser and splitter.
             SplitReport report = new SplitReport(new RecordParser(DocumentJson.DEFAULT_MAX_BYTES),
-                    Splitter.forModel(EmbedderSpec.parse(ModelPresets.DEFAULT), Splitter.DEFAULT_MAX_TOKENS),
+                    Splitter.forModel(EmbedderSpec.defaultModel(), Splitter.DEFAULT_MAX_TOKENS),
                     units -> {
                         if (!units.isEmpty()) { // a page of links only has none, and is never indexed
                             want.put(units.get(0).docId(), units.stream().map(Unit::text).toList());

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * {@link Batching}, so each model call pads little.
  *
  * <pre>{@code
- * try (DjlEmbedder embedder = DjlEmbedder.open(ModelPresets.get("bge-small-zh-v1.5"))) {
+ * try (DjlEmbedder embedder = DjlEmbedder.open(EmbedderSpec.parse("bge-small-zh-v1.5").preset())) {
  *     List<float[]> vectors = embedder.embedDocuments(List.of("法国的首都是巴黎。"));
  * }
  * }</pre>

@@ -119,8 +119,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     /**
      * Set in the Flink configuration of a TaskManager whose JVM also serves queries (the embedded
-     * stack): the embed tasks then take their model from {@link SharedEmbedders}, so one instance
-     * serves the job and the query service.
+     * stack): the embed tasks then open their model with {@link EmbedderFactory#openShared(Slot)}, which
+     * for a spec is the instance {@link SharedEmbedders} holds, so one instance serves the job and the
+     * query service.
      */
     public static final ConfigOption<Boolean> SHARE_MODEL = ConfigOptions.key("semdex.embed.share-model")
             .booleanType()
@@ -128,14 +129,14 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             .withDescription("Embed tasks take their model from the JVM's shared embedders (same JVM as the query service).");
 
     private final EmbedderFactory factory;
-    /** As given, or null to take the spec's in {@link #open()}. */
+    /** As given, or null to take the factory's own in {@link #open()}. */
     private final String fingerprint;
     private final QueuePolicy queuePolicy;
     private final FailurePolicy failurePolicy;
     private final FailureReport report;
 
     private transient Embedder embedder;
-    /** The fingerprint in force: the one given, or the spec's, read where the model file is. */
+    /** The fingerprint in force: the one given, or the factory's, read where the model file is. */
     private transient String modelFingerprint;
     private transient TaskManagerGpus.Lease gpu;
     private transient MapState<String, float[]> storedVectors;
@@ -166,8 +167,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     /**
      * @param fingerprint what a stored vector depends on besides the text; stored vectors made under
      *     another fingerprint (another model file, server, dimension count, prefix) are never reused.
-     *     Null when {@code factory} is an {@link EmbedderSpec}: its {@link EmbedderSpec#fingerprint()}
-     *     is then taken in the task, where the model file is (a cluster's client may not have it)
+     *     Null when {@code factory} {@link EmbedderFactory#fingerprintsItself() fingerprints itself} (an
+     *     {@link EmbedderSpec}): its {@link EmbedderFactory#fingerprint()} is then taken in the task, where
+     *     the model file is (a cluster's client may not have it)
      * @param queuePolicy how much of the bulk lane to take in, or null for the default of the device the model opens on
      * @param failurePolicy how failing calls are judged, or null for the default retry budget
      * @param report where environment failures are reported besides the log, or null
@@ -175,9 +177,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     public EmbedOperator(EmbedderFactory factory, String fingerprint, QueuePolicy queuePolicy, FailurePolicy failurePolicy,
             FailureReport report) {
         this.factory = Objects.requireNonNull(factory, "factory");
-        if (fingerprint == null && !(factory instanceof EmbedderSpec)) {
+        if (fingerprint == null && !factory.fingerprintsItself()) {
             throw new IllegalArgumentException("a fingerprint is needed for a " + factory.getClass().getSimpleName()
-                    + "; only an EmbedderSpec fingerprints its model itself");
+                    + ", which does not fingerprint its model itself");
         }
         this.fingerprint = fingerprint;
         this.queuePolicy = queuePolicy;
@@ -194,7 +196,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * Adds the embedding stage for both lanes; its dead letters are
      * {@code getSideOutput(EmbedOperator.DEAD_LETTERS)} of the returned stream.
      *
-     * @param fingerprint null for an {@link EmbedderSpec}, which fingerprints its model file in the task
+     * @param fingerprint null for a factory that fingerprints its model itself (an {@link EmbedderSpec}), in the task
      */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> bulk,
             KeyedStream<SplitDocument, String> interactive, EmbedderFactory factory, String fingerprint, QueuePolicy queuePolicy,
@@ -251,7 +253,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
         }
         anyMail = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
-        modelFingerprint = fingerprint != null ? fingerprint : ((EmbedderSpec) factory).fingerprint();
+        modelFingerprint = fingerprint != null ? fingerprint : factory.fingerprint();
         storedVectors = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vectors", String.class, float[].class));
         seen = getRuntimeContext().getState(new ValueStateDescriptor<>("last-write", LastWriteWins.Seen.class));
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
@@ -297,10 +299,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         List<String> gpus = gpuIndices();
         gpu = gpus.isEmpty() ? null : TaskManagerGpus.acquire(gpus);
         Slot slot = new Slot(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), gpu == null ? List.of() : List.of(gpu.index()));
-        boolean share = factory instanceof EmbedderSpec
-                && getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration().get(SHARE_MODEL);
+        boolean share = getContainingTask().getEnvironment().getTaskManagerInfo().getConfiguration().get(SHARE_MODEL);
         try {
-            embedder = share ? SharedEmbedders.acquire((EmbedderSpec) factory, slot) : factory.open(slot);
+            embedder = share ? factory.openShared(slot) : factory.open(slot);
         } catch (RuntimeException e) {
             if (report != null) {
                 report.failed(FailurePolicy.Blame.ENVIRONMENT, "cannot open the embedding model: " + FailurePolicy.describe(e));

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A configured embedder: a model preset with settings, the backend that runs it, and where. Written
- * as one string, so it travels through every {@code --model} flag and config field unchanged:
+ * as one string, the same in every {@code --model} flag, job argument and index manifest:
  * {@code <preset>[?key=value&key=value…]}.
  *
  * <pre>{@code
@@ -45,10 +45,14 @@ import org.slf4j.LoggerFactory;
  * {@code 30s}, {@code 500ms}), {@code retries}, {@code request-size}, {@code tokenizer} (a local
  * {@code tokenizer.json} of the served model, for exact token counts when splitting).
  *
- * <p>The same spec string goes to every place that needs the model or its tokenizer: the ingest
- * job's splitter ({@link #tokenizerFiles()}), its embedder, the query service's embedder and the
- * index manifest. {@link #fingerprint()} identifies what a stored vector was made with.
+ * <p>A spec is parsed once, where it enters: a {@code --model} flag, the ingest job's arguments, a
+ * generation's manifest (which stores its {@link #text()}). From there this record travels to every
+ * place that needs the model or its tokenizer: the ingest job's splitter ({@link #tokenizerFiles()}),
+ * its embedder, the query service's embedder and the manifest of a new generation.
+ * {@link #fingerprint()} identifies what a stored vector was made with.
  *
+ * @param text the spec as written, without surrounding blanks: what {@link #toString()} gives, and
+ *     what manifests and logs record
  * @param remoteTokenizer the {@code tokenizer=} path of a remote spec, or null
  * @param calibrationFile the {@code calibration=} file (a {@link io.semdex.core.Calibration} fitted for this
  *     model by {@code semdex eval --fit-calibration}), or null for the preset's bundled one, if any
@@ -182,6 +186,11 @@ public record EmbedderSpec(
                 calibrationFile);
     }
 
+    /** The default model ({@link ModelPresets#DEFAULT}) with no settings. */
+    public static EmbedderSpec defaultModel() {
+        return parse(ModelPresets.DEFAULT);
+    }
+
     /** Concurrent model calls on {@code device}: what the spec sets, else {@link #CPU_WORKERS} on a CPU, one on a GPU. */
     public int workersFor(Device chosen) {
         return workers > 0 ? workers : chosen.isGpu() ? 1 : CPU_WORKERS;
@@ -222,6 +231,7 @@ public record EmbedderSpec(
      *
      * @throws IllegalStateException when the local model file is missing or unreadable
      */
+    @Override
     public String fingerprint() {
         if (remote != null) {
             return ContentHash.of(preset.fingerprint(), "remote", remote.baseUrl(), remote.model());
@@ -264,6 +274,18 @@ public record EmbedderSpec(
      */
     public Optional<io.semdex.core.Calibration> calibration() {
         return ModelCalibrations.of(this, fingerprint());
+    }
+
+    /** Always: a spec names its model file or server, see {@link #fingerprint()}. */
+    @Override
+    public boolean fingerprintsItself() {
+        return true;
+    }
+
+    /** The instance of this spec that the JVM's other users hold, else a new one ({@link SharedEmbedders#acquire}). */
+    @Override
+    public Embedder openShared(Slot slot) {
+        return SharedEmbedders.acquire(this, slot);
     }
 
     /** Whether the model runs on a remote OpenAI-compatible server. */

@@ -8,7 +8,7 @@ import java.util.Objects;
  * Everything needed to run one embedding model the way it was trained.
  *
  * <pre>{@code
- * ModelPreset qwen = ModelPresets.get("qwen3-embedding-0.6b")
+ * ModelPreset qwen = EmbedderSpec.parse("qwen3-embedding-0.6b").preset()
  *         .withFiles(ModelFiles.directory(Path.of("/models/Qwen3-Embedding-0.6B"), null))
  *         .withDimensions(256);
  * qwen.queryText("what is flink");  // "Instruct: Given a web search query, …\nQuery:what is flink"

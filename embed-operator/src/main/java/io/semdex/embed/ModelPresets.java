@@ -13,8 +13,10 @@ import java.util.Set;
  * or {@code ?dir=} in an {@link EmbedderSpec}).
  *
  * <pre>{@code
- * ModelPreset preset = ModelPresets.get("qwen3-embedding-0.6b?dir=/models/q3&dimensions=256");
+ * ModelPreset preset = EmbedderSpec.parse("qwen3-embedding-0.6b?dir=/models/q3&dimensions=256").preset();
  * }</pre>
+ *
+ * <p>A preset is had through an {@link EmbedderSpec}, which applies the spec's settings to it.
  */
 public final class ModelPresets {
 
@@ -88,16 +90,6 @@ public final class ModelPresets {
     /** Names of all built-in presets. */
     public static Set<String> names() {
         return Collections.unmodifiableSet(PRESETS.keySet());
-    }
-
-    /**
-     * The preset named by {@code nameOrSpec}: a built-in name, optionally followed by
-     * {@code ?key=value&…} settings (see {@link EmbedderSpec}), which are applied to it.
-     *
-     * @throws IllegalArgumentException naming the known presets, or the bad setting
-     */
-    public static ModelPreset get(String nameOrSpec) {
-        return EmbedderSpec.parse(nameOrSpec).preset();
     }
 
     /** The built-in preset of exactly this name, with no settings applied. */

@@ -17,7 +17,7 @@ class DjlEmbedderTest {
 
     @BeforeAll
     static void load() {
-        embedder = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), 4); // small batches: texts meet different neighbours
+        embedder = DjlEmbedder.open(EmbedderSpec.defaultModel().preset(), 4); // small batches: texts meet different neighbours
     }
 
     @AfterAll
@@ -85,7 +85,7 @@ class DjlEmbedderTest {
     @Test
     void allMiniLmIsNeitherPaddedTo128NorLongerThan128Tokens() {
         // Its tokenizer.json pads and truncates every input to 128 tokens on its own.
-        try (DjlEmbedder minilm = DjlEmbedder.open(ModelPresets.get("all-minilm-l6-v2"))) {
+        try (DjlEmbedder minilm = DjlEmbedder.open(EmbedderSpec.parse("all-minilm-l6-v2").preset())) {
             long[][] ids = minilm.tokenize(List.of("short text", "word ".repeat(400)));
             assertThat(ids[0]).hasSize(4); // [CLS] short text [SEP]
             assertThat(ids[1]).hasSize(128);
@@ -103,7 +103,7 @@ class DjlEmbedderTest {
                 "A much longer English sentence that pads the batch to many more tokens than the others do.", "x");
         List<float[]> sequential = embedder.embedDocuments(texts);
         DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(2, 4096), 1, 3, true);
-        try (DjlEmbedder parallel = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options)) {
+        try (DjlEmbedder parallel = DjlEmbedder.open(EmbedderSpec.defaultModel().preset(), options)) {
             assertThat(parallel.workers()).isEqualTo(3);
             List<float[]> vectors = parallel.embedDocuments(texts);
             for (int i = 0; i < texts.size(); i++) {
@@ -116,7 +116,7 @@ class DjlEmbedderTest {
     void closeWaitsForModelCallsInFlightAndLaterCallsFailCleanly() throws Exception {
         // Freeing the native session under a running call crashes the JVM (and this test's fork with it).
         DjlEmbedder.Options options = new DjlEmbedder.Options("auto", ai.djl.Device.cpu(), new Batching(8, 4096), 1, 2, true);
-        DjlEmbedder closing = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), options);
+        DjlEmbedder closing = DjlEmbedder.open(EmbedderSpec.defaultModel().preset(), options);
         List<String> texts = java.util.stream.IntStream.range(0, 256)
                 .mapToObj(i -> "第" + i + "段：a paragraph long enough to keep the model busy for a while, " + "词语 ".repeat(40))
                 .toList();
@@ -144,7 +144,7 @@ class DjlEmbedderTest {
     void closeNeverFreesTheTokenizerUnderAnEncode() throws Exception {
         // Freeing the native tokenizer while another thread encodes aborts the JVM (a panic in the
         // tokenizers library), and this test's fork with it.
-        DjlEmbedder closing = DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT), 4);
+        DjlEmbedder closing = DjlEmbedder.open(EmbedderSpec.defaultModel().preset(), 4);
         List<String> texts = java.util.Collections.nCopies(64, "第一段：a paragraph that takes the tokenizer a while, " + "词语 words ".repeat(200));
         var threads = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
@@ -185,15 +185,15 @@ class DjlEmbedderTest {
 
     @Test
     void aMissingModelDirectorySaysWhatToPutThere() {
-        assertThatThrownBy(() -> DjlEmbedder.open(ModelPresets.get("qwen3-embedding-0.6b?dir=/nonexistent/q3")))
+        assertThatThrownBy(() -> DjlEmbedder.open(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=/nonexistent/q3").preset()))
                 .hasMessageContaining("model.onnx").hasMessageContaining("tokenizer.json");
     }
 
     @Test
     void aDynamicallyQuantizedModelEmbedsEachTextAloneSoItsVectorDoesNotDependOnItsBatch() {
-        assertThat(DjlEmbedder.vectorsDependOnBatch(ModelPresets.get("bge-small-en-v1.5-q"), "auto")).isTrue();
-        assertThat(DjlEmbedder.vectorsDependOnBatch(ModelPresets.get(ModelPresets.DEFAULT), "auto")).isFalse();
-        assertThat(DjlEmbedder.vectorsDependOnBatch(ModelPresets.get("all-minilm-l6-v2"), "auto")).isFalse();
+        assertThat(DjlEmbedder.vectorsDependOnBatch(EmbedderSpec.parse("bge-small-en-v1.5-q").preset(), "auto")).isTrue();
+        assertThat(DjlEmbedder.vectorsDependOnBatch(EmbedderSpec.defaultModel().preset(), "auto")).isFalse();
+        assertThat(DjlEmbedder.vectorsDependOnBatch(EmbedderSpec.parse("all-minilm-l6-v2").preset(), "auto")).isFalse();
 
         String text = "Wireless noise-cancelling headphones with 30-hour battery life";
         List<String> batch = List.of(text, "USB-C charging cable, 2 m, braided nylon, fast charging up to 100 W for laptops and phones",
@@ -207,7 +207,7 @@ class DjlEmbedderTest {
             // Why: in a shared call the int8 scale comes from every row, and the same text moves.
             assertThat(Vectors.dot(alone, batched.embedDocuments(batch).get(0))).isLessThan(0.9999);
         }
-        try (Embedder fp32 = EmbedderSpec.parse(ModelPresets.DEFAULT).open(Slot.SINGLE)) {
+        try (Embedder fp32 = EmbedderSpec.defaultModel().open(Slot.SINGLE)) {
             assertThat(((DjlEmbedder) fp32).batching()).isEqualTo(Batching.CPU_DEFAULT);
         }
     }

@@ -51,7 +51,7 @@ class EmbedOperatorIT {
         assertThat(byId).hasSize(40);
         Map<String, SplitDocument> newest = new HashMap<>();
         input.forEach(d -> newest.put(d.docId(), d));
-        try (DjlEmbedder direct = DjlEmbedder.open(ModelPresets.get("bge-small-zh-v1.5"))) {
+        try (DjlEmbedder direct = DjlEmbedder.open(EmbedderSpec.parse("bge-small-zh-v1.5").preset())) {
             for (SplitDocument in : input) {
                 List<EmbeddedDocument> versions = byId.get(in.docId());
                 // Versions of one document never overtake each other: the newest comes out, and last.

@@ -52,8 +52,8 @@ class EmbedderSpecTest {
         assertThat(spec.device().toString()).isEqualTo("cuda:1");
         assertThat(spec.batchingFor(Device.gpu(1))).isEqualTo(new Batching(Batching.GPU_DEFAULT.maxBatchSize(), 65536));
         assertThat(spec.batchingFor(Device.cpu())).isEqualTo(new Batching(Batching.CPU_DEFAULT.maxBatchSize(), 65536));
-        assertThat(ModelPresets.get("qwen3-embedding-8b").nativeDimensions()).isEqualTo(4096);
-        assertThat(ModelPresets.get("qwen3-embedding-0.6b").nativeDimensions()).isEqualTo(1024);
+        assertThat(EmbedderSpec.parse("qwen3-embedding-8b").preset().nativeDimensions()).isEqualTo(4096);
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b").preset().nativeDimensions()).isEqualTo(1024);
     }
 
     @Test
@@ -96,22 +96,22 @@ class EmbedderSpecTest {
 
     @Test
     void theQueryTemplateFillsTaskAndQuery() {
-        ModelPreset bge = ModelPresets.get("bge-small-zh-v1.5");
+        ModelPreset bge = EmbedderSpec.parse("bge-small-zh-v1.5").preset();
         assertThat(bge.queryText("苹果")).isEqualTo("为这个句子生成表示以用于检索相关文章：苹果");
         assertThat(bge.documentText("苹果")).isEqualTo("苹果");
-        ModelPreset e5 = ModelPresets.get("e5-small-v2");
+        ModelPreset e5 = EmbedderSpec.parse("e5-small-v2").preset();
         assertThat(e5.queryText("a")).isEqualTo("query: a");
         assertThat(e5.documentText("a")).isEqualTo("passage: a");
-        assertThat(ModelPresets.get("qwen3-embedding-0.6b").queryText("{task}?"))
+        assertThat(EmbedderSpec.parse("qwen3-embedding-0.6b").preset().queryText("{task}?"))
                 .endsWith("\nQuery:{task}?"); // a query that itself says {task} is left alone
     }
 
     @Test
     void theReuseFingerprintChangesWithWhatAVectorDependsOn() {
-        ModelPreset qwen = ModelPresets.get("qwen3-embedding-0.6b");
-        assertThat(qwen.fingerprint()).isEqualTo(ModelPresets.get("qwen3-embedding-0.6b?dir=/elsewhere").fingerprint());
+        ModelPreset qwen = EmbedderSpec.parse("qwen3-embedding-0.6b").preset();
+        assertThat(qwen.fingerprint()).isEqualTo(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=/elsewhere").preset().fingerprint());
         assertThat(qwen.fingerprint()).isNotEqualTo(qwen.withDimensions(256).fingerprint());
-        assertThat(qwen.fingerprint()).isNotEqualTo(ModelPresets.get("qwen3-embedding-4b").fingerprint());
+        assertThat(qwen.fingerprint()).isNotEqualTo(EmbedderSpec.parse("qwen3-embedding-4b").preset().fingerprint());
     }
 
     @Test

@@ -25,7 +25,7 @@ class LangChain4jParityTest {
     @BeforeAll
     static void initialiseDjlsOnnxRuntimeFirst() {
         // LangChain4j creating the ONNX Runtime environment first makes DJL's OrtEngine fail.
-        DjlEmbedder.open(ModelPresets.get(ModelPresets.DEFAULT)).close();
+        DjlEmbedder.open(EmbedderSpec.defaultModel().preset()).close();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -38,7 +38,7 @@ class LangChain4jParityTest {
             default -> throw new IllegalArgumentException(presetId);
         };
         List<float[]> ours;
-        try (DjlEmbedder embedder = DjlEmbedder.open(ModelPresets.get(presetId))) {
+        try (DjlEmbedder embedder = DjlEmbedder.open(EmbedderSpec.parse(presetId).preset())) {
             ours = embedder.embedTexts(TEXTS);
         }
         List<float[]> theirs = reference.get().embedAll(TEXTS.stream().map(TextSegment::from).toList()).content().stream()

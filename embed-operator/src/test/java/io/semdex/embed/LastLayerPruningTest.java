@@ -23,7 +23,7 @@ class LastLayerPruningTest {
 
     @Test
     void theDefaultModelIsPrunedAndEmbedsEveryTextAsTheWholeModelDoes() {
-        ModelPreset preset = ModelPresets.get(ModelPresets.DEFAULT);
+        ModelPreset preset = EmbedderSpec.defaultModel().preset();
         List<String> texts = SampleTexts.mixed(120);
         // Small token budgets: rows of different lengths pad each other, so padding is exercised too.
         DjlEmbedder.Options options = DjlEmbedder.Options.CPU.withBatching(new Batching(16, 600));
@@ -93,7 +93,7 @@ class LastLayerPruningTest {
         assertThat(leftCls.pruned()).isFalse();
         assertThat(leftCls.description()).contains("different position in each row");
         assertThat(target).doesNotExist();
-        try (DjlEmbedder embedder = DjlEmbedder.open(ModelPresets.get("all-minilm-l6-v2"))) {
+        try (DjlEmbedder embedder = DjlEmbedder.open(EmbedderSpec.parse("all-minilm-l6-v2").preset())) {
             assertThat(embedder.lastLayerPruned()).isFalse();
         }
     }
@@ -150,7 +150,7 @@ class LastLayerPruningTest {
     }
 
     private static Path modelPath(String presetId) {
-        return ModelPresets.get(presetId).files().modelPath();
+        return EmbedderSpec.parse(presetId).preset().files().modelPath();
     }
 
     private static OnnxGraph read(Path model) throws IOException {

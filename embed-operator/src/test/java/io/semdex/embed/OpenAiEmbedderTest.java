@@ -110,7 +110,7 @@ class OpenAiEmbedderTest {
 
     @Test
     void vectorsComeBackNormalizedInInputOrderOverSeveralRequests() {
-        ModelPreset bge = ModelPresets.get("bge-small-zh-v1.5");
+        ModelPreset bge = EmbedderSpec.parse("bge-small-zh-v1.5").preset();
         try (OpenAiEmbedder embedder = open(bge, endpoint(0, Duration.ofSeconds(10)))) {
             embeddingRequests.set(0);
             List<float[]> vectors = embedder.embedTexts(List.of("a", "b", "c", "d", "e"));
@@ -125,7 +125,7 @@ class OpenAiEmbedderTest {
 
     @Test
     void serverErrorsAndRateLimitsAreRetriedWithBackoff() {
-        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(3, Duration.ofSeconds(10)))) {
+        try (OpenAiEmbedder embedder = open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(3, Duration.ofSeconds(10)))) {
             failures.addAll(List.of(503, 429, 500));
             embeddingRequests.set(0);
             assertThat(embedder.embedTexts(List.of("x"))).hasSize(1);
@@ -135,7 +135,7 @@ class OpenAiEmbedderTest {
 
     @Test
     void retriesRunOutWithTheLastErrorInTheMessage() {
-        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(2, Duration.ofSeconds(10)))) {
+        try (OpenAiEmbedder embedder = open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(2, Duration.ofSeconds(10)))) {
             failures.addAll(List.of(502, 502, 503));
             assertThatThrownBy(() -> embedder.embedTexts(List.of("x")))
                     .isInstanceOf(TransientEmbeddingException.class) // never blamed on the texts
@@ -145,7 +145,7 @@ class OpenAiEmbedderTest {
 
     @Test
     void rejectedCredentialsAndAnUnknownModelAreTheEnvironmentsFaultNotTheTexts() {
-        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(5, Duration.ofSeconds(10)))) {
+        try (OpenAiEmbedder embedder = open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(5, Duration.ofSeconds(10)))) {
             for (int status : List.of(401, 403, 404)) {
                 failures.add(status);
                 embeddingRequests.set(0);
@@ -159,7 +159,7 @@ class OpenAiEmbedderTest {
 
     @Test
     void aClientErrorFailsAtOnceWithTheServersMessage() {
-        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(5, Duration.ofSeconds(10)))) {
+        try (OpenAiEmbedder embedder = open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(5, Duration.ofSeconds(10)))) {
             failures.add(400);
             embeddingRequests.set(0);
             assertThatThrownBy(() -> embedder.embedTexts(List.of("x"))).hasMessageContaining("HTTP 400: scripted failure 400")
@@ -171,7 +171,7 @@ class OpenAiEmbedderTest {
     @Test
     void aSlowServerTimesOutAndIsRetried() {
         // Generous against a cold JVM's first request (TLS setup alone can take a second on a busy machine).
-        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(1, Duration.ofSeconds(3)))) {
+        try (OpenAiEmbedder embedder = open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(1, Duration.ofSeconds(3)))) {
             delayMillis = 8_000;
             assertThatThrownBy(() -> embedder.embedTexts(List.of("x")))
                     .hasMessageContaining("failed 2 attempts").hasMessageContaining("HttpTimeoutException");
@@ -182,7 +182,7 @@ class OpenAiEmbedderTest {
     @Test
     void aServerWithOtherDimensionsIsRefusedWithBothCounts() {
         dimensions = 768;
-        assertThatThrownBy(() -> open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(0, Duration.ofSeconds(10))))
+        assertThatThrownBy(() -> open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(0, Duration.ofSeconds(10))))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("returns 768-dimensional vectors")
                 .hasMessageContaining("bge-small-zh-v1.5 has 512");
@@ -191,14 +191,14 @@ class OpenAiEmbedderTest {
     @Test
     void aServerThatDoesNotServeTheModelIsRefusedNamingWhatItServes() {
         models = List.of("text-embedding-3-small");
-        assertThatThrownBy(() -> open(ModelPresets.get("bge-small-zh-v1.5"), endpoint(0, Duration.ofSeconds(10))))
+        assertThatThrownBy(() -> open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), endpoint(0, Duration.ofSeconds(10))))
                 .hasMessageContaining("serves [text-embedding-3-small], not 'remote-bge'");
     }
 
     @Test
     void fullQwen3VectorsAreCutToTheIndexsMatryoshkaSize() {
         dimensions = 1024;
-        ModelPreset qwen256 = ModelPresets.get("qwen3-embedding-0.6b?dimensions=256");
+        ModelPreset qwen256 = EmbedderSpec.parse("qwen3-embedding-0.6b?dimensions=256").preset();
         try (OpenAiEmbedder embedder = open(qwen256, endpoint(0, Duration.ofSeconds(10)))) {
             float[] v = embedder.embedTexts(List.of("q")).get(0);
             assertThat(v).hasSize(256);
@@ -214,10 +214,10 @@ class OpenAiEmbedderTest {
         String variable = System.getenv().containsKey("PATH") ? "PATH" : System.getenv().keySet().iterator().next();
         RemoteEndpoint withKey = new RemoteEndpoint("http://127.0.0.1:" + server.getAddress().getPort(), "remote-bge", variable,
                 Duration.ofSeconds(10), 0, 8);
-        try (OpenAiEmbedder embedder = open(ModelPresets.get("bge-small-zh-v1.5"), withKey)) {
+        try (OpenAiEmbedder embedder = open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), withKey)) {
             assertThat(lastAuthorization).isEqualTo("Bearer " + System.getenv(variable).strip());
         }
         RemoteEndpoint missing = new RemoteEndpoint("http://127.0.0.1:1", "m", "SEMDEX_SURELY_UNSET_VARIABLE", Duration.ofSeconds(1), 0, 8);
-        assertThatThrownBy(() -> open(ModelPresets.get("bge-small-zh-v1.5"), missing)).hasMessageContaining("SEMDEX_SURELY_UNSET_VARIABLE");
+        assertThatThrownBy(() -> open(EmbedderSpec.parse("bge-small-zh-v1.5").preset(), missing)).hasMessageContaining("SEMDEX_SURELY_UNSET_VARIABLE");
     }
 }

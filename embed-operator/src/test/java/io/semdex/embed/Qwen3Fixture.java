@@ -51,7 +51,7 @@ public final class Qwen3Fixture {
 
     /** The preset {@code qwen3-embedding-0.6b} running the fixture's model file. */
     static ModelPreset preset(String modelFile) throws IOException {
-        return ModelPresets.get("qwen3-embedding-0.6b?dir=" + directory() + "&file=" + modelFile);
+        return EmbedderSpec.parse("qwen3-embedding-0.6b?dir=" + directory() + "&file=" + modelFile).preset();
     }
 
     private static String sha256(Path file) throws IOException {

@@ -62,7 +62,7 @@ class Qwen3PathTest {
         assertThat(Vectors.dot(viaQueries, viaTemplate)).isGreaterThan(0.999999);
         assertThat(Vectors.dot(viaQueries, asDocument)).isLessThan(0.999);
 
-        ModelPreset custom = ModelPresets.get("qwen3-embedding-0.6b?task=Find the FAQ entry that answers the question");
+        ModelPreset custom = EmbedderSpec.parse("qwen3-embedding-0.6b?task=Find the FAQ entry that answers the question").preset();
         assertThat(custom.queryText("q")).isEqualTo("Instruct: Find the FAQ entry that answers the question\nQuery:q");
     }
 
@@ -151,7 +151,7 @@ class Qwen3PathTest {
         }
         assertThatThrownBy(() -> onnxPreset.withDimensions(31)).hasMessageContaining("32..1024");
         assertThatThrownBy(() -> onnxPreset.withDimensions(1025)).hasMessageContaining("32..1024");
-        assertThatThrownBy(() -> ModelPresets.get("qwen3-embedding-8b?dimensions=4097")).hasMessageContaining("32..4096");
+        assertThatThrownBy(() -> EmbedderSpec.parse("qwen3-embedding-8b?dimensions=4097").preset()).hasMessageContaining("32..4096");
     }
 
     @Test

@@ -14,7 +14,6 @@ import org.apache.flink.streaming.api.datastream.KeyedStream;
 import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
-import io.semdex.embed.ModelPresets;
 import io.semdex.embed.EmbedderFactory;
 import io.semdex.sink.IndexCheck;
 import io.semdex.sink.LuceneSink;
@@ -127,7 +126,7 @@ public final class IngestJob {
             throw e;
         }
         LOG.info("Reindex job: {} → {} ({} shards, model {}), BATCH mode", described, generation.dir(), config.parallelism(),
-                config.modelPreset());
+                config.model());
         return generation;
     }
 
@@ -201,10 +200,10 @@ public final class IngestJob {
     }
 
     private static Manifest manifest(IngestJobConfig config, String source, IndexOptions options) {
-        EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
+        EmbedderSpec spec = config.model();
         ModelPreset preset = spec.preset();
         return new Manifest(preset.id(), preset.dimensions(), "cosine", config.analyzer(), config.parallelism(), Instant.now(),
-                source, options, config.modelPreset(), spec.calibration().orElse(null));
+                source, options, spec.text(), spec.calibration().orElse(null));
     }
 
     private static void streamInto(StreamExecutionEnvironment env, IngestJobConfig config, Generation generation,
@@ -226,7 +225,7 @@ public final class IngestJob {
                 .uid("kafka-source-interactive");
         pipeline(bulk, interactive, config, generation, manifest, faults, groupId + "-" + generation.name(), true);
         LOG.info("Ingest job: topics {} and {} → {} ({} shards, model {}), checkpoints every {} ms ({})", config.topic(),
-                config.interactiveTopic(), generation.dir(), config.parallelism(), config.modelPreset(), config.checkpointInterval().toMillis(),
+                config.interactiveTopic(), generation.dir(), config.parallelism(), config.model(), config.checkpointInterval().toMillis(),
                 env.getConfiguration().get(CheckpointingOptions.ENABLE_UNALIGNED) ? "unaligned" : "aligned");
     }
 
@@ -252,7 +251,7 @@ public final class IngestJob {
     private static void pipeline(DataStream<KafkaRecord> bulk, DataStream<KafkaRecord> interactive, IngestJobConfig config,
             Generation generation, Manifest manifest, FaultInjection faults, String jobName, boolean streaming) {
         // One spec for the splitter's tokenizer, the embedder and the stored vectors' fingerprint.
-        EmbedderSpec spec = EmbedderSpec.parse(config.modelPreset());
+        EmbedderSpec spec = config.model();
         ModelPreset preset = spec.preset();
         manifest.requireCompatible(preset.id(), preset.dimensions());
         if (manifest.shardCount() != config.parallelism()) {
@@ -274,9 +273,9 @@ public final class IngestJob {
 
         EmbedderFactory embedder = faults != null ? faults.embedder(spec) : spec;
         SingleOutputStreamOperator<EmbeddedDocument> embedded = EmbedOperator
-                // The spec fingerprints its model file in the embed task, where the file is; a test's stand-in gets it here.
+                // The spec fingerprints its model file in the embed task, where the file is; a test's stand-in gets the spec's here.
                 .embed(bulkLane.split().keyBy(SplitDocument::docId), interactiveDocuments, embedder,
-                        embedder == spec ? null : spec.fingerprint(), null, new EmbedFailureFile(config.indexRoot()))
+                        embedder.fingerprintsItself() ? null : spec.fingerprint(), null, new EmbedFailureFile(config.indexRoot()))
                 .name("embed: " + preset.id())
                 .uid("embed")
                 .setParallelism(config.parallelism());

@@ -5,7 +5,7 @@ import io.semdex.core.IndexOptions;
 import io.semdex.core.Lane;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,6 +14,7 @@ import java.util.Objects;
  * Everything the ingest job needs to run, validated when built.
  *
  * @param bootstrapServers Kafka; may be null only for a reindex from an export (dead letters are then only logged)
+ * @param model what the job splits and embeds with; its text is what the generation's manifest records
  * @param parallelism subtasks of the embed and sink stages; also the shard count of the index
  */
 public record IngestJobConfig(
@@ -22,7 +23,7 @@ public record IngestJobConfig(
         String deadLetterTopic,
         String groupId,
         Path indexRoot,
-        String modelPreset,
+        EmbedderSpec model,
         String analyzer,
         int parallelism,
         Duration checkpointInterval,
@@ -35,7 +36,7 @@ public record IngestJobConfig(
     public IngestJobConfig {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(indexRoot, "indexRoot");
-        ModelPresets.get(modelPreset);
+        Objects.requireNonNull(model, "model");
         TextAnalysis.create(analyzer).close();
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
@@ -58,49 +59,52 @@ public record IngestJobConfig(
 
     /** Defaults for everything but where Kafka and the index are. */
     public static IngestJobConfig defaults(String bootstrapServers, Path indexRoot) {
-        return new IngestJobConfig(bootstrapServers, DEFAULT_TOPIC, null, null, indexRoot, ModelPresets.DEFAULT,
+        return new IngestJobConfig(bootstrapServers, DEFAULT_TOPIC, null, null, indexRoot, EmbedderSpec.defaultModel(),
                 TextAnalysis.DEFAULT, 1, Duration.ofSeconds(1), DocumentJson.DEFAULT_MAX_BYTES, Splitter.DEFAULT_MAX_TOKENS, IndexOptions.DEFAULT);
     }
 
     public IngestJobConfig withParallelism(int parallelism) {
-        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, model, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 
     public IngestJobConfig withCheckpointInterval(Duration interval) {
-        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, model, analyzer,
                 parallelism, interval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 
     public IngestJobConfig withIndexOptions(IndexOptions options) {
-        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, model, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, options);
     }
 
     public IngestJobConfig withTopic(String topic) {
-        return new IngestJobConfig(bootstrapServers, topic, topic + ".dlq", groupId, indexRoot, modelPreset, analyzer,
+        return new IngestJobConfig(bootstrapServers, topic, topic + ".dlq", groupId, indexRoot, model, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 
     /** The unit budget in tokens of the model's tokenizer; lowered where the model's input is shorter. */
     public IngestJobConfig withMaxUnitTokens(int tokens) {
-        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, modelPreset, analyzer,
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, model, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, tokens, indexOptions);
     }
 
     /**
      * This configuration for a job that writes the generation {@code manifest} describes: its model
      * spec, analyzer and shard count (as parallelism), whatever this one says; so a catch-up job, or
-     * a restart after a model switch, embeds exactly as the generation was built.
+     * a restart after a model switch, embeds exactly as the generation was built. The manifest's spec
+     * is parsed here, where it comes off the disk.
+     *
+     * @throws IllegalArgumentException when the manifest's spec does not parse (e.g. a preset this version does not know)
      */
     public IngestJobConfig following(Manifest manifest) {
-        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, manifest.modelSpecOrId(),
-                manifest.analyzer() == null ? analyzer : manifest.analyzer(), manifest.shardCount(), checkpointInterval, maxRecordBytes,
-                maxUnitTokens, indexOptions);
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot,
+                EmbedderSpec.parse(manifest.modelSpecOrId()), manifest.analyzer() == null ? analyzer : manifest.analyzer(),
+                manifest.shardCount(), checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 
-    public IngestJobConfig withModelPreset(String preset) {
-        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, preset, analyzer,
+    public IngestJobConfig withModel(EmbedderSpec model) {
+        return new IngestJobConfig(bootstrapServers, topic, deadLetterTopic, groupId, indexRoot, model, analyzer,
                 parallelism, checkpointInterval, maxRecordBytes, maxUnitTokens, indexOptions);
     }
 }

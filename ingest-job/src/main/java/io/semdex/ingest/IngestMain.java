@@ -120,7 +120,7 @@ public final class IngestMain {
         env.setParallelism(config.parallelism());
         IngestJob.buildCatchUp(env, config, generation, ready.handoff());
         LOG.info("Submitting '{} {}': {} from {} into {} (model {}, {} shards), offsets committed as group {}", options.jobName(),
-                generation.name(), config.topic(), ready.handoff().offsets(), generation.dir(), config.modelPreset(),
+                generation.name(), config.topic(), ready.handoff().offsets(), generation.dir(), config.model(),
                 config.parallelism(), config.groupId() + "-" + generation.name());
         env.execute(options.jobName() + " " + generation.name());
     }

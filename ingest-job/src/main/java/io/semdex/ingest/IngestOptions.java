@@ -3,6 +3,7 @@ package io.semdex.ingest;
 import io.semdex.core.DocumentJson;
 import io.semdex.core.IndexOptions;
 import io.semdex.core.TextAnalysis;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import java.io.IOException;
 import java.net.URI;
@@ -194,9 +195,9 @@ public record IngestOptions(Mode mode, IngestJobConfig job, String checkpoints, 
         if (topic.isBlank()) {
             throw new IllegalArgumentException("--topic must not be empty");
         }
-        String model = v.getOrDefault("model", ModelPresets.DEFAULT);
+        EmbedderSpec model;
         try {
-            ModelPresets.get(model);
+            model = EmbedderSpec.parse(v.getOrDefault("model", ModelPresets.DEFAULT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--model: " + e.getMessage(), e);
         }

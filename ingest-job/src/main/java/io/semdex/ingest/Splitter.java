@@ -77,14 +77,6 @@ public final class Splitter implements Serializable {
     }
 
     /**
-     * Splits for a model preset: tokens are counted with its tokenizer, and the budget is lowered
-     * where the model's input (less room for the title and headings) is shorter than asked for.
-     */
-    public static Splitter forModel(String presetId, int maxTokens) {
-        return forModel(EmbedderSpec.parse(presetId), maxTokens);
-    }
-
-    /**
      * Splits for a model spec, the one the job embeds with: tokens are counted with the tokenizer
      * in the spec's files ({@code dir=}, or a remote spec's {@code tokenizer=}; else
      * {@link TokenCounter#conservative()}), and the budget is lowered where the model's input

@@ -10,11 +10,6 @@ public interface TokenCounter extends Serializable {
 
     int count(String text);
 
-    /** The tokens of a model preset's own tokenizer, from its default files. */
-    static TokenCounter forModel(String presetId) {
-        return forSpec(EmbedderSpec.parse(presetId));
-    }
-
     /**
      * The tokens of the spec's model, counted with the tokenizer in its files ({@code dir=}, or a
      * remote spec's {@code tokenizer=}): what the job splits with. A remote spec without a

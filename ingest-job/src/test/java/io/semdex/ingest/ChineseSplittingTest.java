@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Json;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ class ChineseSplittingTest {
 
     @Test
     void chineseParagraphsAreSplitAtChineseSentenceEndsWithinTheBudget() throws IOException {
-        Splitter splitter = Splitter.forModel(ModelPresets.DEFAULT, 64);
+        Splitter splitter = Splitter.forModel(EmbedderSpec.defaultModel(), 64);
         List<String> lines = Files.readAllLines(CORPUS);
         int units = 0;
         int cutInsideSentence = 0;

@@ -1,14 +1,13 @@
 package io.semdex.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
 import org.junit.jupiter.api.Test;
 
 class ModelTokenCounterTest {
 
-    private final TokenCounter counter = TokenCounter.forModel(ModelPresets.DEFAULT);
+    private final TokenCounter counter = TokenCounter.forSpec(EmbedderSpec.defaultModel());
 
     @Test
     void countsWithTheModelsOwnTokenizerWithoutSpecialTokensOrTruncation() {
@@ -20,14 +19,8 @@ class ModelTokenCounterTest {
     }
 
     @Test
-    void anUnknownPresetFailsWhenTheCounterIsMadeNotWhenItCounts() {
-        assertThatThrownBy(() -> TokenCounter.forModel("no-such-model"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown model preset 'no-such-model'");
-    }
-
-    @Test
     void theJobsBudgetIsLoweredForModelsWithShortInputs() {
-        assertThat(Splitter.forModel(ModelPresets.DEFAULT, 200).maxTokens()).isEqualTo(200);
-        assertThat(Splitter.forModel("all-minilm-l6-v2", 200).maxTokens()).isEqualTo(128 - 2 - Splitter.CONTEXT_RESERVE);
+        assertThat(Splitter.forModel(EmbedderSpec.defaultModel(), 200).maxTokens()).isEqualTo(200);
+        assertThat(Splitter.forModel(EmbedderSpec.parse("all-minilm-l6-v2"), 200).maxTokens()).isEqualTo(128 - 2 - Splitter.CONTEXT_RESERVE);
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.core.DocumentJson;
 import io.semdex.core.Unit;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +37,7 @@ class RealExportsTest {
             "Go to start of metadata", "(image/png)", "bullet_blue", "Toggle navigation",
             "are trademarks of The Apache Software Foundation");
 
-    private final Splitter splitter = Splitter.forModel(ModelPresets.DEFAULT, BUDGET);
+    private final Splitter splitter = Splitter.forModel(EmbedderSpec.defaultModel(), BUDGET);
     private final Map<String, List<Unit>> activemq = new LinkedHashMap<>();
     private final Map<String, List<Unit>> wiki = new LinkedHashMap<>();
 

@@ -20,8 +20,8 @@ class SpecTokenCounterTest {
     void aDirSpecCountsWithTheTokenizerInThatDirectory(@TempDir Path temp) throws Exception {
         Path zh = copyTokenizer(ModelPresets.DEFAULT, Files.createDirectories(temp.resolve("zh")).resolve("tokenizer.json"));
         Path en = copyTokenizer("all-minilm-l6-v2", Files.createDirectories(temp.resolve("en")).resolve("tokenizer.json"));
-        int zhCount = TokenCounter.forModel(ModelPresets.DEFAULT).count(TEXT);
-        int enCount = TokenCounter.forModel("all-minilm-l6-v2").count(TEXT);
+        int zhCount = TokenCounter.forSpec(EmbedderSpec.defaultModel()).count(TEXT);
+        int enCount = TokenCounter.forSpec(EmbedderSpec.parse("all-minilm-l6-v2")).count(TEXT);
         assertThat(zhCount).as("the two tokenizers must tell apart").isNotEqualTo(enCount);
 
         // Qwen3's default folder holds nothing here: only dir= can supply a tokenizer.
@@ -44,7 +44,7 @@ class SpecTokenCounterTest {
         TokenCounter counter = TokenCounter.forSpec(
                 EmbedderSpec.parse("bge-small-zh-v1.5?url=http://gpu-host:8000/v1&remote-model=bge&tokenizer=" + tokenizer));
 
-        assertThat(counter.count(TEXT)).isEqualTo(TokenCounter.forModel(ModelPresets.DEFAULT).count(TEXT));
+        assertThat(counter.count(TEXT)).isEqualTo(TokenCounter.forSpec(EmbedderSpec.defaultModel()).count(TEXT));
     }
 
     @Test
@@ -56,7 +56,7 @@ class SpecTokenCounterTest {
         assertThat(counter.count("苹果很甜。")).as("15 UTF-8 bytes / 2").isEqualTo(8);
         assertThat(counter.count("offset 1234")).as("one per character").isEqualTo(11);
         assertThat(counter.count(TEXT)).as("never below the real count")
-                .isGreaterThanOrEqualTo(TokenCounter.forModel(ModelPresets.DEFAULT).count(TEXT));
+                .isGreaterThanOrEqualTo(TokenCounter.forSpec(EmbedderSpec.defaultModel()).count(TEXT));
         try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
             out.writeObject(splitter); // travels in the job graph
             out.writeObject(Splitter.forModel(EmbedderSpec.parse("qwen3-embedding-0.6b?dir=/models/q"), 200));
@@ -64,6 +64,6 @@ class SpecTokenCounterTest {
     }
 
     private static Path copyTokenizer(String preset, Path target) throws Exception {
-        return Files.copy(ModelPresets.get(preset).files().tokenizerPath(), target);
+        return Files.copy(EmbedderSpec.parse(preset).preset().files().tokenizerPath(), target);
     }
 }

@@ -7,6 +7,7 @@ import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
+import io.semdex.embed.EmbedderSpec;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -380,6 +381,8 @@ public final class LiveIndex implements Closeable {
 
     /**
      * Opens the model {@code manifest} records, checking that it is the one the vectors were made with.
+     * The manifest's spec is parsed here, where it comes off the disk: one that does not parse (a
+     * preset this version does not know) is a model that cannot be opened.
      *
      * @throws IllegalStateException when it cannot be opened or is another model
      */
@@ -388,7 +391,7 @@ public final class LiveIndex implements Closeable {
         long start = System.nanoTime();
         Embedder opened;
         try {
-            opened = models.open(spec);
+            opened = models.open(EmbedderSpec.parse(spec));
         } catch (RuntimeException e) {
             throw new IllegalStateException(String.format("%s was built with model '%s' (%d dimensions), which the query service"
                     + " cannot open: %s", generation.name(), spec, manifest.dimensions(), e.getMessage()), e);

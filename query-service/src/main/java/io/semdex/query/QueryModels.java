@@ -1,6 +1,7 @@
 package io.semdex.query;
 
 import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderSpec;
 
 /**
  * Opens a query embedder for a model spec: how the query service gets the model of a generation
@@ -10,8 +11,8 @@ import io.semdex.embed.Embedder;
 public interface QueryModels {
 
     /**
-     * @param spec a model spec as the generation's manifest records it
+     * @param spec the model spec the generation's manifest records, or the service's own
      * @throws RuntimeException when the model cannot be opened (files missing, server unreachable)
      */
-    Embedder open(String spec);
+    Embedder open(EmbedderSpec spec);
 }

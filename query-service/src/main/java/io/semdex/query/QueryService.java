@@ -43,7 +43,7 @@ public final class QueryService implements AutoCloseable {
     public static QueryService start(QueryServiceConfig config) throws IOException {
         Metrics metrics = new Metrics();
         QueryModels models = spec -> openQueryEmbedder(spec, config.batchQueries(), metrics);
-        Embedder embedder = models.open(config.modelPreset());
+        Embedder embedder = models.open(config.model());
         LiveIndex index;
         try {
             index = new LiveIndex(new IndexLayout(config.indexRoot()), embedder, models, config.refreshMillis());
@@ -81,8 +81,8 @@ public final class QueryService implements AutoCloseable {
      * with the embed tasks when the job runs in this JVM (the embedded stack), and concurrent
      * searches share its calls where the model allows ({@link QueryBatcher}).
      */
-    private static Embedder openQueryEmbedder(String spec, boolean batchQueries, Metrics metrics) {
-        Embedder model = SharedEmbedders.acquire(EmbedderSpec.parse(spec), Slot.SINGLE);
+    private static Embedder openQueryEmbedder(EmbedderSpec spec, boolean batchQueries, Metrics metrics) {
+        Embedder model = SharedEmbedders.acquire(spec, Slot.SINGLE);
         Embedder timed = new TimedEmbedder(model, metrics.embed);
         return batchQueries ? sharedCalls(SharedEmbedders.instance(model), timed, metrics) : timed;
     }

@@ -9,6 +9,7 @@ import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderInfo;
+import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPreset;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -37,6 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LiveIndexModelSwitchTest {
 
+    /**
+     * The other model's generations: a real preset, since the index parses the manifest's spec; the
+     * stand-ins never read its files.
+     */
+    private static final String MODEL_B = "qwen3-embedding-0.6b";
+    private static final String SPEC_B = MODEL_B + "?dir=/m";
+
     @TempDir
     Path root;
 
@@ -48,8 +56,8 @@ class LiveIndexModelSwitchTest {
         List<String> opened = new ArrayList<>();
         List<StandIn> models = new ArrayList<>();
         QueryModels open = spec -> {
-            opened.add(spec);
-            StandIn model = new StandIn(spec.substring(0, spec.indexOf('?')), 8);
+            opened.add(spec.text());
+            StandIn model = new StandIn(spec.preset().id(), 8);
             models.add(model);
             return model;
         };
@@ -57,21 +65,21 @@ class LiveIndexModelSwitchTest {
             LiveIndex.Snapshot onA = index.acquire();
             assertThat(onA.embedder()).isSameAs(own);
 
-            layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
+            layout.switchTo(layout.create(2, manifest(MODEL_B, 8, SPEC_B)));
             index.refresh();
             LiveIndex.Snapshot onB = index.acquire();
-            assertThat(opened).containsExactly("model-b?dir=/m");
+            assertThat(opened).containsExactly(SPEC_B);
             assertThat(onB.generation().orElseThrow().name()).isEqualTo("gen-2");
             assertThat(onB.embedder()).isSameAs(models.get(0));
             assertThat(onA.embedder()).as("a search in flight keeps its pair").isSameAs(own);
-            assertThat(index.queryModel().modelId()).isEqualTo("model-b");
+            assertThat(index.queryModel().modelId()).isEqualTo(MODEL_B);
             SearchResponse response = new Searcher(index, 0).search(SearchRequest.builder("q").mode(SearchMode.VECTOR).build());
-            assertThat(response.model()).isEqualTo("model-b");
+            assertThat(response.model()).isEqualTo(MODEL_B);
             assertThat(models.get(0).queries).containsExactly("q");
             assertThat(own.queries).isEmpty();
 
             // More shards of the same generation, or a later generation of the same model, reuse the open model.
-            layout.switchTo(layout.create(3, manifest("model-b", 8, "model-b?dir=/m")));
+            layout.switchTo(layout.create(3, manifest(MODEL_B, 8, SPEC_B)));
             index.refresh();
             assertThat(opened).hasSize(1);
 
@@ -79,7 +87,7 @@ class LiveIndexModelSwitchTest {
             index.refresh();
             LiveIndex.Snapshot backOnA = index.acquire();
             assertThat(backOnA.embedder()).isSameAs(own);
-            assertThat(models.get(0).closed).as("a snapshot still uses model-b").isFalse();
+            assertThat(models.get(0).closed).as("a snapshot still uses " + MODEL_B).isFalse();
             onB.close();
             assertThat(models.get(0).closed).isTrue();
             onA.close();
@@ -102,12 +110,12 @@ class LiveIndexModelSwitchTest {
                 spec -> wrong));
         QueryModels open = spec -> answers.removeFirst().open(spec);
         try (LiveIndex index = new LiveIndex(layout, own, open, 60_000, Runnable::run)) {
-            layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
+            layout.switchTo(layout.create(2, manifest(MODEL_B, 8, SPEC_B)));
             index.refresh();
             assertThat(index.problem()).as("the old generation is still searched: the index is ready").isEmpty();
             assertThat(index.switchFailure()).hasValueSatisfying(f -> {
                 assertThat(f.generation()).isEqualTo("gen-2");
-                assertThat(f.reason()).contains("gen-2", "model-b?dir=/m", "no model files in /m");
+                assertThat(f.reason()).contains("gen-2", SPEC_B, "no model files in /m");
             });
             try (LiveIndex.Snapshot snapshot = index.acquire()) {
                 assertThat(snapshot.generation()).contains(first);
@@ -116,7 +124,7 @@ class LiveIndexModelSwitchTest {
             index.refresh();
             assertThat(answers).as("not tried again before the retry time").hasSize(1);
 
-            layout.switchTo(layout.create(3, manifest("model-b", 8, "model-b?dir=/m")));
+            layout.switchTo(layout.create(3, manifest(MODEL_B, 8, SPEC_B)));
             index.refresh();
             assertThat(index.switchFailure()).hasValueSatisfying(f -> assertThat(f.reason()).contains("gen-3", "model-c"));
             assertThat(wrong.closed).as("a model that is not the generation's is closed at once").isTrue();
@@ -127,12 +135,38 @@ class LiveIndexModelSwitchTest {
     }
 
     @Test
+    void aGenerationWhoseSpecDoesNotParseIsAModelThatCannotBeOpened() throws Exception {
+        IndexLayout layout = new IndexLayout(root);
+        Generation first = layout.create(1, manifest("model-a", 4, null));
+        layout.switchTo(first);
+        StandIn own = new StandIn("model-a", 4);
+        List<EmbedderSpec> opened = new ArrayList<>();
+        QueryModels open = spec -> {
+            opened.add(spec);
+            return new StandIn(spec.preset().id(), 8);
+        };
+        try (LiveIndex index = new LiveIndex(layout, own, open, 60_000, Runnable::run)) {
+            // Written by a version that knew a preset this one does not.
+            layout.switchTo(layout.create(2, manifest("model-z", 8, "model-z?dir=/m")));
+            index.refresh();
+            assertThat(opened).isEmpty();
+            assertThat(index.problem()).isEmpty();
+            assertThat(index.switchFailure()).hasValueSatisfying(f -> assertThat(f.reason())
+                    .contains("gen-2", "model-z?dir=/m", "unknown model preset 'model-z'"));
+            try (LiveIndex.Snapshot snapshot = index.acquire()) {
+                assertThat(snapshot.generation()).contains(first);
+                assertThat(snapshot.embedder()).isSameAs(own);
+            }
+        }
+    }
+
+    @Test
     void aModelBeingOpenedBlocksNoRefreshTheOldGenerationTakesInNewCommitsMeanwhile() throws Exception {
         IndexLayout layout = new IndexLayout(root);
         Generation first = layout.create(1, manifest("model-a", 4, null));
         layout.switchTo(first);
         StandIn own = new StandIn("model-a", 4);
-        StandIn slow = new StandIn("model-b", 8);
+        StandIn slow = new StandIn(MODEL_B, 8);
         CountDownLatch loading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         QueryModels open = spec -> {
@@ -148,7 +182,7 @@ class LiveIndexModelSwitchTest {
         try (LiveIndex index = new LiveIndex(layout, own, open, 60_000, loader)) {
             writeUnit(first, "before");
             index.refresh();
-            layout.switchTo(layout.create(2, manifest("model-b", 8, "model-b?dir=/m")));
+            layout.switchTo(layout.create(2, manifest(MODEL_B, 8, SPEC_B)));
             assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
                 index.refresh(); // starts the load and returns: it must not wait for it
                 assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
@@ -164,7 +198,7 @@ class LiveIndexModelSwitchTest {
             while (index.queryModel() != slow.info() && System.nanoTime() < deadline) {
                 Thread.sleep(20); // the load's end triggers a refresh of its own
             }
-            assertThat(index.queryModel().modelId()).isEqualTo("model-b");
+            assertThat(index.queryModel().modelId()).isEqualTo(MODEL_B);
             assertThat(index.switchFailure()).isEmpty();
         } finally {
             loader.shutdownNow();

@@ -2,6 +2,7 @@ package io.semdex.app.bench;
 
 import ai.djl.Device;
 import io.semdex.app.Launcher;
+import io.semdex.app.ModelSpecConverter;
 import io.semdex.embed.Batching;
 import io.semdex.embed.DjlEmbedder;
 import io.semdex.embed.Embedder;
@@ -33,9 +34,9 @@ import picocli.CommandLine.Option;
                 "then a batch-size and token-budget sweep. Prints Markdown tables."})
 final class BenchEmbedCommand implements Callable<Integer> {
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT,
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = ModelPresets.DEFAULT,
             description = "Model spec (default: ${DEFAULT-VALUE}); LangChain4j runs for the presets it ships.")
-    String model;
+    EmbedderSpec model;
 
     @Option(names = "--texts", defaultValue = "2000", description = "Texts per run (default: ${DEFAULT-VALUE}).")
     int count;
@@ -85,9 +86,9 @@ final class BenchEmbedCommand implements Callable<Integer> {
         };
     }
 
-    @Option(names = "--also", paramLabel = "SPEC",
+    @Option(names = "--also", paramLabel = "SPEC", converter = ModelSpecConverter.class,
             description = "Further semdex model specs to run in the same alternating rounds, e.g. 'bge-small-zh-v1.5?workers=2'.")
-    List<String> also = new ArrayList<>();
+    List<EmbedderSpec> also = new ArrayList<>();
 
     @Option(names = "--sweep", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run the batch-size and token-budget sweep after the rounds (default: ${DEFAULT-VALUE}).")
@@ -104,12 +105,11 @@ final class BenchEmbedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dataDir = data != null ? data : Launcher.sharedData();
         List<String> texts = BenchTexts.mixed(dataDir, count);
-        EmbedderSpec spec = EmbedderSpec.parse(model);
-        ModelPreset preset = spec.preset();
+        ModelPreset preset = model.preset();
 
         // DJL's ONNX Runtime must start before any LangChain4j class creates its own environment.
         long rssBefore = peakRss();
-        Embedder ours = spec.open(Slot.SINGLE);
+        Embedder ours = model.open(Slot.SINGLE);
         List<String> inputs = texts.stream().map(preset::documentText).toList();
         int[] lengths = inputs.stream().mapToInt(ours::countTokens).map(n -> Math.min(n, preset.maxTokens())).toArray();
         long realTokens = Arrays.stream(lengths).asLongStream().sum();
@@ -126,8 +126,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
         List<Contestant> contestants = new ArrayList<>();
         contestants.add(new Contestant("semdex " + model, () -> ours.embedDocuments(texts), new ArrayList<>(), new ArrayList<>()));
         List<Embedder> extra = new ArrayList<>();
-        for (String other : also) {
-            Embedder embedder = EmbedderSpec.parse(other).open(Slot.SINGLE);
+        for (EmbedderSpec other : also) {
+            Embedder embedder = other.open(Slot.SINGLE);
             embedder.embedDocuments(texts.subList(0, Math.min(64, texts.size())));
             extra.add(embedder);
             contestants.add(new Contestant("semdex " + other, () -> embedder.embedDocuments(texts), new ArrayList<>(), new ArrayList<>()));

@@ -3,6 +3,7 @@ package io.semdex.app.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.app.EmbeddedStack;
 import io.semdex.app.Launcher;
+import io.semdex.app.ModelSpecConverter;
 import io.semdex.app.ProduceCommand;
 import io.semdex.core.DocumentJson;
 import io.semdex.core.Generation;
@@ -77,8 +78,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "DIR", description = "Export to run through (default: ../shared/data/docs).")
     Path export;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Model spec (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = ModelPresets.DEFAULT,
+            description = "Model spec (default: ${DEFAULT-VALUE}).")
+    EmbedderSpec model;
 
     @Option(names = "--fresh", defaultValue = "10", description = "Single documents posted for the idle freshness figures (default: ${DEFAULT-VALUE}).")
     int fresh;
@@ -115,9 +117,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         if (fresh < 1 || freshIntervalMillis < 1 || rawBatch < 1) {
             throw new IllegalArgumentException("--fresh, --fresh-interval and --raw-batch must be >= 1");
         }
-        EmbedderSpec spec = EmbedderSpec.parse(model);
         List<String> texts = new ArrayList<>();
-        SplitReport report = new SplitReport(new RecordParser(DocumentJson.DEFAULT_MAX_BYTES), Splitter.forModel(spec, Splitter.DEFAULT_MAX_TOKENS),
+        SplitReport report = new SplitReport(new RecordParser(DocumentJson.DEFAULT_MAX_BYTES), Splitter.forModel(model, Splitter.DEFAULT_MAX_TOKENS),
                 units -> {
                     for (Unit unit : units) {
                         texts.add(unit.embeddingInput());
@@ -130,7 +131,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
 
         // One model instance for all three runs: the stack's query service, its job and the reindex join this hold.
-        try (Embedder embedder = SharedEmbedders.acquire(spec, Slot.SINGLE)) {
+        try (Embedder embedder = SharedEmbedders.acquire(model, Slot.SINGLE)) {
             long tokens = texts.stream().mapToLong(embedder::countTokens).sum();
             System.out.printf(Locale.ROOT, "%n## semdex bench pipeline: %s, %s%n%n", dir.getFileName(), model);
             System.out.printf(Locale.ROOT, "%d documents, %d units, %d tokens; %d cores, load average %s at start%n",
@@ -272,7 +273,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
     /** The batch reindex of the export into a fresh index, as {@code semdex reindex --file DIR --switch} runs it. */
     private Run batchRun(Path dir, Path indexRoot) throws Exception {
-        IngestJobConfig config = IngestJobConfig.defaults(null, indexRoot).withModelPreset(model).withParallelism(1);
+        IngestJobConfig config = IngestJobConfig.defaults(null, indexRoot).withModel(model).withParallelism(1);
         Configuration flink = new Configuration();
         flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         flink.set(RestOptions.BIND_PORT, "0");

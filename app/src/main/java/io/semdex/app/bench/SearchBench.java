@@ -1,5 +1,6 @@
 package io.semdex.app.bench;
 
+import io.semdex.app.ModelSpecConverter;
 import io.semdex.app.eval.BeirDataset;
 import io.semdex.app.eval.EvalCommand;
 import io.semdex.app.eval.EvalIndex;
@@ -49,8 +50,9 @@ final class SearchBench implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "esci-dev", description = "Set to index and take queries from (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(names = "--model", defaultValue = "bge-small-en-v1.5-q", description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = "bge-small-en-v1.5-q",
+            description = "Embedding model preset (default: ${DEFAULT-VALUE}).")
+    EmbedderSpec model;
 
     @Option(names = "--clients", split = ",", defaultValue = "1,8,32", description = "Concurrent clients per cell (default: ${DEFAULT-VALUE}).")
     int[] clients;
@@ -151,18 +153,17 @@ final class SearchBench implements Callable<Integer> {
     private Path index(BeirDataset data, Path dir) throws IOException {
         String analyzer = TextAnalysis.forLanguage(data.language());
         Path workDir = work != null ? work : Path.of(System.getProperty("java.io.tmpdir"), "semdex-eval");
-        EmbedderSpec spec = EmbedderSpec.parse(model);
-        Path root = workDir.resolve("index").resolve(dir.getFileName() + "-" + spec.preset().id() + "-" + analyzer);
+        Path root = workDir.resolve("index").resolve(dir.getFileName() + "-" + model.preset().id() + "-" + analyzer);
         if (new IndexLayout(root).current().isPresent()) {
             System.out.println("Using the index at " + root + " (built by `semdex eval`)");
             return root;
         }
-        try (Embedder embedder = spec.open(Slot.SINGLE);
-                VectorCache cache = EvalIndex.vectorCache(workDir, spec, embedder)) {
-            List<List<Unit>> units = EvalIndex.split(data.corpus(), spec);
+        try (Embedder embedder = model.open(Slot.SINGLE);
+                VectorCache cache = EvalIndex.vectorCache(workDir, model, embedder)) {
+            List<List<Unit>> units = EvalIndex.split(data.corpus(), model);
             EvalIndex.embed(units, embedder, cache);
             EvalIndex.write(root, data.corpus(), units, cache, embedder.info().modelId(), embedder.info().dimensions(), analyzer,
-                    dir.toString(), spec.calibration().orElse(null));
+                    dir.toString(), model.calibration().orElse(null));
         }
         return root;
     }

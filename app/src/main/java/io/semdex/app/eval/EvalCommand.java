@@ -1,6 +1,7 @@
 package io.semdex.app.eval;
 
 import io.semdex.app.Launcher;
+import io.semdex.app.ModelSpecConverter;
 import io.semdex.core.Calibration;
 import io.semdex.core.ContentHash;
 import io.semdex.core.IndexLayout;
@@ -53,8 +54,9 @@ public final class EvalCommand implements Callable<Integer> {
             description = "A folder in BEIR layout, or the name of one under ../shared/data/eval (esci-dev, stackfaq, xquad-en, xquad-zh).")
     String dataset;
 
-    @Option(names = "--model", defaultValue = ModelPresets.DEFAULT, description = "Embedding model spec, e.g. bge-small-en-v1.5-q or 'bge-small-zh-v1.5?prune=false' (default: ${DEFAULT-VALUE}).")
-    String model;
+    @Option(names = "--model", converter = ModelSpecConverter.class, defaultValue = ModelPresets.DEFAULT,
+            description = "Embedding model spec, e.g. bge-small-en-v1.5-q or 'bge-small-zh-v1.5?prune=false' (default: ${DEFAULT-VALUE}).")
+    EmbedderSpec model;
 
     @Option(names = "--queries", paramLabel = "DIR",
             description = "Take queries.jsonl from DIR (same query ids, e.g. another language: xquad-zh queries against the xquad-en corpus).")
@@ -153,7 +155,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** A row of README's evaluation table: a set, optionally another set's queries, and a model. */
-    record TableRow(String dataset, String queries, String model) {
+    record TableRow(String dataset, String queries, EmbedderSpec model) {
 
         String label() {
             return (queries == null ? dataset : queries + " queries → " + dataset + " corpus") + " (" + model + ")";
@@ -164,15 +166,19 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
+    /** The models of README's evaluation table. */
+    private static final EmbedderSpec BGE_SMALL_EN_Q = EmbedderSpec.parse("bge-small-en-v1.5-q");
+    private static final EmbedderSpec BGE_SMALL_ZH = EmbedderSpec.parse("bge-small-zh-v1.5");
+
     /** The rows of README's evaluation table, in its order. */
     static final List<TableRow> README_TABLE = List.of(
-            new TableRow("esci-dev", null, "bge-small-en-v1.5-q"),
-            new TableRow("stackfaq", null, "bge-small-en-v1.5-q"),
-            new TableRow("xquad-en", null, "bge-small-en-v1.5-q"),
-            new TableRow("esci-dev", null, "bge-small-zh-v1.5"),
-            new TableRow("xquad-en", null, "bge-small-zh-v1.5"),
-            new TableRow("xquad-zh", null, "bge-small-zh-v1.5"),
-            new TableRow("xquad-en", "xquad-zh", "bge-small-zh-v1.5"));
+            new TableRow("esci-dev", null, BGE_SMALL_EN_Q),
+            new TableRow("stackfaq", null, BGE_SMALL_EN_Q),
+            new TableRow("xquad-en", null, BGE_SMALL_EN_Q),
+            new TableRow("esci-dev", null, BGE_SMALL_ZH),
+            new TableRow("xquad-en", null, BGE_SMALL_ZH),
+            new TableRow("xquad-zh", null, BGE_SMALL_ZH),
+            new TableRow("xquad-en", "xquad-zh", BGE_SMALL_ZH));
 
     /** The lifts {@code --calibrate} compares. */
     static final List<Double> CALIBRATION_LIFTS = List.of(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8);
@@ -190,7 +196,7 @@ public final class EvalCommand implements Callable<Integer> {
             Calibration fitted = fitCalibration(System.out);
             if (out != null) {
                 Files.writeString(out, fitted.toJson() + "\n");
-                System.out.println("Wrote " + fitted + " to " + out + "; use it with --model '" + model + (model.contains("?") ? "&" : "?")
+                System.out.println("Wrote " + fitted + " to " + out + "; use it with --model '" + model + (model.text().contains("?") ? "&" : "?")
                         + "calibration=" + out.toAbsolutePath() + "'");
             } else {
                 System.out.println(fitted.toJson());
@@ -342,7 +348,7 @@ public final class EvalCommand implements Callable<Integer> {
         TextAnalysis.create(analyzerName).close();
         Path workDir = work != null ? work : Path.of(System.getProperty("java.io.tmpdir"), "semdex-eval");
         String safeName = indexName.replaceAll("[^A-Za-z0-9._-]", "_");
-        EmbedderSpec spec = EmbedderSpec.parse(this.model);
+        EmbedderSpec spec = this.model;
         try (Embedder model = spec.open(Slot.SINGLE); // as the pipeline embeds: batching and all from the spec
                 VectorCache cache = EvalIndex.vectorCache(workDir, spec, model)) {
             List<List<Unit>> units = EvalIndex.split(data.corpus(), spec); // as the job splits for this model
@@ -486,7 +492,7 @@ public final class EvalCommand implements Callable<Integer> {
     LiftCalibration calibration(PrintStream progress) throws IOException {
         Path docsDir = sharedData("docs");
         BeirDataset data = CalibrationSet.build(docsDir);
-        List<String> models = README_TABLE.stream().map(TableRow::model).distinct().toList();
+        List<EmbedderSpec> models = README_TABLE.stream().map(TableRow::model).distinct().toList();
         List<String> kinds = List.of(CalibrationSet.QUESTION, CalibrationSet.HEADING);
         List<String> columns = new ArrayList<>();
         models.forEach(m -> kinds.forEach(k -> columns.add(m + ", " + k + "s")));

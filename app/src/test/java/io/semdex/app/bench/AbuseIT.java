@@ -1,7 +1,7 @@
 package io.semdex.app.bench;
 
 import io.semdex.app.EmbeddedStack;
-import io.semdex.embed.ModelPresets;
+import io.semdex.embed.EmbedderSpec;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +21,7 @@ class AbuseIT {
 
     @Test
     void badRequestsAmongGoodOnesGetNo5xxAndEveryAcceptedDocumentBecomesSearchable() throws Exception {
-        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, ModelPresets.DEFAULT, 1,
+        try (EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(data, "127.0.0.1", 0, EmbedderSpec.defaultModel(), 1,
                 Duration.ofMillis(500)))) {
             AbuseRun.Report report = new AbuseRun(URI.create(stack.url()), null).run(Duration.ofSeconds(10), 4, 11, Duration.ofSeconds(180));
             System.out.println(BenchAbuseCommand.format(report));

@@ -30,7 +30,7 @@ class GenerationCalibratorTest {
     void aBuiltGenerationFitsItsThresholdMapOnItsOwnDocumentsAndRecordsIt() throws Exception {
         Path dir = EvalCommand.resolve("xquad-en");
         BeirDataset data = BeirDataset.load(dir, dir).slice(60);
-        EmbedderSpec spec = EmbedderSpec.parse(ModelPresets.DEFAULT);
+        EmbedderSpec spec = EmbedderSpec.defaultModel();
         IndexLayout layout;
         try (Embedder model = spec.open(Slot.SINGLE); VectorCache cache = EvalIndex.vectorCache(work, spec, model)) {
             List<List<Unit>> units = EvalIndex.split(data.corpus(), spec);
