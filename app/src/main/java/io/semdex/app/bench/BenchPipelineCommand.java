@@ -313,6 +313,15 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     .limit(8)
                     .forEach(e -> System.out.printf(Locale.ROOT, "| %s | %.1f | %.0f %% |%n", e.getKey().replace("|", "/"), e.getValue(),
                             100 * where.share(e.getKey())));
+            System.out.printf(Locale.ROOT, "%nBy component (JIT and GC as the JVM counts them, out of the CPU no Java thread holds):%n%n");
+            System.out.println("| component | CPU s | per unit | share |");
+            System.out.println("|---|---:|---:|---:|");
+            where.components().forEach((component, seconds) -> {
+                if (seconds >= 0.05) {
+                    System.out.printf(Locale.ROOT, "| %s | %.1f | %.4f | %.0f %% |%n", component.label, seconds, seconds / run.units(),
+                            where.processSeconds() == 0 ? 0 : 100 * seconds / where.processSeconds());
+                }
+            });
         }
     }
 

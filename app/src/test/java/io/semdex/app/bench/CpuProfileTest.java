@@ -42,4 +42,25 @@ class CpuProfileTest {
         assertThat(where.threads().get("busy-worker")).isPositive();
         assertThat(where.processSeconds()).isGreaterThanOrEqualTo(where.threads().get("busy-worker"));
     }
+
+    @Test
+    void threadsAreSummedByComponentAndTheJvmsOwnFiguresAreCappedByWhatNoJavaThreadHolds() {
+        assertThat(CpuProfile.Component.of("semdex-embed-calls embed: bge")).isEqualTo(CpuProfile.Component.MODEL);
+        assertThat(CpuProfile.Component.of("data-plane-kafka-request-handler")).isEqualTo(CpuProfile.Component.KAFKA);
+        assertThat(CpuProfile.Component.of("Source Data Fetcher for Source: kafka: documents -> parse")).isEqualTo(CpuProfile.Component.KAFKA);
+        assertThat(CpuProfile.Component.of("drop stale versions -> split")).isEqualTo(CpuProfile.Component.TASKS);
+        assertThat(CpuProfile.Component.of("AsyncOperations-thread")).isEqualTo(CpuProfile.Component.CHECKPOINTS);
+        assertThat(CpuProfile.Component.of("flink-pekko.actor.default-dispatcher")).isEqualTo(CpuProfile.Component.FLINK);
+        assertThat(CpuProfile.Component.of("Lucene Merge Thread")).isEqualTo(CpuProfile.Component.MERGES);
+
+        var where = new CpuProfile.Breakdown(10, java.util.Map.of("semdex-embed-calls embed: bge", 6.0, "kafka-scheduler", 1.0,
+                CpuProfile.OUTSIDE_JAVA_THREADS, 3.0), 2.5, 4.0);
+        var by = where.components();
+        assertThat(by.get(CpuProfile.Component.MODEL)).isEqualTo(6.0);
+        assertThat(by.get(CpuProfile.Component.KAFKA)).isEqualTo(1.0);
+        assertThat(by.get(CpuProfile.Component.JIT)).isEqualTo(2.5);
+        assertThat(by.get(CpuProfile.Component.GC)).isEqualTo(0.5); // what is left of the 3 s outside Java threads
+        assertThat(by.get(CpuProfile.Component.OTHER)).isZero();
+        assertThat(by.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(10.0);
+    }
 }
