@@ -17,8 +17,11 @@ import java.util.Objects;
  * each worker is running. The bulk lane's units wait in a backlog; when fewer calls are ready than
  * the model has workers, the whole backlog is sorted by length and cut into calls at once (one
  * "round"), so calls pad little, as one large batch would, while each stays short. The backlog plus
- * the ready bulk calls is bounded by {@code bulkUnits}: beyond it {@link #bulkFull()} says the bulk
- * input must wait, which is the bulk lane's backpressure; the interactive lane has none.
+ * the ready bulk calls is bounded by {@code bulkUnits}: beyond it the bulk input waits for a worker to
+ * take one more call ({@link #bulkMustWait}), and beyond twice that for the lane to drain, which is the
+ * bulk lane's backpressure; the interactive lane has none. A bulk document so waits for about one
+ * call however many units came before it, and so does an interactive one that comes meanwhile (the
+ * stage cannot read it while its bulk input waits).
  *
  * <p>A document's units may go into several calls; it is {@linkplain #done done} when the last one
  * ends. Calls are taken by the model's worker threads ({@link #take()}), everything else happens on
@@ -70,6 +73,7 @@ public final class CallScheduler<D> {
     /** Parts not yet done, per document. */
     private final Map<D, Integer> remaining = new IdentityHashMap<>();
     private int running;
+    private long bulkTaken;
     private boolean closed;
 
     /**
@@ -117,6 +121,21 @@ public final class CallScheduler<D> {
     /** Whether the bulk lane holds as many units as it may before its input must wait. */
     public synchronized boolean bulkFull() {
         return bulkBacklog.size() + readyBulkUnits >= bulkUnits;
+    }
+
+    /** Bulk calls the workers have taken so far: what a waiting bulk input compares with ({@link #bulkMustWait}). */
+    public synchronized long bulkCallsTaken() {
+        return bulkTaken;
+    }
+
+    /**
+     * Whether the bulk input, which began to wait when {@code takenBefore} bulk calls had been taken, must
+     * go on waiting: while the lane is {@linkplain #bulkFull() full}, until a worker takes one more bulk
+     * call; while it holds twice its bound, until it holds less.
+     */
+    public synchronized boolean bulkMustWait(long takenBefore) {
+        int held = bulkBacklog.size() + readyBulkUnits;
+        return held >= bulkUnits && (bulkTaken == takenBefore || held >= 2L * bulkUnits);
     }
 
     /**
@@ -173,6 +192,7 @@ public final class CallScheduler<D> {
             call = readyBulk.poll();
             if (call != null) {
                 readyBulkUnits -= call.units();
+                bulkTaken++;
             }
         }
         if (call != null) {

@@ -161,6 +161,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private transient MailboxExecutor mailbox;
     /** The task's mailbox at its lowest priority: yielding to it runs every mail, checkpoint barriers' included. */
     private transient MailboxExecutor anyMail;
+    /** Whether the bulk input has just waited for the model (see {@link #processElement1}). */
+    private transient boolean bulkJustWaited;
     /** The model's worker threads: each takes the next call from the scheduler. */
     private transient ExecutorService workers;
 
@@ -323,11 +325,26 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     @Override
     public void processElement1(StreamRecord<SplitDocument> element) throws Exception {
         admit(element, Lane.BULK);
+        if (bulkJustWaited) {
+            // Flink chooses which input to read before it looks whether the other has data, so its choice right after
+            // a wait falls on this lane again: this record is taken without a wait (the lane's bound grows by one
+            // document), and the mail has Flink choose once more, now seeing an interactive document that came
+            // during the wait. Otherwise that document would wait for a second bulk call.
+            bulkJustWaited = false;
+            mailbox.execute(() -> {}, "the bulk input waited");
+            return;
+        }
         // The bulk lane's backpressure: its input is not read again until the model takes the next call. Every
         // mail runs meanwhile, a checkpoint barrier's too: this element is admitted and held in state, so a
         // barrier need not wait for a model call to end (the operator's own mailbox would keep it out).
-        while (scheduler.bulkFull()) {
+        long takenBefore = scheduler.bulkCallsTaken();
+        while (scheduler.bulkMustWait(takenBefore)) {
             anyMail.yield();
+            bulkJustWaited = true;
+        }
+        if (bulkJustWaited) {
+            // Flink reads on through a network buffer's records while no mail is queued; this ends that run.
+            mailbox.execute(() -> {}, "the bulk input waited");
         }
     }
 
@@ -401,6 +418,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         try {
             CallScheduler.Call<Pending> call;
             while ((call = source.take()) != null) {
+                if (call.lane() == Lane.BULK) {
+                    // The bulk input may be waiting for this: a mail wakes its wait now, not when the next call ends.
+                    mailbox.execute(() -> {}, "a bulk call taken");
+                }
                 List<FailurePolicy.Text<Pending>> texts = new ArrayList<>(call.units());
                 for (CallScheduler.Item<Pending> item : call.items()) {
                     texts.add(new FailurePolicy.Text<>(item.owner(), item.part().key(), item.part().text()));

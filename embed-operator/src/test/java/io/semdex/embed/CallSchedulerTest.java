@@ -89,6 +89,27 @@ class CallSchedulerTest {
     }
 
     @Test
+    void aFullBulkLaneWaitsForOneCallToBeTakenAndAtTwiceItsBoundForTheLaneToDrain() {
+        CallScheduler<String> scheduler = new CallScheduler<>(SMALL, 8, 1);
+        scheduler.add("a", Lane.BULK, parts("a", 5, 5, 5, 5)); // the idle worker's round: one call of 4 units
+        assertThat(scheduler.bulkMustWait(scheduler.bulkCallsTaken())).isFalse(); // 4 units held, bound 8
+        scheduler.add("b", Lane.BULK, parts("b", 5, 5, 5, 5, 5, 5, 5, 5));
+        long waitingSince = scheduler.bulkCallsTaken();
+        assertThat(scheduler.bulkMustWait(waitingSince)).isTrue(); // 12 held, no call taken yet
+        scheduler.poll();
+        assertThat(scheduler.bulkFull()).isTrue(); // 8 held: still full,
+        assertThat(scheduler.bulkMustWait(waitingSince)).isFalse(); // but one call was taken: the input reads on
+
+        scheduler.add("c", Lane.BULK, parts("c", 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)); // 20 held: over twice the bound
+        waitingSince = scheduler.bulkCallsTaken();
+        scheduler.poll();
+        assertThat(scheduler.bulkMustWait(waitingSince)).isTrue(); // 16 held after a call: still twice the bound
+        scheduler.poll();
+        assertThat(scheduler.bulkMustWait(waitingSince)).isFalse(); // 12
+        assertThat(scheduler.bulkCallsTaken()).isEqualTo(3);
+    }
+
+    @Test
     void aFloodOnTheInteractiveLaneIsBoundedLikeTheBulkLane() {
         CallScheduler<String> scheduler = new CallScheduler<>(SMALL, 8, 1);
         scheduler.add("one", Lane.INTERACTIVE, parts("one", 5));
