@@ -12,9 +12,9 @@ import java.util.Objects;
  * The embed stage's queue of model work, apart from Flink: which units go into the next model call,
  * and which documents have all their vectors once a call is done.
  *
- * <p>Each call is one batch of the model's own {@link Batching} (a padded token budget), small enough
- * that a document of the interactive lane, which always goes first, waits for at most the call
- * each worker is running. The bulk lane's units wait in a backlog; when fewer calls are ready than
+ * <p>Each call is one batch of the model's own {@link Batching} (a padded token budget), so calls are
+ * short; the interactive lane's always go first, and a worker of that lane alone takes them too
+ * ({@link #takeInteractive()}). The bulk lane's units wait in a backlog; when fewer calls are ready than
  * the model has workers, the whole backlog is sorted by length and cut into calls at once (one
  * "round"), so calls pad little, as one large batch would, while each stays short. The backlog plus
  * the ready bulk calls is bounded by {@code bulkUnits}: beyond it the bulk input waits for a worker to

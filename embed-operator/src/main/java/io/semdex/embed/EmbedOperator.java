@@ -60,12 +60,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lanes.</b> Where the lanes meet, {@link LastWriteWins} decides which change of a document
  * is its newest: a change the other lane made obsolete before it arrived is dropped (counted in
  * {@code semdexStaleIgnored}). Work is queued by {@link CallScheduler}: model calls of one batch of
- * the model's own size, the interactive lane's always first, so an interactive document waits for at
- * most the call each model worker is running. The bulk lane's backlog is bounded by
+ * the model's own size, the interactive lane's always first and on a worker of their own (on the
+ * model's {@linkplain Embedder#interactive() interactive} capacity), so an interactive document does
+ * not wait for the bulk calls running when it comes. The bulk lane's backlog is bounded by
  * {@link QueuePolicy}; when it is full, reading the bulk input waits, inside its record, until the
- * model takes the next call, which is the bulk lane's backpressure. Flink alternates between the
- * inputs of a two-input operator that has data on both, so an interactive document in its input
- * buffer waits for at most that one call too. Flink's {@code InputSelectable}, which would let the
+ * model takes the next call, which is the bulk lane's backpressure; every mail of the task runs
+ * meanwhile, checkpoint barriers' included. Flink alternates between the inputs of a two-input
+ * operator that has data on both once it is made to choose again after a wait, so an interactive
+ * document in its input buffer waits for about one bulk call. Flink's {@code InputSelectable}, which would let the
  * operator read only the interactive input while the bulk backlog is full, cannot be used: Flink
  * refuses to checkpoint a job with such an operator ("Checkpointing is currently not supported for
  * operators that implement InputSelectable", {@code StreamingJobGraphGenerator}), and it asks for
@@ -82,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * list filtered by key group on restore, so it follows the keys.
  *
  * <p>Model calls do not stall the task thread: they run on the operator's own worker threads, as
- * many as the model has workers, which take calls from the scheduler and hand results back through
+ * many as the model has workers and one for the interactive lane, which take calls from the scheduler and hand results back through
  * Flink's {@link MailboxExecutor}, so state access, dead letters and output stay on the task thread.
  *
  * <p>Unchanged units are not embedded again: keyed state holds, per document, the vector of each

@@ -8,7 +8,8 @@ import java.io.Serializable;
  * length and cut from, so a larger pool pads less; they are also what the operator holds in its
  * checkpoints. The interactive lane is never held back.
  *
- * @param bulkUnits units of the bulk lane waiting for the model, beyond which the bulk input waits
+ * @param bulkUnits units of the bulk lane waiting for the model, beyond which the bulk input waits for the model to
+ *     take a call (and beyond twice which, for the lane to drain below that)
  */
 public record QueuePolicy(int bulkUnits) implements Serializable {
 
