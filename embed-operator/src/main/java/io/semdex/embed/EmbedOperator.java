@@ -163,8 +163,6 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private transient MailboxExecutor mailbox;
     /** The task's mailbox at its lowest priority: yielding to it runs every mail, checkpoint barriers' included. */
     private transient MailboxExecutor anyMail;
-    /** Whether the bulk input has just waited for the model (see {@link #processElement1}). */
-    private transient boolean bulkJustWaited;
     /** The model's worker threads: each takes the next call from the scheduler. */
     private transient ExecutorService workers;
 
@@ -327,25 +325,19 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     @Override
     public void processElement1(StreamRecord<SplitDocument> element) throws Exception {
         admit(element, Lane.BULK);
-        if (bulkJustWaited) {
-            // Flink chooses which input to read before it looks whether the other has data, so its choice right after
-            // a wait falls on this lane again: this record is taken without a wait (the lane's bound grows by one
-            // document), and the mail has Flink choose once more, now seeing an interactive document that came
-            // during the wait. Otherwise that document would wait for a second bulk call.
-            bulkJustWaited = false;
-            mailbox.execute(() -> {}, "the bulk input waited");
-            return;
-        }
         // The bulk lane's backpressure: its input is not read again until the model takes the next call. Every
         // mail runs meanwhile, a checkpoint barrier's too: this element is admitted and held in state, so a
         // barrier need not wait for a model call to end (the operator's own mailbox would keep it out).
         long takenBefore = scheduler.bulkCallsTaken();
+        boolean waited = false;
         while (scheduler.bulkMustWait(takenBefore)) {
             anyMail.yield();
-            bulkJustWaited = true;
+            waited = true;
         }
-        if (bulkJustWaited) {
-            // Flink reads on through a network buffer's records while no mail is queued; this ends that run.
+        if (waited) {
+            // Flink reads on through a network buffer's records while no mail is queued: this mail ends that run, so
+            // it chooses its input again, and an interactive document that came during the wait is read after at most
+            // one more bulk record (Flink looks at the other input's data just after it chooses).
             mailbox.execute(() -> {}, "the bulk input waited");
         }
     }
