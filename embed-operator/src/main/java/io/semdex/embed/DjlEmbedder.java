@@ -258,20 +258,29 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public List<float[]> embedDocuments(List<String> texts) {
-        return embedTexts(texts.stream().map(preset::documentText).toList());
+        return embedDocuments(texts, predictors);
     }
 
     @Override
     public List<float[]> embedQueries(List<String> queries) {
-        return embedTexts(queries.stream().map(preset::queryText).toList());
+        return embedQueries(queries, predictors);
     }
 
     @Override
     public List<float[]> embedTexts(List<String> texts) {
-        if (texts.isEmpty()) {
-            return List.of();
-        }
-        return embedIds(withTokenizer(t -> t.encode(texts)), predictors);
+        return embedTexts(texts, predictors);
+    }
+
+    private List<float[]> embedDocuments(List<String> texts, BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> pool) {
+        return embedTexts(texts.stream().map(preset::documentText).toList(), pool);
+    }
+
+    private List<float[]> embedQueries(List<String> queries, BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> pool) {
+        return embedTexts(queries.stream().map(preset::queryText).toList(), pool);
+    }
+
+    private List<float[]> embedTexts(List<String> texts, BlockingQueue<Predictor<EmbeddingTranslator.TokenBatch, float[][]>> pool) {
+        return texts.isEmpty() ? List.of() : embedIds(withTokenizer(t -> t.encode(texts)), pool);
     }
 
     @Override
@@ -506,17 +515,17 @@ public final class DjlEmbedder implements Embedder {
 
         @Override
         public List<float[]> embedDocuments(List<String> texts) {
-            return embedTexts(texts.stream().map(preset::documentText).toList());
+            return DjlEmbedder.this.embedDocuments(texts, reserved);
         }
 
         @Override
         public List<float[]> embedQueries(List<String> queries) {
-            return embedTexts(queries.stream().map(preset::queryText).toList());
+            return DjlEmbedder.this.embedQueries(queries, reserved);
         }
 
         @Override
         public List<float[]> embedTexts(List<String> texts) {
-            return texts.isEmpty() ? List.of() : embedIds(withTokenizer(t -> t.encode(texts)), reserved);
+            return DjlEmbedder.this.embedTexts(texts, reserved);
         }
 
         @Override

@@ -67,11 +67,11 @@ import org.slf4j.LoggerFactory;
  * model takes the next call, which is the bulk lane's backpressure; every mail of the task runs
  * meanwhile, checkpoint barriers' included. Flink alternates between the inputs of a two-input
  * operator that has data on both once it is made to choose again after a wait, so an interactive
- * document in its input buffer waits for about one bulk call. Flink's {@code InputSelectable}, which would let the
- * operator read only the interactive input while the bulk backlog is full, cannot be used: Flink
- * refuses to checkpoint a job with such an operator ("Checkpointing is currently not supported for
- * operators that implement InputSelectable", {@code StreamingJobGraphGenerator}), and it asks for
- * the selection again only after an input event.
+ * document in its input buffer waits for about one bulk call. Flink's {@code InputSelectable},
+ * which would let the operator read only the interactive input while the bulk backlog is full,
+ * cannot be used: Flink refuses to checkpoint a job with such an operator ("Checkpointing is
+ * currently not supported for operators that implement InputSelectable",
+ * {@code StreamingJobGraphGenerator}), and it asks for the selection again only after an input event.
  *
  * <p><b>Checkpoints do not wait for the model.</b> A document leaves when the last call holding its
  * units ends, in any order across documents; versions of one document never overtake each other,
@@ -84,8 +84,9 @@ import org.slf4j.LoggerFactory;
  * list filtered by key group on restore, so it follows the keys.
  *
  * <p>Model calls do not stall the task thread: they run on the operator's own worker threads, as
- * many as the model has workers and one for the interactive lane, which take calls from the scheduler and hand results back through
- * Flink's {@link MailboxExecutor}, so state access, dead letters and output stay on the task thread.
+ * many as the model has workers and one for the interactive lane, which take calls from the scheduler
+ * and hand results back through Flink's {@link MailboxExecutor}, so state access, dead letters and
+ * output stay on the task thread.
  *
  * <p>Unchanged units are not embedded again: keyed state holds, per document, the vector of each
  * unit under its content hash and the model's {@link EmbedderSpec#fingerprint() fingerprint}.
