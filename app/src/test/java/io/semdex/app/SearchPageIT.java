@@ -224,7 +224,7 @@ class SearchPageIT {
         assertThat(slider()).isEqualTo(status.get("defaultThreshold").asDouble());
         assertThat(byId("threshold-label").getText()).isEqualTo("Threshold (calibrated relevance)");
         // What the page fetched: the service's ranking at the slider's lowest calibrated relevance.
-        JsonNode answer = api("/api/search?mode=vector&k=100&threshold=0.05&q=" + URLEncoder.encode(QUERY, StandardCharsets.UTF_8));
+        JsonNode answer = api("/api/search?mode=vector&k=100&threshold=0.01&q=" + URLEncoder.encode(QUERY, StandardCharsets.UTF_8));
         assertThat(answer.get("thresholdScale").asText()).isEqualTo("calibrated");
         List<String> rankedUnits = new ArrayList<>();
         Map<String, Double> cosines = new HashMap<>();
@@ -250,12 +250,12 @@ class SearchPageIT {
 
         WebElement range = byId("threshold");
         range.sendKeys(Keys.HOME);
-        assertThat(slider()).isEqualTo(0.05);
+        assertThat(slider()).isEqualTo(0.01);
         Set<Integer> counts = new HashSet<>();
         Set<String> bandsSeen = new HashSet<>();
-        for (int step = 0; step <= 17; step++) {
+        for (int step = 0; step <= 89; step++) {
             double t = slider();
-            assertThat(t).isCloseTo(0.05 + 0.05 * step, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(t).isCloseTo(0.01 + 0.01 * step, org.assertj.core.data.Offset.offset(1e-9));
             assertThat(byId("threshold-value").getText()).isEqualTo(String.format("%.2f", t));
             List<String> expected = rankedUnits.stream().filter(u -> relevances.get(u) >= t).toList();
             List<Shown> hits = shown();

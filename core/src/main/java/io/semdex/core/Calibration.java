@@ -111,20 +111,46 @@ public record Calibration(String model, String fingerprint, String fittedOn, int
      * @param relevant whether each hit is judged relevant
      */
     public static Calibration fit(String model, String fingerprint, String fittedOn, double[] cosines, boolean[] relevant) {
-        if (cosines.length != relevant.length || cosines.length == 0) {
+        if (cosines.length != relevant.length) {
             throw new IllegalArgumentException("a fit needs as many labels as cosines, at least one; got " + cosines.length + " and "
                     + relevant.length);
+        }
+        double[] labels = new double[relevant.length];
+        double[] weights = new double[relevant.length];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = relevant[i] ? 1 : 0;
+            weights[i] = 1;
+        }
+        return fit(model, fingerprint, fittedOn, cosines, labels, weights);
+    }
+
+    /**
+     * The weighted form of {@link #fit(String, String, String, double[], boolean[])}: each pair's label
+     * is a relevance in 0..1 (a judgment, or a prior's estimate) and counts with its weight; the value
+     * of a block is the weighted mean of its labels, its knot the weighted mean of its cosines.
+     *
+     * @param labels relevance of each pair, 0..1
+     * @param weights weight of each pair, &gt; 0
+     */
+    public static Calibration fit(String model, String fingerprint, String fittedOn, double[] cosines, double[] labels, double[] weights) {
+        if (cosines.length != labels.length || cosines.length != weights.length || cosines.length == 0) {
+            throw new IllegalArgumentException("a fit needs as many labels and weights as cosines, at least one; got " + cosines.length
+                    + ", " + labels.length + " and " + weights.length);
         }
         Integer[] order = new Integer[cosines.length];
         for (int i = 0; i < order.length; i++) {
             if (!(cosines[i] >= -1 && cosines[i] <= 1)) {
                 throw new IllegalArgumentException("cosine " + i + " is not in -1..1: " + cosines[i]);
             }
+            if (!(labels[i] >= 0 && labels[i] <= 1) || !(weights[i] > 0) || Double.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("pair " + i + " needs a label in 0..1 and a finite weight above 0, got " + labels[i]
+                        + " and " + weights[i]);
+            }
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Double.compare(cosines[a], cosines[b]));
-        // Blocks of the fit, as a stack: label sum, weight, cosine. Hits of equal cosine form one point
-        // first, so the fit is a function of the cosine and knots rise strictly.
+        // Blocks of the fit, as a stack: weighted label sum, weight, weighted cosine sum. Hits of equal
+        // cosine form one point first, so the fit is a function of the cosine and knots rise strictly.
         double[] sum = new double[order.length];
         double[] weight = new double[order.length];
         double[] cosSum = new double[order.length];
@@ -132,13 +158,14 @@ public record Calibration(String model, String fingerprint, String fittedOn, int
         for (int k = 0; k < order.length; ) {
             double x = cosines[order[k]];
             double y = 0;
-            int n = 0;
-            for (; k < order.length && cosines[order[k]] == x; k++, n++) {
-                y += relevant[order[k]] ? 1 : 0;
+            double w = 0;
+            for (; k < order.length && cosines[order[k]] == x; k++) {
+                y += labels[order[k]] * weights[order[k]];
+                w += weights[order[k]];
             }
             sum[blocks] = y;
-            weight[blocks] = n;
-            cosSum[blocks] = x * n;
+            weight[blocks] = w;
+            cosSum[blocks] = x * w;
             blocks++;
             // Pool while the last block's mean is not above the one before it.
             while (blocks > 1 && sum[blocks - 1] / weight[blocks - 1] <= sum[blocks - 2] / weight[blocks - 2]) {
@@ -151,10 +178,47 @@ public record Calibration(String model, String fingerprint, String fittedOn, int
         double[] knotCosines = new double[blocks];
         double[] knotRelevances = new double[blocks];
         for (int b = 0; b < blocks; b++) {
-            knotCosines[b] = cosSum[b] / weight[b];
-            knotRelevances[b] = sum[b] / weight[b];
+            knotCosines[b] = Math.max(-1, Math.min(1, cosSum[b] / weight[b]));
+            knotRelevances[b] = Math.max(0, Math.min(1, sum[b] / weight[b]));
         }
-        return new Calibration(model, fingerprint, fittedOn, VERSION, knotCosines, knotRelevances);
+        // Rounding in the weighted means can make two neighbouring knots' cosines meet; keep the later.
+        int kept = 0;
+        for (int b = 0; b < blocks; b++) {
+            if (kept > 0 && knotCosines[b] <= knotCosines[kept - 1]) {
+                kept--;
+            }
+            knotCosines[kept] = knotCosines[b];
+            knotRelevances[kept++] = knotRelevances[b];
+        }
+        return new Calibration(model, fingerprint, fittedOn, VERSION, Arrays.copyOf(knotCosines, kept), Arrays.copyOf(knotRelevances, kept));
+    }
+
+    /**
+     * This map, refined by judged pairs of the corpus at hand: the isotonic fit of the pairs together
+     * with, at each pair's cosine, this map's relevance counting {@code priorWeight} pairs. Where the
+     * pairs are few or say little, the result stays near this map; where they are many and agree,
+     * near their own fit.
+     *
+     * @param fittedOn what the pairs are, in words
+     * @param priorWeight how many of the pairs this map's estimate at a pair's cosine counts as, &gt; 0
+     */
+    public Calibration refinedBy(String fittedOn, double[] pairCosines, boolean[] relevant, double priorWeight) {
+        int n = pairCosines.length;
+        if (relevant.length != n || n == 0) {
+            throw new IllegalArgumentException("a fit needs as many labels as cosines, at least one; got " + n + " and " + relevant.length);
+        }
+        double[] c = new double[2 * n];
+        double[] y = new double[2 * n];
+        double[] w = new double[2 * n];
+        for (int i = 0; i < n; i++) {
+            c[i] = pairCosines[i];
+            y[i] = relevant[i] ? 1 : 0;
+            w[i] = 1;
+            c[n + i] = pairCosines[i];
+            y[n + i] = relevance(pairCosines[i]);
+            w[n + i] = priorWeight;
+        }
+        return fit(model, fingerprint, fittedOn, c, y, w);
     }
 
     /** Reads a calibration file ({@code semdex eval --fit-calibration} writes them). */

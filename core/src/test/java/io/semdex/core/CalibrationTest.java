@@ -91,6 +91,49 @@ class CalibrationTest {
     }
 
     @Test
+    void aWeightedFitCountsEachLabelByItsWeightAndTakesLabelsBetweenZeroAndOne() {
+        // Weight 3 on the 1.0 at 0.3 outweighs the 0.0 at 0.4 (weight 1): the pool's mean is 0.75,
+        // its knot at the weighted mean cosine (0.9 + 0.4) / 4.
+        Calibration c = Calibration.fit("m", "f", "test", new double[] {0.1, 0.3, 0.4, 0.6}, new double[] {0.2, 1.0, 0.0, 0.9},
+                new double[] {1, 3, 1, 2});
+        assertThat(c.cosines()).containsExactly(new double[] {0.1, 0.325, 0.6}, within(1e-12));
+        assertThat(c.relevances()).containsExactly(new double[] {0.2, 0.75, 0.9}, within(1e-12));
+        // Unit weights and 0/1 labels are the unweighted fit.
+        double[] x = {0.4, 0.1, 0.3, 0.2, 0.5, 0.6};
+        boolean[] y = {false, false, true, false, true, true};
+        double[] labels = {0, 0, 1, 0, 1, 1};
+        assertThat(Calibration.fit("m", "f", "test", x, labels, new double[] {1, 1, 1, 1, 1, 1})).isEqualTo(Calibration.fit("m", "f", "test", x, y));
+        assertThatThrownBy(() -> Calibration.fit("m", "f", "test", new double[] {0.1}, new double[] {1.5}, new double[] {1}))
+                .hasMessageContaining("label in 0..1");
+        assertThatThrownBy(() -> Calibration.fit("m", "f", "test", new double[] {0.1}, new double[] {0.5}, new double[] {0}))
+                .hasMessageContaining("weight above 0");
+    }
+
+    @Test
+    void refiningAMapMovesItTowardTheJudgedPairsByTheirWeightAgainstItsOwn() {
+        Calibration prior = new Calibration("m", "f", "exports", Calibration.VERSION, new double[] {0.2, 0.8}, new double[] {0.0, 0.6});
+        // Pairs that say: relevant from 0.6 up, nothing below. The prior says 0.4 at 0.6, 0.2 at 0.4.
+        double[] cosines = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
+        boolean[] relevant = {false, false, false, true, true, true};
+        Calibration even = prior.refinedBy("corpus", cosines, relevant, 1);
+        for (int i = 0; i < cosines.length; i++) {
+            // With the prior counting as much as the pair, each point is the mean of the two estimates
+            // (they rise with the cosine here, so nothing pools).
+            double expected = ((relevant[i] ? 1 : 0) + prior.relevance(cosines[i])) / 2;
+            assertThat(even.relevance(cosines[i])).as("at %s", cosines[i]).isCloseTo(expected, within(1e-12));
+        }
+        Calibration heavyPrior = prior.refinedBy("corpus", cosines, relevant, 1000);
+        Calibration lightPrior = prior.refinedBy("corpus", cosines, relevant, 0.001);
+        for (int i = 0; i < cosines.length; i++) {
+            assertThat(heavyPrior.relevance(cosines[i])).isCloseTo(prior.relevance(cosines[i]), within(0.002));
+            assertThat(lightPrior.relevance(cosines[i])).isCloseTo(relevant[i] ? 1 : 0, within(0.002));
+        }
+        assertThat(even.model()).isEqualTo("m");
+        assertThat(even.fingerprint()).isEqualTo("f");
+        assertThat(even.fittedOn()).isEqualTo("corpus");
+    }
+
+    @Test
     void aHigherRelevanceNeverKeepsALowerCosine() {
         Calibration c = new Calibration("m", "f", "test", Calibration.VERSION, new double[] {0.2, 0.5, 0.8}, new double[] {0.1, 0.4, 0.9});
         assertThat(c.cosineAt(0.05)).isEqualTo(Double.NEGATIVE_INFINITY);

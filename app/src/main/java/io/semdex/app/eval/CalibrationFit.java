@@ -22,6 +22,15 @@ final class CalibrationFit {
 
     static Calibration fit(Searcher searcher, BeirDataset data, String modelId, String fingerprint, String describedData, int candidates)
             throws IOException {
+        return fit(searcher, data, modelId, fingerprint, describedData, candidates, null);
+    }
+
+    /**
+     * As {@link #fit(Searcher, BeirDataset, String, String, String, int)}, refining {@code prior} (the
+     * model's map) where one is given, as a generation's fit does ({@link GenerationCalibrator#refine}).
+     */
+    static Calibration fit(Searcher searcher, BeirDataset data, String modelId, String fingerprint, String describedData, int candidates,
+            Calibration prior) throws IOException {
         int n = data.queries().size() * ThresholdReport.TOP;
         double[] cosines = new double[n];
         boolean[] relevant = new boolean[n];
@@ -45,11 +54,12 @@ final class CalibrationFit {
         }
         String fittedOn = String.format(Locale.ROOT, "%s: %d queries, top %d documents each by vector search, %d judged pairs (%d relevant)",
                 describedData, data.queries().size(), ThresholdReport.TOP, pairs, positives);
-        return Calibration.fit(modelId, fingerprint, fittedOn, c, r);
+        return prior == null ? Calibration.fit(modelId, fingerprint, fittedOn, c, r)
+                : GenerationCalibrator.refine(prior, modelId, fingerprint, fittedOn, c, r);
     }
 
     /** Relevance thresholds whose keep rate {@link #keepRates} reports. */
-    static final double[] DEFAULT_CANDIDATES = {0.02, 0.05, 0.1, 0.15, 0.2};
+    static final double[] DEFAULT_CANDIDATES = {0.01, 0.02, 0.03, 0.05, 0.1, 0.2};
 
     /**
      * On the fitting data itself: for each of {@link #DEFAULT_CANDIDATES}, the share of queries with

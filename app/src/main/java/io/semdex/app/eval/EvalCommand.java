@@ -104,6 +104,11 @@ public final class EvalCommand implements Callable<Integer> {
             + "judgments (grade > 0 is relevant) and the share of queries with no hit.")
     boolean thresholds;
 
+    @Option(names = "--lifts", description = "After the usual table, print nDCG@10 of the default hybrid at each full lift (the lift "
+            + "above the background cosine that earns the vector side its full weight), beside keyword and vector alone, for the set's "
+            + "queries and for pseudo-queries cut from its documents.")
+    boolean lifts;
+
     @Option(names = "--keep-identical-ids", description = "Let a query retrieve a corpus document of its own id. By default such a "
             + "document is left out of the query's ranking, as BEIR's ignore_identical_ids does (ArguAna, Quora), so figures compare with "
             + "published BEIR tables.")
@@ -249,6 +254,7 @@ public final class EvalCommand implements Callable<Integer> {
         one.keepIdenticalIds = keepIdenticalIds;
         one.calibrationSource = calibrationSource;
         one.thresholds = thresholds;
+        one.lifts = lifts;
         one.work = work;
         one.tableRow = row;
         return one;
@@ -297,6 +303,7 @@ public final class EvalCommand implements Callable<Integer> {
         String indexName = (exports != null && !exports.isEmpty() ? "exports-" : "") + dir.getFileName() + (docs != null ? "-" + docs : "");
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<String> liftRows = new ArrayList<>();
         Calibration generationFit = calibrationSource == CalibrationSource.generation ? generationFit(set, indexName, progress) : null;
         String analyzerName = indexAndSearch(set, indexName, dir.toString(), progress, generationFit, (index, searchers) -> {
             Searcher searcher = searchers.apply(FusionWeights.DEFAULT);
@@ -321,7 +328,20 @@ public final class EvalCommand implements Callable<Integer> {
             if (sweep) {
                 notes.add(sweepTable(searcher, set));
             }
+            if (lifts) {
+                liftRows.add(liftRow("the set's queries", set, searchers));
+            }
         });
+        if (lifts) {
+            BeirDataset pseudo = PseudoQueries.cut(set.name() + " pseudo-queries", set.corpus());
+            indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null,
+                    (index, searchers) -> liftRows.add(liftRow(pseudo.queries().size() + " pseudo-queries", pseudo, searchers)));
+            StringBuilder table = new StringBuilder("| queries | keyword | vector |");
+            CALIBRATION_LIFTS.forEach(l -> table.append(String.format(Locale.ROOT, " lift %.2f |", l)));
+            table.append("\n|---|---|---|").append("---|".repeat(CALIBRATION_LIFTS.size())).append('\n');
+            liftRows.forEach(r -> table.append(r).append('\n'));
+            notes.add("nDCG@10 of the default hybrid by full lift (the service's: " + FusionWeights.FULL_LIFT + "):\n\n" + table);
+        }
         String title = String.format("%s — %s, analyzer %s: %d documents, %d queries", set.name(), this.model, analyzerName,
                 set.corpus().size(), set.queries().size());
         return new Report(title, rows, notes, tableRow);
@@ -563,7 +583,8 @@ public final class EvalCommand implements Callable<Integer> {
         Calibration[] fitted = new Calibration[1];
         indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null, (index, searchers) -> fitted[0] = CalibrationFit.fit(
                 searchers.apply(FusionWeights.DEFAULT), pseudo, index.modelId(), index.fingerprint(),
-                "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences)", candidates));
+                "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences)", candidates,
+                model.calibration().orElse(null)));
         return fitted[0];
     }
 
@@ -571,6 +592,20 @@ public final class EvalCommand implements Callable<Integer> {
         try (var list = Files.list(docsDir)) {
             return list.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    private String liftRow(String queries, BeirDataset data, Function<FusionWeights, Searcher> searchers) throws IOException {
+        Searcher fixed = searchers.apply(FusionWeights.DEFAULT);
+        StringBuilder row = new StringBuilder("| " + queries + " |");
+        for (Evaluation.Setting side : List.of(Evaluation.Setting.keyword(), Evaluation.Setting.vector())) {
+            row.append(String.format(Locale.ROOT, " %.4f |", Evaluation.run(fixed, data, side, candidates, rrfK, threshold, !keepIdenticalIds)
+                    .ndcg10()));
+        }
+        for (double lift : CALIBRATION_LIFTS) {
+            row.append(String.format(Locale.ROOT, " %.4f |", Evaluation.run(searchers.apply(FusionWeights.withFullLift(lift)), data,
+                    Evaluation.Setting.hybridDefault(), candidates, rrfK, threshold, !keepIdenticalIds).ndcg10()));
+        }
+        return row.toString();
     }
 
     private String sweepTable(Searcher searcher, BeirDataset data) throws IOException {

@@ -48,7 +48,11 @@ class GenerationCalibratorTest {
         assertThat(fitted).isNotNull();
         assertThat(fitted.model()).isEqualTo(ModelPresets.DEFAULT);
         assertThat(fitted.fits(spec.fingerprint())).isTrue();
-        assertThat(fitted.fittedOn()).contains("pseudo-queries cut from this generation's documents");
+        assertThat(fitted.fittedOn()).contains("pseudo-queries cut from this generation's documents")
+                .contains("refining the model's map");
+        // The model's own map, fitted on other exports, is the prior the generation's pairs refine: the fit differs from it.
+        Calibration modelMap = spec.calibration().orElseThrow();
+        assertThat(fitted.cosines()).isNotEqualTo(modelMap.cosines());
         // Each query's own document is found above the others often enough to rise well above a top-ten hit's base rate.
         double[] relevances = fitted.relevances();
         assertThat(relevances[relevances.length - 1]).isGreaterThan(0.3);
