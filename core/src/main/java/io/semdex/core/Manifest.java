@@ -20,6 +20,8 @@ import java.time.Instant;
  * @param calibration the map from raw cosine to calibrated relevance that searches of this generation
  *     use (the model's, or one fitted on this generation's own documents); null when the model is
  *     uncalibrated (the threshold is then on the raw cosine) and in manifests written before it was recorded
+ * @param fusion the default hybrid's full lift fitted on this generation's own documents; null where
+ *     none was fitted (a streaming generation, an older manifest): searches then use the service's constant
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Manifest(
@@ -32,23 +34,37 @@ public record Manifest(
         String source,
         IndexOptions indexOptions,
         String modelSpec,
-        Calibration calibration) {
+        Calibration calibration,
+        FusionCalibration fusion) {
 
     /** Without a recorded model spec: {@link #modelSpecOrId()} is then the model id. */
     public Manifest(String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source,
             IndexOptions indexOptions) {
-        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, null, null);
+        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, null, null, null);
     }
 
     /** Without a calibration: searches of this generation threshold the raw cosine. */
     public Manifest(String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source,
             IndexOptions indexOptions, String modelSpec) {
-        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, null);
+        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, null, null);
+    }
+
+    /** Without a fitted full lift: searches of this generation use the service's constant. */
+    public Manifest(String modelId, int dimensions, String similarity, String analyzer, int shardCount, Instant created, String source,
+            IndexOptions indexOptions, String modelSpec, Calibration calibration) {
+        this(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, calibration, null);
     }
 
     /** This manifest with another calibration (null for none). */
     public Manifest withCalibration(Calibration newCalibration) {
-        return new Manifest(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, newCalibration);
+        return new Manifest(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, newCalibration,
+                fusion);
+    }
+
+    /** This manifest with another fitted full lift (null for none). */
+    public Manifest withFusion(FusionCalibration newFusion) {
+        return new Manifest(modelId, dimensions, similarity, analyzer, shardCount, created, source, indexOptions, modelSpec, calibration,
+                newFusion);
     }
 
     public Manifest {

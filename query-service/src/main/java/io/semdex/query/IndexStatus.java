@@ -27,7 +27,7 @@ final class IndexStatus {
      * @param changedAtMillis when the searchable index last changed; {@code checkedAtMillis} when the service last looked
      */
     record Stats(String generation, int generationNumber, int units, int documents, long sizeBytes, long changedAtMillis,
-            long checkedAtMillis, Calibration calibration) {}
+            long checkedAtMillis, Calibration calibration, io.semdex.core.FusionCalibration fusion) {}
 
     private static final long MAX_AGE_NANOS = 1_000_000_000L;
 
@@ -57,7 +57,8 @@ final class IndexStatus {
             }
             return new Stats(generation == null ? null : generation.name(), generation == null ? 0 : generation.number(),
                     snapshot.units(), documents, generation == null ? 0 : sizeOf(generation.dir()), index.changedAtMillis(),
-                    index.checkedAtMillis(), snapshot.manifest().map(Manifest::calibration).orElse(null));
+                    index.checkedAtMillis(), snapshot.manifest().map(Manifest::calibration).orElse(null),
+                    snapshot.manifest().map(Manifest::fusion).orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,7 @@ package io.semdex.query;
 
 import io.semdex.core.Band;
 import io.semdex.core.Calibration;
+import io.semdex.core.FusionCalibration;
 import io.semdex.core.IndexFields;
 import io.semdex.core.Manifest;
 import io.semdex.core.TextAnalysis;
@@ -66,6 +67,7 @@ public final class Searcher {
     private final Embedder fixed;
     private final QueryVectorCache queryVectors;
     private final Map<String, Analyzer> analyzers = new ConcurrentHashMap<>();
+    /** Weighs hybrid requests without {@code alpha}; null for each generation's own full lift, else the service's constant. */
     private final FusionWeights weights;
     private final FusionWeights.Background background = new FusionWeights.Background();
 
@@ -84,15 +86,27 @@ public final class Searcher {
      * @param queryCache query vectors to remember, 0 to embed every query
      */
     public Searcher(LiveIndex index, Embedder embedder, int queryCache) {
-        this(index, embedder, queryCache, FusionWeights.DEFAULT);
+        this.index = index;
+        this.fixed = embedder;
+        this.queryVectors = new QueryVectorCache(queryCache);
+        this.weights = null;
     }
 
-    /** As {@link #Searcher(LiveIndex, Embedder, int)}, weighing hybrid requests without {@code alpha} with {@code weights}. */
+    /**
+     * As {@link #Searcher(LiveIndex, Embedder, int)}, weighing hybrid requests without {@code alpha}
+     * with {@code weights} on every generation, whatever full lift the generation fitted.
+     */
     public Searcher(LiveIndex index, Embedder embedder, int queryCache, FusionWeights weights) {
         this.index = index;
         this.fixed = embedder;
         this.queryVectors = new QueryVectorCache(queryCache);
         this.weights = Objects.requireNonNull(weights, "weights");
+    }
+
+    /** The weights of a generation: the full lift its manifest records where one was fitted, else the service's constant. */
+    static FusionWeights weightsOf(Manifest manifest) {
+        FusionCalibration fitted = manifest == null ? null : manifest.fusion();
+        return fitted == null ? FusionWeights.DEFAULT : FusionWeights.withFullLift(fitted.fullLift());
     }
 
     /** The model queries are embedded with now. */
@@ -129,7 +143,8 @@ public final class Searcher {
             boolean hybrid = request.mode() == SearchMode.HYBRID;
             Ranking ranking = snapshot.generation().isEmpty()
                     ? new Ranking(0, List.of(), hybrid ? request.alpha() : null)
-                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, cut);
+                    : rank(snapshot.searcher(), analyzer(analyzerName), query, request, cut,
+                            weights != null ? weights : weightsOf(snapshot.manifest().orElse(null)));
             return new SearchResponse(request.query(), request.mode().label(),
                     hybrid ? request.fusion().label() : null,
                     ranking.alpha,
@@ -188,8 +203,8 @@ public final class Searcher {
         }
     }
 
-    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request, Cut cut)
-            throws IOException {
+    private Ranking rank(IndexSearcher searcher, Analyzer analyzer, float[] queryVector, SearchRequest request, Cut cut,
+            FusionWeights fusionWeights) throws IOException {
         IndexReader reader = searcher.getIndexReader();
         Query filter = MetadataFilter.toQuery(request.filters(), reader);
         Query keyword = KeywordQuery.build(analyzer, request.query());
@@ -233,7 +248,7 @@ public final class Searcher {
             case KEYWORD -> candidates.forEach(c -> c.score = c.bm25);
             case HYBRID -> {
                 alpha = request.alpha() != null ? request.alpha()
-                        : weights.vectorWeight(bestCosine, background.of(reader), termCoverage(reader, analyzer, request.query()));
+                        : fusionWeights.vectorWeight(bestCosine, background.of(reader), termCoverage(reader, analyzer, request.query()));
                 fuse(candidates, request.fusion(), alpha, request.rrfK());
             }
         }

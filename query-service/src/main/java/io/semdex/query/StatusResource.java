@@ -45,6 +45,11 @@ final class StatusResource extends Resource {
         body.put("dimensions", model.dimensions());
         body.put("bands", Map.of("strong", Band.STRONG_FROM, "related", Band.RELATED_FROM));
         body.put("calibration", calibration(stats.calibration()));
+        Map<String, Object> fusion = new LinkedHashMap<>(); // the default hybrid's full lift: the generation's own, else the constant
+        fusion.put("fullLift", stats.fusion() != null ? stats.fusion().fullLift() : FusionWeights.FULL_LIFT);
+        fusion.put("fitted", stats.fusion() != null);
+        fusion.put("fittedOn", stats.fusion() != null ? stats.fusion().fittedOn() : null);
+        body.put("fusion", fusion);
         body.put("ready", index.problem().isEmpty());
         body.put("problem", index.problem().orElse(null));
         body.put("switchFailure", index.switchFailure().map(f -> {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class MetricsTest {
 
-    private static final IndexStatus.Stats INDEX = new IndexStatus.Stats("gen-3", 3, 10, 4, 2048, 1_700_000_000_000L, 0, null);
+    private static final IndexStatus.Stats INDEX = new IndexStatus.Stats("gen-3", 3, 10, 4, 2048, 1_700_000_000_000L, 0, null, null);
     private static final Pattern LINE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 

@@ -178,6 +178,18 @@ class SearcherTest {
     }
 
     @Test
+    void aGenerationsFittedFullLiftWeighsItsHybridSearchesAndWithoutOneTheConstantDoes() {
+        Manifest plain = new Manifest("m", 4, "cosine", "smartcn", 1, java.time.Instant.EPOCH, "t", null);
+        assertThat(Searcher.weightsOf(plain)).isSameAs(FusionWeights.DEFAULT);
+        assertThat(Searcher.weightsOf(null)).isSameAs(FusionWeights.DEFAULT);
+        FusionWeights fitted = Searcher.weightsOf(plain.withFusion(new io.semdex.core.FusionCalibration(0.8, "pseudo-queries")));
+        assertThat(fitted.fullLift()).isEqualTo(0.8);
+        // The same evidence (a lift of 0.4 above the background) earns less weight where the generation asks for more.
+        assertThat(fitted.vectorWeight(0.7, 0.5, 1.0)).isCloseTo(FusionWeights.MAX_VECTOR_WEIGHT * 0.4 / 0.8, within(1e-9))
+                .isLessThan(FusionWeights.DEFAULT.vectorWeight(0.7, 0.5, 1.0));
+    }
+
+    @Test
     void hybridWithoutAWeightWeighsThisQueryAndSaysWhichWeightItUsed() throws Exception {
         double background;
         try (LiveIndex.Snapshot snapshot = index.acquire()) {

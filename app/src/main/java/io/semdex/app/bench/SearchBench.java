@@ -163,7 +163,7 @@ final class SearchBench implements Callable<Integer> {
             List<List<Unit>> units = EvalIndex.split(data.corpus(), model);
             EvalIndex.embed(units, embedder, cache);
             EvalIndex.write(root, data.corpus(), units, cache, embedder.info().modelId(), embedder.info().dimensions(), analyzer,
-                    dir.toString(), model.calibration().orElse(null));
+                    dir.toString(), model.calibration().orElse(null), null);
         }
         return root;
     }

@@ -3,6 +3,7 @@ package io.semdex.app.eval;
 import io.semdex.app.Launcher;
 import io.semdex.app.ModelSpecConverter;
 import io.semdex.core.Calibration;
+import io.semdex.core.FusionCalibration;
 import io.semdex.core.ContentHash;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.TextAnalysis;
@@ -128,8 +129,9 @@ public final class EvalCommand implements Callable<Integer> {
     public enum CalibrationSource { generation, model }
 
     @Option(names = "--calibration-source", defaultValue = "generation",
-            description = "The threshold map the index gets: generation (fitted at build time on pseudo-queries cut from the set's own "
-                    + "documents, as a reindex does) or model (the model's own calibration). Default: ${DEFAULT-VALUE}.")
+            description = "The threshold map and full lift the index gets: generation (fitted at build time on pseudo-queries cut from "
+                    + "the set's own documents, as a reindex does) or model (the model's own calibration and the service's full lift). "
+                    + "Default: ${DEFAULT-VALUE}.")
     CalibrationSource calibrationSource;
 
     @Option(names = "--exports", paramLabel = "DIR",
@@ -151,7 +153,8 @@ public final class EvalCommand implements Callable<Integer> {
     record Row(String label, Evaluation.Scores scores) {}
 
     /** What a run measured, for the table and for regression tests. */
-    record Report(String title, List<Row> rows, List<String> notes, TableRow row) {
+    /** @param fullLift the full lift the evaluation index's default hybrid used (its generation's, or the constant) */
+    record Report(String title, List<Row> rows, List<String> notes, TableRow row, double fullLift) {
 
         Evaluation.Scores scores(String label) {
             return rows.stream().filter(r -> r.label().equals(label)).findFirst()
@@ -264,9 +267,9 @@ public final class EvalCommand implements Callable<Integer> {
     static String readmeTable(List<Report> reports) {
         StringBuilder out = new StringBuilder("| set (model) | command |");
         TABLE_MODES.forEach(m -> out.append(' ').append(m).append(" |"));
-        out.append(" default's mean vector weight |\n|---|---|");
+        out.append(" default's mean vector weight | generation's full lift |\n|---|---|");
         TABLE_MODES.forEach(m -> out.append("---|"));
-        out.append("---|\n");
+        out.append("---|---|\n");
         for (Report report : reports) {
             double best = TABLE_MODES.stream().mapToDouble(m -> round4(report.scores(m).ndcg10())).max().orElseThrow();
             out.append("| ").append(report.row().label()).append(" | `").append(report.row().command()).append("` |");
@@ -275,7 +278,7 @@ public final class EvalCommand implements Callable<Integer> {
                 String cell = String.format(Locale.ROOT, "%.4f", v);
                 out.append(' ').append(v == best ? "**" + cell + "**" : cell).append(" |");
             }
-            out.append(String.format(Locale.ROOT, " %.2f |%n", report.scores("hybrid-default").alpha()));
+            out.append(String.format(Locale.ROOT, " %.2f | %.2f |%n", report.scores("hybrid-default").alpha(), report.fullLift()));
         }
         return out.toString();
     }
@@ -304,9 +307,9 @@ public final class EvalCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<String> liftRows = new ArrayList<>();
-        Calibration generationFit = calibrationSource == CalibrationSource.generation ? generationFit(set, indexName, progress) : null;
+        GenerationFit generationFit = calibrationSource == CalibrationSource.generation ? generationFit(set, indexName, progress) : null;
         String analyzerName = indexAndSearch(set, indexName, dir.toString(), progress, generationFit, (index, searchers) -> {
-            Searcher searcher = searchers.apply(FusionWeights.DEFAULT);
+            Searcher searcher = searchers.apply(null); // the generation's own full lift, where it fitted one
             for (Evaluation.Setting s : List.of(Evaluation.Setting.keyword(), Evaluation.Setting.vector(),
                     Evaluation.Setting.hybrid(Fusion.RRF, alphaRrf), Evaluation.Setting.hybrid(Fusion.LINEAR, alphaLinear),
                     Evaluation.Setting.hybridDefault())) {
@@ -318,6 +321,9 @@ public final class EvalCommand implements Callable<Integer> {
                     : String.format(Locale.ROOT, "calibration: %s, %d knots, fitted on %s; default threshold %.2f = cosine %.4f",
                             calibration.model(), calibration.cosines().length, calibration.fittedOn(), SearchRequest.DEFAULT_THRESHOLD,
                             calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD)));
+            notes.add(index.fusion() == null
+                    ? String.format(Locale.ROOT, "fusion: full lift %.2f, the service's constant (no pseudo-queries fitted one)", FusionWeights.FULL_LIFT)
+                    : String.format(Locale.ROOT, "fusion: full lift %.2f, %s", index.fusion().fullLift(), index.fusion().fittedOn()));
             if (thresholds) {
                 notes.add(ThresholdReport.markdown(ThresholdReport.measure(searcher, set, candidates, rrfK, !keepIdenticalIds)));
             }
@@ -344,16 +350,23 @@ public final class EvalCommand implements Callable<Integer> {
         }
         String title = String.format("%s — %s, analyzer %s: %d documents, %d queries", set.name(), this.model, analyzerName,
                 set.corpus().size(), set.queries().size());
-        return new Report(title, rows, notes, tableRow);
+        return new Report(title, rows, notes, tableRow,
+                generationFit != null && generationFit.fusion() != null ? generationFit.fusion().fullLift() : FusionWeights.FULL_LIFT);
     }
 
-    /** What runs on an evaluation index: searchers over it, one per way of weighing the default hybrid. */
+    /**
+     * What runs on an evaluation index: searchers over it, one per way of weighing the default hybrid
+     * (null for the generation's own full lift, else the service's constant).
+     */
     private interface IndexUse {
         void search(EvalIndexView index, Function<FusionWeights, Searcher> searchers) throws IOException;
     }
 
     /** What an evaluation index was built with, for the notes under a table. */
-    private record EvalIndexView(Calibration calibration, String modelId, String fingerprint) {}
+    private record EvalIndexView(Calibration calibration, FusionCalibration fusion, String modelId, String fingerprint) {}
+
+    /** What a generation of a set fits at build time on its own documents: its threshold map and its full lift. */
+    private record GenerationFit(Calibration calibration, FusionCalibration fusion) {}
 
     /**
      * Splits and embeds {@code data} as the job does for this command's model (vectors cached in the
@@ -361,7 +374,7 @@ public final class EvalCommand implements Callable<Integer> {
      *
      * @return the analyzer's name
      */
-    private String indexAndSearch(BeirDataset data, String indexName, String source, PrintStream progress, Calibration generationFit,
+    private String indexAndSearch(BeirDataset data, String indexName, String source, PrintStream progress, GenerationFit generationFit,
             IndexUse use) throws IOException {
         String lang = data.language();
         String analyzerName = analyzer != null ? analyzer : TextAnalysis.forLanguage(lang);
@@ -377,9 +390,10 @@ public final class EvalCommand implements Callable<Integer> {
                     data.name(), data.corpus().size(), unitCount, data.queries().size(), this.model, analyzerName, lang);
             EvalIndex.embed(units, model, cache);
             String fingerprint = spec.fingerprint();
-            Calibration calibration = generationFit != null ? generationFit : ModelCalibrations.of(spec, fingerprint).orElse(null);
+            Calibration calibration = generationFit != null ? generationFit.calibration() : ModelCalibrations.of(spec, fingerprint).orElse(null);
+            FusionCalibration fusion = generationFit != null ? generationFit.fusion() : null;
             IndexLayout layout = EvalIndex.write(workDir.resolve("index").resolve(safeName + "-" + model.info().modelId() + "-" + analyzerName),
-                    data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, source, calibration);
+                    data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(), analyzerName, source, calibration, fusion);
 
             Map<String, float[]> queryVectors = new LinkedHashMap<>();
             for (String q : data.queries().values()) {
@@ -395,8 +409,8 @@ public final class EvalCommand implements Callable<Integer> {
 
             try (LiveIndex index = new LiveIndex(layout, model.info(), 60_000)) {
                 PrecomputedQueries precomputed = new PrecomputedQueries(model, queryVectors);
-                use.search(new EvalIndexView(calibration, model.info().modelId(), fingerprint),
-                        weights -> new Searcher(index, precomputed, 0, weights));
+                use.search(new EvalIndexView(calibration, fusion, model.info().modelId(), fingerprint),
+                        weights -> weights == null ? new Searcher(index, precomputed, 0) : new Searcher(index, precomputed, 0, weights));
             }
         }
         return analyzerName;
@@ -569,22 +583,24 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * The threshold map a generation of {@code set} fits at build time: on queries cut from its own
-     * documents ({@link PseudoQueries}), searched against the whole corpus with those documents
-     * standing without their queries. Null when the corpus gives too few queries to fit on.
+     * What a generation of {@code set} fits at build time, its threshold map and its full lift: on
+     * queries cut from its own documents ({@link PseudoQueries}), searched against the whole corpus
+     * with those documents standing without their queries. Null when the corpus gives too few
+     * queries to fit on.
      */
-    private Calibration generationFit(BeirDataset set, String indexName, PrintStream progress) throws IOException {
+    private GenerationFit generationFit(BeirDataset set, String indexName, PrintStream progress) throws IOException {
         BeirDataset pseudo = PseudoQueries.cut(set.name() + " pseudo-queries", set.corpus());
         if (pseudo.queries().size() < PseudoQueries.MIN_FIT_QUERIES) {
             progress.printf("%s: only %d pseudo-queries, too few to fit a threshold map: the model's is used%n", set.name(),
                     pseudo.queries().size());
             return null;
         }
-        Calibration[] fitted = new Calibration[1];
-        indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null, (index, searchers) -> fitted[0] = CalibrationFit.fit(
-                searchers.apply(FusionWeights.DEFAULT), pseudo, index.modelId(), index.fingerprint(),
-                "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences)", candidates,
-                model.calibration().orElse(null)));
+        GenerationFit[] fitted = new GenerationFit[1];
+        indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null, (index, searchers) -> fitted[0] = new GenerationFit(
+                CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), pseudo, index.modelId(), index.fingerprint(),
+                        "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences)", candidates,
+                        model.calibration().orElse(null)),
+                LiftChoice.choose(searchers, pseudo, candidates, rrfK)));
         return fitted[0];
     }
 

@@ -80,12 +80,14 @@ public final class EvalIndex {
      * Writes a fresh index under {@code root} (anything there is removed first) and switches it live.
      *
      * @param calibration the model's map to calibrated relevance, as the job records it; null when uncalibrated
+     * @param fusion the full lift fitted on the generation's own documents; null for the service's constant
      */
     public static IndexLayout write(Path root, List<SourceDocument> corpus, List<List<Unit>> units, VectorCache cache, String modelId,
-            int dimensions, String analyzer, String source, Calibration calibration) throws IOException {
+            int dimensions, String analyzer, String source, Calibration calibration, io.semdex.core.FusionCalibration fusion) throws IOException {
         DirectoryTree.delete(root);
         IndexLayout layout = new IndexLayout(root);
-        Generation generation = layout.create(1, new Manifest(modelId, dimensions, "cosine", analyzer, 1, Instant.now(), source, null, null, calibration));
+        Generation generation = layout.create(1, new Manifest(modelId, dimensions, "cosine", analyzer, 1, Instant.now(), source, null, null, calibration,
+                fusion));
         long start = System.nanoTime();
         try (ShardWriter shard = ShardWriter.open(generation.shardDir(0), analyzer, java.util.OptionalLong.empty())) {
             for (int d = 0; d < corpus.size(); d++) {

@@ -1,6 +1,7 @@
 package io.semdex.app.eval;
 
 import io.semdex.core.Calibration;
+import io.semdex.core.FusionCalibration;
 import io.semdex.core.ContentHash;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexFields;
@@ -63,13 +64,16 @@ public final class GenerationCalibrator {
      * kept almost nothing at 0.5 on xquad-en (README, "Calibrated relevance").
      */
     static final double PRIOR_WEIGHT = 1;
+    /** Documents of the sample the full lift is chosen on, at most: what embedding it costs is bounded. */
+    static final int LIFT_SAMPLE = 600;
 
     private GenerationCalibrator() {}
 
     /**
-     * Fits a built generation's threshold map with the model its manifest names and records it in
-     * the manifest; on any failure (the model cannot be opened here, too few documents) the
-     * generation keeps the model's map. Returns one line that says which.
+     * Fits a built generation's threshold map and its default hybrid's full lift with the model its
+     * manifest names and records them in the manifest; on any failure (the model cannot be opened
+     * here, too few documents) the generation keeps the model's map and the service's full lift.
+     * Returns a line for each that says which.
      */
     public static String calibrate(Generation generation) {
         Manifest manifest = Manifest.read(generation.manifestFile());
@@ -77,11 +81,14 @@ public final class GenerationCalibrator {
         try (Embedder embedder = spec.open(io.semdex.embed.Slot.SINGLE)) {
             Optional<Calibration> fitted = fit(generation, manifest, spec, embedder, spec.fingerprint());
             if (fitted.isEmpty()) {
-                return "  threshold map     the model's (too few pseudo-queries in the documents to fit one)";
+                return "  threshold map     the model's (too few pseudo-queries in the documents to fit one)\n"
+                        + String.format(Locale.ROOT, "  full lift         %.2f, the service's constant", io.semdex.query.FusionWeights.FULL_LIFT);
             }
-            manifest.withCalibration(fitted.get()).write(generation.manifestFile());
-            return String.format(Locale.ROOT, "  threshold map     fitted on %s; default threshold %.2f = cosine %.4f", fitted.get().fittedOn(),
-                    io.semdex.query.SearchRequest.DEFAULT_THRESHOLD, fitted.get().cosineAt(io.semdex.query.SearchRequest.DEFAULT_THRESHOLD));
+            FusionCalibration fusion = chooseLift(generation, manifest, spec, embedder);
+            manifest.withCalibration(fitted.get()).withFusion(fusion).write(generation.manifestFile());
+            return String.format(Locale.ROOT, "  threshold map     fitted on %s; default threshold %.2f = cosine %.4f%n  full lift         %.2f, %s",
+                    fitted.get().fittedOn(), io.semdex.query.SearchRequest.DEFAULT_THRESHOLD,
+                    fitted.get().cosineAt(io.semdex.query.SearchRequest.DEFAULT_THRESHOLD), fusion.fullLift(), fusion.fittedOn());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not fit {}'s threshold map on its documents, it keeps its model's: {}", generation.name(), e.toString());
             return "  threshold map     the model's (fitting one failed: " + e.getMessage() + ")";
@@ -182,6 +189,59 @@ public final class GenerationCalibrator {
         Calibration calibration = refine(spec.calibration().orElse(null), embedder.info().modelId(), fingerprint, fittedOn, c, r);
         LOG.info("Threshold map fitted on the generation's own documents: {}", calibration);
         return Optional.of(calibration);
+    }
+
+    /**
+     * The generation's full lift ({@link LiftChoice#choose}), on the pseudo-queries cut from the
+     * same fixed sample of its documents as the threshold map's: the sample is split, embedded and
+     * indexed apart (in a temporary folder, with the generation's analyzer), the cut documents
+     * standing without their queries, and searched by the query service's own {@link Searcher} at
+     * each candidate lift. Embedding the sample (at most {@value #LIFT_SAMPLE} documents) is what
+     * it costs.
+     */
+    static FusionCalibration chooseLift(Generation generation, Manifest manifest, EmbedderSpec spec, Embedder embedder) throws IOException {
+        List<DirectoryReader> shards = new ArrayList<>();
+        List<SourceDocument> sample;
+        try {
+            for (int k = 0; k < manifest.shardCount(); k++) {
+                shards.add(DirectoryReader.open(FSDirectory.open(generation.shardDir(k))));
+            }
+            try (MultiReader reader = new MultiReader(shards.toArray(IndexReader[]::new), false)) {
+                sample = sample(reader);
+            }
+        } finally {
+            for (DirectoryReader shard : shards) {
+                shard.close();
+            }
+        }
+        if (sample.size() > LIFT_SAMPLE) {
+            sample = sample.subList(0, LIFT_SAMPLE);
+        }
+        BeirDataset pseudo = PseudoQueries.cut(generation.name() + " pseudo-queries", sample);
+        if (pseudo.queries().size() < PseudoQueries.MIN_FIT_QUERIES) {
+            return new FusionCalibration(io.semdex.query.FusionWeights.FULL_LIFT, "the service's constant (too few pseudo-queries in the "
+                    + "sample to choose another)");
+        }
+        java.nio.file.Path work = java.nio.file.Files.createTempDirectory("semdex-lift-");
+        try (VectorCache cache = VectorCache.open(work.resolve("vectors.bin"))) {
+            List<List<Unit>> units = EvalIndex.split(pseudo.corpus(), spec);
+            EvalIndex.embed(units, embedder, cache);
+            io.semdex.core.IndexLayout layout = EvalIndex.write(work.resolve("index"), pseudo.corpus(), units, cache,
+                    embedder.info().modelId(), embedder.info().dimensions(), manifest.analyzer(), "pseudo-queries", null, null);
+            Map<String, float[]> queryVectors = new java.util.LinkedHashMap<>();
+            List<String> texts = pseudo.queries().values().stream().map(Evaluation::clip).toList();
+            List<float[]> vectors = embedder.embedQueries(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                queryVectors.put(texts.get(i), vectors.get(i));
+            }
+            try (io.semdex.query.LiveIndex index = new io.semdex.query.LiveIndex(layout, embedder.info(), 60_000)) {
+                PrecomputedQueries precomputed = new PrecomputedQueries(embedder, queryVectors);
+                return LiftChoice.choose(weights -> new io.semdex.query.Searcher(index, precomputed, 0, weights), pseudo,
+                        io.semdex.query.SearchRequest.DEFAULT_CANDIDATES, io.semdex.query.SearchRequest.DEFAULT_RRF_K);
+            }
+        } finally {
+            io.semdex.core.DirectoryTree.delete(work);
+        }
     }
 
     /**

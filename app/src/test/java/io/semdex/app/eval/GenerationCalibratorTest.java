@@ -3,6 +3,7 @@ package io.semdex.app.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.semdex.core.Calibration;
+import io.semdex.core.FusionCalibration;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
@@ -36,7 +37,7 @@ class GenerationCalibratorTest {
             List<List<Unit>> units = EvalIndex.split(data.corpus(), spec);
             EvalIndex.embed(units, model, cache);
             layout = EvalIndex.write(work.resolve("index"), data.corpus(), units, cache, model.info().modelId(), model.info().dimensions(),
-                    TextAnalysis.ENGLISH, dir.toString(), null);
+                    TextAnalysis.ENGLISH, dir.toString(), null, null);
         }
         Generation generation = layout.current().orElseThrow();
         assertThat(Manifest.read(generation.manifestFile()).calibration()).as("before the fit").isNull();
@@ -44,7 +45,12 @@ class GenerationCalibratorTest {
         String said = GenerationCalibrator.calibrate(generation);
 
         Calibration fitted = Manifest.read(generation.manifestFile()).calibration();
-        assertThat(said).contains("fitted on pseudo-queries");
+        assertThat(said).contains("fitted on pseudo-queries").contains("full lift");
+        // The full lift is chosen on the same pseudo-queries and recorded beside the map.
+        FusionCalibration fusion = Manifest.read(generation.manifestFile()).fusion();
+        assertThat(fusion).isNotNull();
+        assertThat(fusion.fittedOn()).contains("pseudo-queries cut from the generation's documents");
+        assertThat(LiftChoice.LIFTS).contains(fusion.fullLift());
         assertThat(fitted).isNotNull();
         assertThat(fitted.model()).isEqualTo(ModelPresets.DEFAULT);
         assertThat(fitted.fits(spec.fingerprint())).isTrue();
