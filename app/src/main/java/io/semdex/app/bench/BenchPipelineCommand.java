@@ -89,6 +89,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
             description = "Milliseconds between single documents posted while the export streams in (default: ${DEFAULT-VALUE}).")
     long freshIntervalMillis;
 
+    @Option(names = "--passes", defaultValue = "1",
+            description = {"Times each streaming run produces the export (default: ${DEFAULT-VALUE}). Passes after the first go to the same "
+                    + "running job under new document ids (so every unit is embedded again), with no single documents posted: the job "
+                    + "warm, on its own."})
+    int passes;
+
     @Option(names = "--profile", description = "Print where each run's CPU time goes, by thread (pools and operator chains as one line).")
     boolean profile;
 
@@ -114,8 +120,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException("no export at " + dir + " (give one with --export DIR)");
         }
-        if (fresh < 1 || freshIntervalMillis < 1 || rawBatch < 1) {
-            throw new IllegalArgumentException("--fresh, --fresh-interval and --raw-batch must be >= 1");
+        if (fresh < 1 || freshIntervalMillis < 1 || rawBatch < 1 || passes < 1) {
+            throw new IllegalArgumentException("--fresh, --fresh-interval, --raw-batch and --passes must be >= 1");
         }
         List<String> texts = new ArrayList<>();
         SplitReport report = new SplitReport(new RecordParser(DocumentJson.DEFAULT_MAX_BYTES), Splitter.forModel(model, Splitter.DEFAULT_MAX_TOKENS),
@@ -147,14 +153,21 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 StreamResult stream = null;
                 int step = 0;
                 for (String name : order) {
-                    Run run = switch (name) {
-                        case "raw" -> rawRun(embedder, texts);
-                        case "stream" -> (stream = streamingRun(dir, work.resolve("stack-" + step), texts.size())).run();
-                        default -> batchRun(dir, work.resolve("reindex-" + step));
-                    };
+                    List<Run> done = new ArrayList<>();
+                    switch (name) {
+                        case "raw" -> done.add(rawRun(embedder, texts));
+                        case "stream" -> {
+                            stream = streamingRun(dir, work.resolve("stack-" + step), texts.size());
+                            done.add(stream.run());
+                            done.addAll(stream.laterPasses());
+                        }
+                        default -> done.add(batchRun(dir, work.resolve("reindex-" + step)));
+                    }
                     step++;
-                    runs.add(run);
-                    System.out.printf(Locale.ROOT, "%s: %.1f s%n", run.name(), run.seconds());
+                    for (Run run : done) {
+                        runs.add(run);
+                        System.out.printf(Locale.ROOT, "%s: %.1f s%n", run.name(), run.seconds());
+                    }
                 }
                 // On a machine whose load drifts, the ratios take the mean of the raw runs.
                 double rawRate = runs.stream().filter(r -> r.name().startsWith("raw")).mapToDouble(Run::rate).average().orElseThrow();
@@ -196,7 +209,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         return new Run("raw embedder (embedDocuments, " + rawBatch + " per call)", texts.size(), seconds, cpuSeconds, profiling.stop());
     }
 
-    private record StreamResult(Run run, List<Long> idleMillis, List<Long> loadedMillis) {}
+    /** @param laterPasses the passes after the first ({@code --passes}), the job warm, without single documents */
+    private record StreamResult(Run run, List<Long> idleMillis, List<Long> loadedMillis, List<Run> laterPasses) {}
 
     /**
      * An embedded stack as {@code semdex demo} runs it; single documents first with nothing else
@@ -267,8 +281,62 @@ final class BenchPipelineCommand implements Callable<Integer> {
             if (exportIndexed < exportUnits) {
                 System.out.printf("streaming job: only %d of %d units searchable after %d min%n", exportIndexed, exportUnits, STREAM_TIMEOUT.toMinutes());
             }
-            return new StreamResult(new Run("streaming job (produce -> searchable)", exportIndexed, seconds, cpuSeconds, breakdown), idle, loaded);
+            List<Run> later = new ArrayList<>();
+            for (int pass = 2; pass <= passes; pass++) {
+                later.add(laterPass(stack, dir, exportUnits, pass));
+            }
+            return new StreamResult(new Run("streaming job (produce -> searchable)", exportIndexed, seconds, cpuSeconds, breakdown), idle, loaded,
+                    later);
         }
+    }
+
+    /**
+     * The export once more into the running job, every document under a new id (its {@code id} field
+     * and record key prefixed with the pass), so that every unit is embedded again; until all of them
+     * are searchable. No single documents are posted: the job warm, on its own.
+     */
+    private Run laterPass(EmbeddedStack stack, Path dir, int exportUnits, int pass) throws Exception {
+        LiveIndex index = stack.service().index();
+        int before;
+        try (LiveIndex.Snapshot snapshot = index.acquire()) {
+            before = snapshot.units();
+        }
+        String prefix = "pass-" + pass + "/";
+        Profiling profiling = new Profiling();
+        long cpu = cpuNanos();
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = ProduceCommand.producer(stack.bootstrapServers())) {
+            ExportFiles.scan(dir, ExportFiles.Options.defaults()).read(record -> {
+                if (record.valid()) {
+                    com.fasterxml.jackson.databind.node.ObjectNode doc =
+                            (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(record.value());
+                    String id = prefix + doc.get("id").asText();
+                    doc.put("id", id);
+                    producer.send(new ProducerRecord<>(stack.topic(), id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            Json.MAPPER.writeValueAsBytes(doc)));
+                }
+            });
+            producer.flush();
+        }
+        long deadline = start + STREAM_TIMEOUT.toNanos();
+        int indexed;
+        while (true) {
+            try (LiveIndex.Snapshot snapshot = index.acquire()) {
+                indexed = snapshot.units() - before;
+            }
+            if (indexed >= exportUnits || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (cpuNanos() - cpu) / 1e9;
+        if (indexed < exportUnits) {
+            System.out.printf("streaming job, pass %d: only %d of %d units searchable after %d min%n", pass, indexed, exportUnits,
+                    STREAM_TIMEOUT.toMinutes());
+        }
+        return new Run("streaming job, pass " + pass + " (the same job warm, new ids, no single documents)", indexed, seconds, cpuSeconds,
+                profiling.stop());
     }
 
     /** The batch reindex of the export into a fresh index, as {@code semdex reindex --file DIR --switch} runs it. */

@@ -1,24 +1,37 @@
 package io.semdex.app.eval;
 
 import io.semdex.core.Calibration;
-import io.semdex.core.FusionCalibration;
 import io.semdex.core.ContentHash;
+import io.semdex.core.DirectoryTree;
+import io.semdex.core.FusionCalibration;
 import io.semdex.core.Generation;
 import io.semdex.core.IndexFields;
+import io.semdex.core.IndexLayout;
 import io.semdex.core.Manifest;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
 import io.semdex.embed.Embedder;
 import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.Slot;
 import io.semdex.ingest.Splitter;
+import io.semdex.query.FusionWeights;
+import io.semdex.query.LiveIndex;
+import io.semdex.query.SearchRequest;
+import io.semdex.query.Searcher;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
@@ -46,8 +59,7 @@ import org.slf4j.LoggerFactory;
  * query, re-split and re-embedded as the job would. Only the sample is embedded again, so the fit
  * costs seconds on any corpus size. {@code semdex reindex} writes the result into the manifest; the
  * query service then thresholds this generation on it.
- */
-public final class GenerationCalibrator {
+ */public final class GenerationCalibrator {
 
     private static final Logger LOG = LoggerFactory.getLogger(GenerationCalibrator.class);
     /** Other documents a pseudo-query's vector search looks at, by their units. */
@@ -78,17 +90,17 @@ public final class GenerationCalibrator {
     public static String calibrate(Generation generation) {
         Manifest manifest = Manifest.read(generation.manifestFile());
         EmbedderSpec spec = EmbedderSpec.parse(manifest.modelSpecOrId());
-        try (Embedder embedder = spec.open(io.semdex.embed.Slot.SINGLE)) {
+        try (Embedder embedder = spec.open(Slot.SINGLE)) {
             Optional<Calibration> fitted = fit(generation, manifest, spec, embedder, spec.fingerprint());
             if (fitted.isEmpty()) {
                 return "  threshold map     the model's (too few pseudo-queries in the documents to fit one)\n"
-                        + String.format(Locale.ROOT, "  full lift         %.2f, the service's constant", io.semdex.query.FusionWeights.FULL_LIFT);
+                        + String.format(Locale.ROOT, "  full lift         %.2f, the service's constant", FusionWeights.FULL_LIFT);
             }
             FusionCalibration fusion = chooseLift(generation, manifest, spec, embedder);
             manifest.withCalibration(fitted.get()).withFusion(fusion).write(generation.manifestFile());
             return String.format(Locale.ROOT, "  threshold map     fitted on %s; default threshold %.2f = cosine %.4f%n  full lift         %.2f, %s",
-                    fitted.get().fittedOn(), io.semdex.query.SearchRequest.DEFAULT_THRESHOLD,
-                    fitted.get().cosineAt(io.semdex.query.SearchRequest.DEFAULT_THRESHOLD), fusion.fullLift(), fusion.fittedOn());
+                    fitted.get().fittedOn(), SearchRequest.DEFAULT_THRESHOLD,
+                    fitted.get().cosineAt(SearchRequest.DEFAULT_THRESHOLD), fusion.fullLift(), fusion.fittedOn());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not fit {}'s threshold map on its documents, it keeps its model's: {}", generation.name(), e.toString());
             return "  threshold map     the model's (fitting one failed: " + e.getMessage() + ")";
@@ -159,7 +171,7 @@ public final class GenerationCalibrator {
             StoredFields stored = reader.storedFields();
             for (ScoreDoc sd : searcher.search(new KnnFloatVectorQuery(IndexFields.VECTOR, q, NEIGHBOUR_UNITS, others), NEIGHBOUR_UNITS)
                     .scoreDocs) {
-                String docId = stored.document(sd.doc, java.util.Set.of(IndexFields.DOC_ID)).get(IndexFields.DOC_ID);
+                String docId = stored.document(sd.doc, Set.of(IndexFields.DOC_ID)).get(IndexFields.DOC_ID);
                 best.merge(docId, 2.0 * sd.score - 1, Math::max); // cosine from Lucene's (1 + cos) / 2
             }
             List<Double> ranked = new ArrayList<>(best.values());
@@ -184,8 +196,8 @@ public final class GenerationCalibrator {
         String fittedOn = String.format(Locale.ROOT, "pseudo-queries cut from this generation's documents (titles, first sentences): %d "
                 + "queries, top %d documents each by vector search, %d judged pairs (%d relevant)", cuts.size(), ThresholdReport.TOP,
                 pairs, positives);
-        double[] c = java.util.Arrays.copyOf(cosines, pairs);
-        boolean[] r = java.util.Arrays.copyOf(relevant, pairs);
+        double[] c = Arrays.copyOf(cosines, pairs);
+        boolean[] r = Arrays.copyOf(relevant, pairs);
         Calibration calibration = refine(spec.calibration().orElse(null), embedder.info().modelId(), fingerprint, fittedOn, c, r);
         LOG.info("Threshold map fitted on the generation's own documents: {}", calibration);
         return Optional.of(calibration);
@@ -219,28 +231,28 @@ public final class GenerationCalibrator {
         }
         BeirDataset pseudo = PseudoQueries.cut(generation.name() + " pseudo-queries", sample);
         if (pseudo.queries().size() < PseudoQueries.MIN_FIT_QUERIES) {
-            return new FusionCalibration(io.semdex.query.FusionWeights.FULL_LIFT, "the service's constant (too few pseudo-queries in the "
+            return new FusionCalibration(FusionWeights.FULL_LIFT, "the service's constant (too few pseudo-queries in the "
                     + "sample to choose another)");
         }
-        java.nio.file.Path work = java.nio.file.Files.createTempDirectory("semdex-lift-");
+        Path work = Files.createTempDirectory("semdex-lift-");
         try (VectorCache cache = VectorCache.open(work.resolve("vectors.bin"))) {
             List<List<Unit>> units = EvalIndex.split(pseudo.corpus(), spec);
             EvalIndex.embed(units, embedder, cache);
-            io.semdex.core.IndexLayout layout = EvalIndex.write(work.resolve("index"), pseudo.corpus(), units, cache,
+            IndexLayout layout = EvalIndex.write(work.resolve("index"), pseudo.corpus(), units, cache,
                     embedder.info().modelId(), embedder.info().dimensions(), manifest.analyzer(), "pseudo-queries", null, null);
-            Map<String, float[]> queryVectors = new java.util.LinkedHashMap<>();
+            Map<String, float[]> queryVectors = new LinkedHashMap<>();
             List<String> texts = pseudo.queries().values().stream().map(Evaluation::clip).toList();
             List<float[]> vectors = embedder.embedQueries(texts);
             for (int i = 0; i < texts.size(); i++) {
                 queryVectors.put(texts.get(i), vectors.get(i));
             }
-            try (io.semdex.query.LiveIndex index = new io.semdex.query.LiveIndex(layout, embedder.info(), 60_000)) {
+            try (LiveIndex index = new LiveIndex(layout, embedder.info(), 60_000)) {
                 PrecomputedQueries precomputed = new PrecomputedQueries(embedder, queryVectors);
-                return LiftChoice.choose(weights -> new io.semdex.query.Searcher(index, precomputed, 0, weights), pseudo,
-                        io.semdex.query.SearchRequest.DEFAULT_CANDIDATES, io.semdex.query.SearchRequest.DEFAULT_RRF_K);
+                return LiftChoice.choose(weights -> new Searcher(index, precomputed, 0, weights), pseudo,
+                        SearchRequest.DEFAULT_CANDIDATES, SearchRequest.DEFAULT_RRF_K);
             }
         } finally {
-            io.semdex.core.DirectoryTree.delete(work);
+            DirectoryTree.delete(work);
         }
     }
 
@@ -271,13 +283,13 @@ public final class GenerationCalibrator {
     private static List<SourceDocument> sample(IndexReader reader) throws IOException {
         TreeMap<String, String> byHash = new TreeMap<>();
         forEachLive(reader, (fields, doc) -> {
-            String id = fields.document(doc, java.util.Set.of(IndexFields.DOC_ID)).get(IndexFields.DOC_ID);
+            String id = fields.document(doc, Set.of(IndexFields.DOC_ID)).get(IndexFields.DOC_ID);
             byHash.put(ContentHash.of(id), id);
             if (byHash.size() > 3 * PseudoQueries.MAX_QUERIES) {
                 byHash.pollLastEntry();
             }
         });
-        Map<String, SourceDocument> documents = documents(reader, new java.util.HashSet<>(byHash.values()));
+        Map<String, SourceDocument> documents = documents(reader, new HashSet<>(byHash.values()));
         List<SourceDocument> sample = new ArrayList<>();
         for (String id : byHash.values()) {
             if (documents.containsKey(id)) {
@@ -288,11 +300,11 @@ public final class GenerationCalibrator {
     }
 
     /** Documents as their units hold them (title, texts in order), of {@code only} those ids, or all when null. */
-    private static Map<String, SourceDocument> documents(IndexReader reader, java.util.Set<String> only) throws IOException {
+    private static Map<String, SourceDocument> documents(IndexReader reader, Set<String> only) throws IOException {
         Map<String, String> titles = new HashMap<>();
         Map<String, TreeMap<Integer, String>> texts = new HashMap<>();
-        java.util.Set<String> fieldsToRead = only == null ? java.util.Set.of(IndexFields.DOC_ID, IndexFields.TITLE)
-                : java.util.Set.of(IndexFields.DOC_ID, IndexFields.TITLE, IndexFields.TEXT, IndexFields.UNIT_ID);
+        Set<String> fieldsToRead = only == null ? Set.of(IndexFields.DOC_ID, IndexFields.TITLE)
+                : Set.of(IndexFields.DOC_ID, IndexFields.TITLE, IndexFields.TEXT, IndexFields.UNIT_ID);
         forEachLive(reader, (fields, doc) -> {
             Document d = fields.document(doc, fieldsToRead);
             String id = d.get(IndexFields.DOC_ID);
