@@ -318,9 +318,9 @@ public final class EvalCommand implements Callable<Integer> {
             Calibration calibration = index.calibration();
             notes.add(calibration == null
                     ? "calibration: none (the model is uncalibrated: the calibrated scale falls back to the raw cosine)"
-                    : String.format(Locale.ROOT, "calibration: %s, %d knots, fitted on %s; default threshold %.2f = cosine %.4f",
+                    : String.format(Locale.ROOT, "calibration: %s, %d knots, fitted on %s; default threshold %.2f = %s",
                             calibration.model(), calibration.cosines().length, calibration.fittedOn(), SearchRequest.DEFAULT_THRESHOLD,
-                            calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD)));
+                            GenerationCalibrator.asCosine(calibration.cosineAt(SearchRequest.DEFAULT_THRESHOLD))));
             notes.add(index.fusion() == null
                     ? String.format(Locale.ROOT, "fusion: full lift %.2f, the service's constant (no pseudo-queries fitted one)", FusionWeights.FULL_LIFT)
                     : String.format(Locale.ROOT, "fusion: full lift %.2f, %s", index.fusion().fullLift(), index.fusion().fittedOn()));

@@ -98,9 +98,9 @@ import org.slf4j.LoggerFactory;
             }
             FusionCalibration fusion = chooseLift(generation, manifest, spec, embedder);
             manifest.withCalibration(fitted.get()).withFusion(fusion).write(generation.manifestFile());
-            return String.format(Locale.ROOT, "  threshold map     fitted on %s; default threshold %.2f = cosine %.4f%n  full lift         %.2f, %s",
+            return String.format(Locale.ROOT, "  threshold map     fitted on %s; default threshold %.2f = %s%n  full lift         %.2f, %s",
                     fitted.get().fittedOn(), SearchRequest.DEFAULT_THRESHOLD,
-                    fitted.get().cosineAt(SearchRequest.DEFAULT_THRESHOLD), fusion.fullLift(), fusion.fittedOn());
+                    asCosine(fitted.get().cosineAt(SearchRequest.DEFAULT_THRESHOLD)), fusion.fullLift(), fusion.fittedOn());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not fit {}'s threshold map on its documents, it keeps its model's: {}", generation.name(), e.toString());
             return "  threshold map     the model's (fitting one failed: " + e.getMessage() + ")";
@@ -265,6 +265,13 @@ import org.slf4j.LoggerFactory;
         return modelMap == null ? Calibration.fit(modelId, fingerprint, fittedOn, cosines, relevant)
                 : modelMap.refinedBy(fittedOn + "; refining the model's map, which counts as much as the pairs", cosines, relevant,
                         PRIOR_WEIGHT);
+    }
+
+    /** A threshold's raw cosine ({@link Calibration#cosineAt}) in words: "cosine 0.5791", or every or no cosine where it is infinite. */
+    static String asCosine(double cosine) {
+        return cosine == Double.NEGATIVE_INFINITY ? "every cosine (the map starts above it)"
+                : cosine == Double.POSITIVE_INFINITY ? "no cosine (the map never reaches it)"
+                : String.format(Locale.ROOT, "cosine %.4f", cosine);
     }
 
     private static double clamp(double cosine) {
