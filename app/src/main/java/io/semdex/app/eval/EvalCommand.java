@@ -189,7 +189,7 @@ public final class EvalCommand implements Callable<Integer> {
             new TableRow("xquad-en", "xquad-zh", BGE_SMALL_ZH));
 
     /** The lifts {@code --calibrate} compares. */
-    static final List<Double> CALIBRATION_LIFTS = List.of(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8);
+    static final List<Double> CALIBRATION_LIFTS = LiftChoice.LIFTS;
 
     /** The columns of README's evaluation table. */
     static final List<String> TABLE_MODES = List.of("keyword", "vector", "hybrid-rrf", "hybrid-linear", "hybrid-default");
@@ -427,61 +427,29 @@ public final class EvalCommand implements Callable<Integer> {
      */
     record LiftCalibration(String set, List<String> columns, Map<String, double[]> sides, Map<Double, double[][]> lifts) {
 
+        /** The same figures, as {@link LiftChoice} compares them. */
+        private LiftChoice choice() {
+            return new LiftChoice(lifts);
+        }
+
         /** A lift's figure: the mean over the columns, every model and kind of query counting alike. */
         double mean(double lift) {
-            double sum = 0;
-            for (double[] column : lifts.get(lift)) {
-                sum += average(column);
-            }
-            return sum / columns.size();
+            return choice().mean(lift);
         }
 
         /** The lift with the best {@link #mean}; the smaller one of a tie. */
         double best() {
-            double best = Double.NaN;
-            for (double lift : lifts.keySet()) {
-                if (Double.isNaN(best) || mean(lift) > mean(best) + 1e-9) {
-                    best = lift;
-                }
-            }
-            return best;
+            return choice().best();
         }
 
         /** The standard error of {@code lift}'s mean minus {@code other}'s, paired query by query. */
         double standardError(double lift, double other) {
-            double variance = 0;
-            for (int c = 0; c < columns.size(); c++) {
-                double[] a = lifts.get(lift)[c];
-                double[] b = lifts.get(other)[c];
-                double[] d = new double[a.length];
-                for (int i = 0; i < a.length; i++) {
-                    d[i] = a[i] - b[i];
-                }
-                double m = average(d);
-                double ss = 0;
-                for (double x : d) {
-                    ss += (x - m) * (x - m);
-                }
-                variance += a.length < 2 ? 0 : ss / (a.length - 1) / a.length;
-            }
-            return Math.sqrt(variance) / columns.size();
+            return choice().standardError(lift, other);
         }
 
-        /**
-         * The one-standard-error rule: the largest lift (the one that asks the vector side for the
-         * most evidence before it trusts it fully) whose mean is within one paired standard error of
-         * the best mean. The set cannot tell such lifts from the best; of them, the one that leans
-         * least on the vector side when a query gives it weak evidence is chosen.
-         */
+        /** The one-standard-error rule ({@link LiftChoice#oneStandardError}). */
         double chosen() {
-            double best = best();
-            double chosen = best;
-            for (double lift : lifts.keySet()) {
-                if (lift > chosen && mean(lift) >= mean(best) - standardError(lift, best)) {
-                    chosen = lift;
-                }
-            }
-            return chosen;
+            return choice().oneStandardError();
         }
 
         String markdown() {
