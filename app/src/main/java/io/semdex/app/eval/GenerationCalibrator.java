@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * query, re-split and re-embedded as the job would. Only the sample is embedded again, so the fit
  * costs seconds on any corpus size. {@code semdex reindex} writes the result into the manifest; the
  * query service then thresholds this generation on it.
- */public final class GenerationCalibrator {
+ */
+public final class GenerationCalibrator {
 
     private static final Logger LOG = LoggerFactory.getLogger(GenerationCalibrator.class);
     /** Other documents a pseudo-query's vector search looks at, by their units. */
@@ -113,13 +114,22 @@ import org.slf4j.LoggerFactory;
      */
     public static Optional<Calibration> fit(Generation generation, Manifest manifest, EmbedderSpec spec, Embedder embedder,
             String fingerprint) throws IOException {
+        return onShards(generation, manifest, reader -> fit(reader, spec, embedder, fingerprint));
+    }
+
+    private interface ReaderUse<T> {
+        T apply(IndexReader reader) throws IOException;
+    }
+
+    /** {@code use} applied to one reader over all of the generation's shards, closed after. */
+    private static <T> T onShards(Generation generation, Manifest manifest, ReaderUse<T> use) throws IOException {
         List<DirectoryReader> shards = new ArrayList<>();
         try {
             for (int k = 0; k < manifest.shardCount(); k++) {
                 shards.add(DirectoryReader.open(FSDirectory.open(generation.shardDir(k))));
             }
             try (MultiReader reader = new MultiReader(shards.toArray(IndexReader[]::new), false)) {
-                return fit(reader, spec, embedder, fingerprint);
+                return use.apply(reader);
             }
         } finally {
             for (DirectoryReader shard : shards) {
@@ -212,20 +222,7 @@ import org.slf4j.LoggerFactory;
      * it costs.
      */
     static FusionCalibration chooseLift(Generation generation, Manifest manifest, EmbedderSpec spec, Embedder embedder) throws IOException {
-        List<DirectoryReader> shards = new ArrayList<>();
-        List<SourceDocument> sample;
-        try {
-            for (int k = 0; k < manifest.shardCount(); k++) {
-                shards.add(DirectoryReader.open(FSDirectory.open(generation.shardDir(k))));
-            }
-            try (MultiReader reader = new MultiReader(shards.toArray(IndexReader[]::new), false)) {
-                sample = sample(reader);
-            }
-        } finally {
-            for (DirectoryReader shard : shards) {
-                shard.close();
-            }
-        }
+        List<SourceDocument> sample = onShards(generation, manifest, GenerationCalibrator::sample);
         if (sample.size() > LIFT_SAMPLE) {
             sample = sample.subList(0, LIFT_SAMPLE);
         }
