@@ -32,12 +32,14 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -110,6 +112,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(EmbedOperator.class);
+    /** Keyed state: a document's unit vectors by content key, as bytes. */
+    static final String VECTOR_STATE = "unit-vector-bytes";
+    /** The same, as {@code float[]}, in checkpoints of earlier versions: moved into {@link #VECTOR_STATE} on restore. */
+    static final String FLOAT_VECTOR_STATE = "unit-vectors";
 
     /** Documents the model failed on, as dead letters with stage {@code embed}. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters-embed", TypeInformation.of(DeadLetter.class));
@@ -142,7 +148,12 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     /** The fingerprint in force: the one given, or the factory's, read where the model file is. */
     private transient String modelFingerprint;
     private transient TaskManagerGpus.Lease gpu;
-    private transient MapState<String, float[]> storedVectors;
+    /**
+     * The vectors of the current document's units by content key, for reuse when it comes again, each
+     * as {@link Vectors#toBytes bytes}: a checkpoint of the heap backend writes every document's in full,
+     * and a byte array is one copy where a {@code float[]} is a write per float.
+     */
+    private transient MapState<String, byte[]> storedVectors;
     private transient ValueState<LastWriteWins.Seen> seen;
     /** Documents taken in and not yet emitted, as of the last snapshot (union list, filtered by key group on restore). */
     private transient ListState<byte[]> heldState;
@@ -257,7 +268,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         }
         anyMail = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
         modelFingerprint = fingerprint != null ? fingerprint : factory.fingerprint();
-        storedVectors = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vectors", String.class, float[].class));
+        storedVectors = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>(VECTOR_STATE, Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        migrateFloatVectors();
         seen = getRuntimeContext().getState(new ValueStateDescriptor<>("last-write", LastWriteWins.Seen.class));
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
         unitsReused = getMetricGroup().counter("semdexUnitsReused");
@@ -295,6 +308,34 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             LOG.info("{} queued again {} documents its checkpoint held", subtask, restored.size());
         }
         restored = null;
+    }
+
+    /**
+     * Moves the vectors a checkpoint of an earlier version kept as {@code float[]} ({@value #FLOAT_VECTOR_STATE})
+     * into {@link #storedVectors}, once, when the job resumes from such a checkpoint: they stay reusable,
+     * and the old state is left empty instead of being written at every checkpoint from then on.
+     */
+    private void migrateFloatVectors() throws Exception {
+        List<String> documents;
+        try (var keys = getKeyedStateBackend().<VoidNamespace>getKeys(FLOAT_VECTOR_STATE, VoidNamespace.INSTANCE)) {
+            documents = keys.map(Object::toString).toList();
+        }
+        if (documents.isEmpty()) {
+            return;
+        }
+        MapState<String, float[]> floats = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>(FLOAT_VECTOR_STATE, Types.STRING, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        long vectors = 0;
+        for (String document : documents) {
+            setCurrentKey(document);
+            for (Map.Entry<String, float[]> unit : floats.entries()) {
+                storedVectors.put(unit.getKey(), Vectors.toBytes(unit.getValue()));
+                vectors++;
+            }
+            floats.clear();
+        }
+        LOG.info("{} moved the reusable vectors of {} documents ({} units) from the state of an earlier version",
+                getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), documents.size(), vectors);
     }
 
     private void openModel() {
@@ -378,7 +419,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         for (int i = 0; i < keys.length; i++) {
             String input = units.get(i).embeddingInput();
             keys[i] = ContentHash.of(modelFingerprint, input); // exactly what the model reads: any change re-embeds
-            vectors[i] = storedVectors.get(keys[i]);
+            byte[] stored = storedVectors.get(keys[i]);
+            vectors[i] = stored == null ? null : Vectors.fromBytes(stored);
             if (vectors[i] == null) {
                 parts.add(new CallScheduler.Part(i, keys[i], input, embedder.countTokens(embedder.preset().documentText(input))));
                 distinct.add(keys[i]);
@@ -525,10 +567,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             out = EmbeddedDocument.delete(doc.docId());
         } else {
             List<EmbeddedUnit> units = new ArrayList<>(p.keys().length);
-            Map<String, float[]> keep = new HashMap<>(p.keys().length * 2);
+            Map<String, byte[]> keep = new HashMap<>(p.keys().length * 2);
             for (int i = 0; i < p.keys().length; i++) {
                 units.add(new EmbeddedUnit(doc.units().get(i), p.vectors()[i]));
-                keep.put(p.keys()[i], p.vectors()[i]);
+                keep.put(p.keys()[i], Vectors.toBytes(p.vectors()[i]));
             }
             storedVectors.putAll(keep);
             out = new EmbeddedDocument(doc.docId(), doc.updatedMillis(), false, units, doc.origin());

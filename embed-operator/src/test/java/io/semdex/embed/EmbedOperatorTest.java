@@ -12,10 +12,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -157,6 +165,53 @@ class EmbedOperatorTest {
             restored.processElement1(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
             settle(restored);
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("new ending"));
+        }
+    }
+
+    @Test
+    void vectorsAnEarlierVersionKeptAsFloatsAreReusedAfterARestoreAndLeaveTheOldState() throws Exception {
+        SplitDocument a = doc("a", "intro", "body");
+        float[] kept = {0.6f, 0.8f, 0f, 0f};
+        OperatorSubtaskState snapshot;
+        // A checkpoint of an earlier version: the same keyed state, each document's vectors as float[] under "unit-vectors".
+        try (var earlier = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FloatVectorWriter(kept)),
+                SplitDocument::docId, Types.STRING)) {
+            earlier.open();
+            earlier.processElement(new StreamRecord<>(a));
+            snapshot = earlier.snapshot(1, 10);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement1(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
+            settle(restored);
+            assertThat(HashEmbedder.CALLS).containsExactly(List.of("new ending"));
+            List<EmbeddedUnit> units = emitted(restored).get(0).units();
+            assertThat(units.get(0).vector()).containsExactly(kept);
+            assertThat(units.get(1).vector()).containsExactly(kept);
+            try (var left = ((EmbedOperator) restored.getOperator()).getKeyedStateBackend()
+                    .getKeys(EmbedOperator.FLOAT_VECTOR_STATE, VoidNamespace.INSTANCE)) {
+                assertThat(left.count()).as("documents left in the old state").isZero();
+            }
+        }
+    }
+
+    /** Writes what an earlier version's embed stage kept: {@code vector} for every unit of a document. */
+    private static final class FloatVectorWriter extends KeyedProcessFunction<String, SplitDocument, EmbeddedDocument> {
+
+        private final float[] vector;
+
+        FloatVectorWriter(float[] vector) {
+            this.vector = vector;
+        }
+
+        @Override
+        public void processElement(SplitDocument doc, Context ctx, Collector<EmbeddedDocument> out) throws Exception {
+            MapState<String, float[]> floats = getRuntimeContext().getMapState(new MapStateDescriptor<>(EmbedOperator.FLOAT_VECTOR_STATE,
+                    Types.STRING, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+            for (Unit unit : doc.units()) {
+                floats.put(ContentHash.of(HashEmbedder.PRESET.fingerprint(), unit.embeddingInput()), vector);
+            }
         }
     }
 

@@ -37,6 +37,8 @@ final class AbuseRun {
 
     /** Status recorded when no HTTP answer came back (connection reset, timeout). */
     static final int NO_ANSWER = -1;
+    /** How much of an unexpected answer's body its sample quotes. */
+    private static final int SAMPLE_BODY_CHARS = 300;
 
     private static final List<String> WORDS = List.of("harbor", "violet", "quartz", "meadow", "engine", "copper", "lantern", "orbit",
             "saddle", "thistle", "glacier", "pepper", "canyon", "marble", "falcon", "ribbon", "tundra", "walnut", "cobalt", "ember",
@@ -257,43 +259,49 @@ final class AbuseRun {
         expect(false, "9 MiB body", () -> post("/api/documents", body));
     }
 
+    /** A request's answer: its status and the start of its body, which a sample of an unexpected answer quotes. */
+    private record Answer(int status, String body) {}
+
     private interface Call {
-        int status() throws IOException, InterruptedException;
+        Answer answer() throws IOException, InterruptedException;
     }
 
     /** Sends, records status and class; returns the status. */
     private int expect(boolean good, String what, Call call) throws InterruptedException {
-        int status;
+        Answer answer;
         try {
-            status = call.status();
+            answer = call.answer();
         } catch (IOException e) {
-            status = NO_ANSWER;
+            answer = new Answer(NO_ANSWER, e.toString());
         }
+        int status = answer.status();
         byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
         boolean ok = good ? status >= 200 && status < 300 : status >= 400 && status < 500;
         if (!ok) {
             unexpected.incrementAndGet();
             if (unexpectedSamples.size() < 20) {
-                unexpectedSamples.add(what + " -> " + status);
+                String body = answer.body().length() > SAMPLE_BODY_CHARS ? answer.body().substring(0, SAMPLE_BODY_CHARS) + "…" : answer.body();
+                unexpectedSamples.add(what + " -> " + status + " " + body);
             }
         }
         return status;
     }
 
-    private int get(String path) throws IOException, InterruptedException {
+    private Answer get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
-    private int post(String path, byte[] body) throws IOException, InterruptedException {
+    private Answer post(String path, byte[] body) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
-    private int send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
         if (apiKey != null) {
             request.header("Authorization", "Bearer " + apiKey);
         }
-        return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.body());
     }
 
     private String getJson(String path) throws IOException, InterruptedException {
@@ -308,7 +316,7 @@ final class AbuseRun {
         return response.body();
     }
 
-    private int raw(String requestLine) throws IOException {
+    private Answer raw(String requestLine) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
@@ -320,7 +328,7 @@ final class AbuseRun {
             if (!status.startsWith("HTTP/1.1 ")) {
                 throw new IOException("no HTTP answer: " + status);
             }
-            return Integer.parseInt(status.substring(9, 12));
+            return new Answer(Integer.parseInt(status.substring(9, 12)), "");
         }
     }
 
