@@ -159,13 +159,20 @@ class EmbedOperatorTest {
             snapshot = h.snapshot(1, 10);
         }
         HashEmbedder.CALLS.clear();
-        try (var restored = harness()) {
-            restored.initializeState(snapshot);
-            restored.open();
-            restored.processElement1(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
-            settle(restored);
+        try (var restored = restoredWithANewEnding(snapshot)) {
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("new ending"));
         }
+    }
+
+    /** The embed stage restored from {@code snapshot}, after document "a" came again as intro, body and a new ending. */
+    private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> restoredWithANewEnding(
+            OperatorSubtaskState snapshot) throws Exception {
+        var restored = harness();
+        restored.initializeState(snapshot);
+        restored.open();
+        restored.processElement1(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
+        settle(restored);
+        return restored;
     }
 
     @Test
@@ -180,11 +187,7 @@ class EmbedOperatorTest {
             earlier.processElement(new StreamRecord<>(a));
             snapshot = earlier.snapshot(1, 10);
         }
-        try (var restored = harness()) {
-            restored.initializeState(snapshot);
-            restored.open();
-            restored.processElement1(new StreamRecord<>(doc("a", "intro", "body", "new ending")));
-            settle(restored);
+        try (var restored = restoredWithANewEnding(snapshot)) {
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("new ending"));
             List<EmbeddedUnit> units = emitted(restored).get(0).units();
             assertThat(units.get(0).vector()).containsExactly(kept);
