@@ -227,6 +227,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return service;
     }
 
+    /** The running ingest job's accumulators: the embed stage's units embedded and reused, dead letters per stage. */
+    public Map<String, Object> jobAccumulators() throws Exception {
+        return job.getAccumulators().get(30, TimeUnit.SECONDS);
+    }
+
     /** Base URL of the query service, e.g. {@code http://127.0.0.1:8080}. */
     public String url() {
         var address = service.address();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.semdex.core.Band;
 import io.semdex.core.IndexFields;
 import io.semdex.core.Json;
+import io.semdex.embed.EmbedOperator;
 import io.semdex.embed.EmbedderSpec;
 import io.semdex.embed.ModelPresets;
 import io.semdex.embed.SharedEmbedders;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -216,6 +218,86 @@ class EmbeddedStackIT {
         send("passport", null);
         producer.flush();
         awaitSearch("passport renewal time", 20, h -> docs(h).stream().noneMatch("passport"::equals));
+    }
+
+    /**
+     * The embed stage reuses the vectors the index holds: a document sent again with one section edited costs one
+     * unit of model time, and the unchanged units keep exactly the vectors indexed before.
+     */
+    @Test
+    void aDocumentSentAgainWithOneSectionEditedIsEmbeddedForThatSectionOnly() throws Exception {
+        String first = "# Returns\n\nA kettle can be returned within thirty days of delivery, with its receipt, for a full refund."
+                + "\n\n# Shipping\n\nKettle parcels leave the warehouse within two working days of the order."
+                + "\n\n# Warranty\n\nEvery kettle carries a two-year warranty covering the heating element and the switch.";
+        send("kettle-faq", Json.MAPPER.writeValueAsString(Map.of("id", "kettle-faq", "format", "markdown", "body", first)));
+        producer.flush();
+        awaitSearch("kettle heating element warranty", 3, h -> topDoc(h).equals("kettle-faq"));
+        Map<String, float[]> before = unitVectors("kettle-faq");
+        assertThat(before).hasSizeGreaterThan(1);
+        Thread.sleep(1_500); // three checkpoints: the embed stage's view of its shard has seen the commit
+        long embedded = awaitSettled(EmbedOperator.UNITS_EMBEDDED);
+        long reused = count(stack.jobAccumulators(), EmbedOperator.UNITS_REUSED);
+
+        String edited = first.replace("two working days", "one working day");
+        send("kettle-faq", Json.MAPPER.writeValueAsString(Map.of("id", "kettle-faq", "format", "markdown", "body", edited)));
+        producer.flush();
+        awaitSearch("when do kettle parcels leave the warehouse", 3,
+                h -> topDoc(h).equals("kettle-faq") && h.get(0).get("text").asText().contains("one working day"));
+        // A running job's accumulators come to its client with the task managers' heartbeats, every few seconds.
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        Map<String, Object> counted = stack.jobAccumulators();
+        while (count(counted, EmbedOperator.UNITS_EMBEDDED) + count(counted, EmbedOperator.UNITS_REUSED) == embedded + reused
+                && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            counted = stack.jobAccumulators();
+        }
+        assertThat(count(counted, EmbedOperator.UNITS_EMBEDDED) - embedded).as("units embedded for the edit").isEqualTo(1);
+        assertThat(count(counted, EmbedOperator.UNITS_REUSED) - reused).as("units reused").isEqualTo(before.size() - 1);
+        Map<String, float[]> after = unitVectors("kettle-faq");
+        int same = 0;
+        for (var unit : after.entrySet()) {
+            if (!unit.getKey().contains("one working day")) {
+                assertThat(unit.getValue()).as(unit.getKey()).containsExactly(before.get(unit.getKey()));
+                same++;
+            }
+        }
+        assertThat(same).isEqualTo(before.size() - 1);
+    }
+
+    private static long count(Map<String, Object> accumulators, String name) {
+        return ((Number) accumulators.getOrDefault(name, 0L)).longValue();
+    }
+
+    /** The accumulator once it has held still for longer than a heartbeat: it counts everything done before. */
+    private long awaitSettled(String name) throws Exception {
+        long value = count(stack.jobAccumulators(), name);
+        long stillSince = System.nanoTime();
+        long deadline = stillSince + PATIENCE.toNanos();
+        while (System.nanoTime() - stillSince < Duration.ofSeconds(12).toNanos() && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            long now = count(stack.jobAccumulators(), name);
+            if (now != value) {
+                value = now;
+                stillSince = System.nanoTime();
+            }
+        }
+        return value;
+    }
+
+    /** The vectors of a document's units as the query service's searcher holds them, by unit text. */
+    private Map<String, float[]> unitVectors(String docId) throws Exception {
+        Map<String, float[]> vectors = new HashMap<>();
+        try (LiveIndex.Snapshot snapshot = stack.service().index().acquire()) {
+            IndexSearcher searcher = snapshot.searcher();
+            for (ScoreDoc hit : searcher.search(new TermQuery(new Term(IndexFields.DOC_ID, docId)), 100).scoreDocs) {
+                LeafReaderContext leaf = searcher.getIndexReader().leaves().get(ReaderUtil.subIndex(hit.doc, searcher.getIndexReader().leaves()));
+                FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
+                KnnVectorValues.DocIndexIterator it = values.iterator();
+                assertThat(it.advance(hit.doc - leaf.docBase)).isEqualTo(hit.doc - leaf.docBase);
+                vectors.put(searcher.storedFields().document(hit.doc).get(IndexFields.TEXT), values.vectorValue(it.index()).clone());
+            }
+        }
+        return vectors;
     }
 
     @Test

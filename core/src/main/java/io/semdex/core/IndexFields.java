@@ -23,8 +23,14 @@ public final class IndexFields {
     public static final String LANG = "lang";
     /** Normalized embedding; dot product of normalized vectors is their cosine. */
     public static final String VECTOR = "vector";
-    /** Content hash of the embedded input (with the model id): lets an unchanged unit reuse its vector. */
+    /** Content hash of the embedded input ({@link Unit#hash()}). Keyword, stored. */
     public static final String HASH = "hash";
+    /**
+     * The vector's key: the model's fingerprint and the embedded input, hashed ({@link EmbeddedUnit#vectorKey()}).
+     * Stored; absent in units written before it was recorded. The embed stage reuses the vector of a unit
+     * that comes again with the same key ({@link StoredVectors}).
+     */
+    public static final String VECTOR_KEY = "vector_key";
     /** Document version time, epoch millis. Numeric doc values + stored. */
     public static final String UPDATED = "updated";
     /** Prefix of metadata fields from {@link SourceDocument#fields()}: {@code field.brand}. */

@@ -7,6 +7,7 @@ import io.semdex.core.EmbeddedUnit;
 import io.semdex.core.Lane;
 import io.semdex.core.LastWriteWins;
 import io.semdex.core.SplitDocument;
+import io.semdex.core.StoredVectors;
 import io.semdex.core.Unit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,10 +91,13 @@ import org.slf4j.LoggerFactory;
  * and hand results back through Flink's {@link MailboxExecutor}, so state access, dead letters and
  * output stay on the task thread.
  *
- * <p>Unchanged units are not embedded again: keyed state holds, per document, the vector of each
- * unit under its content hash and the model's {@link EmbedderSpec#fingerprint() fingerprint}.
- * Editing one paragraph of a re-sent document costs one paragraph of model time. The counters
- * {@code semdexUnitsEmbedded} and {@code semdexUnitsReused} say how many units took which road.
+ * <p>Unchanged units are not embedded again: each unit leaves with its vector key (its content and
+ * the model's {@link EmbedderSpec#fingerprint() fingerprint}, hashed), the index stores it, and a
+ * document that comes again looks its units up in {@link StoredVectors} (the shard this subtask's sink
+ * writes, as of its newest commit, refreshed after each checkpoint). Editing one paragraph of a re-sent
+ * document costs one paragraph of model time. The vectors are not kept in the job's state, so a
+ * checkpoint does not copy the corpus's vectors and the job's memory does not grow with them. The
+ * counters {@code semdexUnitsEmbedded} and {@code semdexUnitsReused} say how many units took which road.
  *
  * <p>A failing call is judged by {@link FailurePolicy}: a document at fault goes to the
  * {@link #DEAD_LETTERS} side output with stage {@code embed} (counted in the accumulator
@@ -112,16 +116,23 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
 
     private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(EmbedOperator.class);
-    /** Keyed state: a document's unit vectors by content key, as bytes. */
-    static final String VECTOR_STATE = "unit-vector-bytes";
-    /** The same, as {@code float[]}, in checkpoints of earlier versions: moved into {@link #VECTOR_STATE} on restore. */
-    static final String FLOAT_VECTOR_STATE = "unit-vectors";
+    /**
+     * Keyed state of earlier versions, which kept every document's unit vectors: as bytes, and before that as
+     * {@code float[]}. Emptied when a job resumes from such a checkpoint; the vectors are read from the index now.
+     */
+    static final Map<String, TypeInformation<?>> EARLIER_VECTOR_STATES = Map.of(
+            "unit-vector-bytes", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
+            "unit-vectors", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
 
     /** Documents the model failed on, as dead letters with stage {@code embed}. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters-embed", TypeInformation.of(DeadLetter.class));
 
     /** Accumulator: documents this attempt's subtasks took back from the checkpoint they were restored from. */
     public static final String REQUEUED = "semdex.embed.requeued-from-checkpoint";
+    /** Accumulator: units run through the model (the counter {@code semdexUnitsEmbedded}, for the job's client). */
+    public static final String UNITS_EMBEDDED = "semdex.embed.units-embedded";
+    /** Accumulator: units whose vector was reused (the counter {@code semdexUnitsReused}, for the job's client). */
+    public static final String UNITS_REUSED = "semdex.embed.units-reused";
 
     /** How long closing waits for a model call in flight before it releases the model anyway. */
     private static final long CLOSE_WAIT_SECONDS = 30;
@@ -143,17 +154,14 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private final QueuePolicy queuePolicy;
     private final FailurePolicy failurePolicy;
     private final FailureReport report;
+    private final StoredVectors stored;
 
     private transient Embedder embedder;
     /** The fingerprint in force: the one given, or the factory's, read where the model file is. */
     private transient String modelFingerprint;
     private transient TaskManagerGpus.Lease gpu;
-    /**
-     * The vectors of the current document's units by content key, for reuse when it comes again, each
-     * as {@link Vectors#toBytes bytes}: a checkpoint of the heap backend writes every document's in full,
-     * and a byte array is one copy where a {@code float[]} is a write per float.
-     */
-    private transient MapState<String, byte[]> storedVectors;
+    /** This subtask's view of {@link #stored}. */
+    private transient StoredVectors.View storedVectors;
     private transient ValueState<LastWriteWins.Seen> seen;
     /** Documents taken in and not yet emitted, as of the last snapshot (union list, filtered by key group on restore). */
     private transient ListState<byte[]> heldState;
@@ -172,6 +180,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     private transient Counter staleIgnored;
     private transient Counter superseded;
     private transient LongCounter deadLetterCount;
+    private transient LongCounter unitsEmbeddedCount;
+    private transient LongCounter unitsReusedCount;
     private transient MailboxExecutor mailbox;
     /** The task's mailbox at its lowest priority: yielding to it runs every mail, checkpoint barriers' included. */
     private transient MailboxExecutor anyMail;
@@ -187,9 +197,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * @param queuePolicy how much of the bulk lane to take in, or null for the default of the device the model opens on
      * @param failurePolicy how failing calls are judged, or null for the default retry budget
      * @param report where environment failures are reported besides the log, or null
+     * @param stored where the vectors of units that come again unchanged are found, or null for nowhere
      */
     public EmbedOperator(EmbedderFactory factory, String fingerprint, QueuePolicy queuePolicy, FailurePolicy failurePolicy,
-            FailureReport report) {
+            FailureReport report, StoredVectors stored) {
         this.factory = Objects.requireNonNull(factory, "factory");
         if (fingerprint == null && !factory.fingerprintsItself()) {
             throw new IllegalArgumentException("a fingerprint is needed for a " + factory.getClass().getSimpleName()
@@ -200,10 +211,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         this.failurePolicy = failurePolicy != null ? failurePolicy
                 : new FailurePolicy(FailurePolicy.DEFAULT_RETRY_BUDGET, java.time.Duration.ofSeconds(1));
         this.report = report;
+        this.stored = stored != null ? stored : StoredVectors.NONE;
     }
 
     public EmbedOperator(EmbedderFactory factory, String fingerprint, QueuePolicy queuePolicy) {
-        this(factory, fingerprint, queuePolicy, null, null);
+        this(factory, fingerprint, queuePolicy, null, null, null);
     }
 
     /**
@@ -211,18 +223,19 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
      * {@code getSideOutput(EmbedOperator.DEAD_LETTERS)} of the returned stream.
      *
      * @param fingerprint null for a factory that fingerprints its model itself (an {@link EmbedderSpec}), in the task
+     * @param stored where the vectors of units that come again unchanged are found (the index), or null for nowhere
      */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> bulk,
             KeyedStream<SplitDocument, String> interactive, EmbedderFactory factory, String fingerprint, QueuePolicy queuePolicy,
-            FailureReport report) {
+            FailureReport report, StoredVectors stored) {
         return bulk.connect(interactive).transform("embed", TypeInformation.of(EmbeddedDocument.class),
-                new EmbedOperator(factory, fingerprint, queuePolicy, null, report));
+                new EmbedOperator(factory, fingerprint, queuePolicy, null, report, stored));
     }
 
     /** The embedding stage for one stream of documents, all of the bulk lane. */
     public static SingleOutputStreamOperator<EmbeddedDocument> embed(KeyedStream<SplitDocument, String> documents, EmbedderSpec spec) {
         KeyedStream<SplitDocument, String> none = documents.filter(d -> false).name("no interactive lane").keyBy(SplitDocument::docId);
-        return embed(documents, none, spec, null, null, null);
+        return embed(documents, none, spec, null, null, null, null);
     }
 
     /**
@@ -268,9 +281,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         }
         anyMail = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
         modelFingerprint = fingerprint != null ? fingerprint : factory.fingerprint();
-        storedVectors = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>(VECTOR_STATE, Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        migrateFloatVectors();
+        dropEarlierVectorState();
+        storedVectors = stored.open(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         seen = getRuntimeContext().getState(new ValueStateDescriptor<>("last-write", LastWriteWins.Seen.class));
         unitsEmbedded = getMetricGroup().counter("semdexUnitsEmbedded");
         unitsReused = getMetricGroup().counter("semdexUnitsReused");
@@ -278,6 +290,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         staleIgnored = getMetricGroup().counter("semdexStaleIgnored");
         superseded = getMetricGroup().counter("semdexSuperseded");
         deadLetterCount = getRuntimeContext().getLongCounter(DeadLetter.Stage.EMBED.accumulatorName());
+        unitsEmbeddedCount = getRuntimeContext().getLongCounter(UNITS_EMBEDDED);
+        unitsReusedCount = getRuntimeContext().getLongCounter(UNITS_REUSED);
         pending = new LinkedHashMap<>();
         versions = new HashMap<>();
         inputEnded = new boolean[2];
@@ -311,31 +325,28 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     }
 
     /**
-     * Moves the vectors a checkpoint of an earlier version kept as {@code float[]} ({@value #FLOAT_VECTOR_STATE})
-     * into {@link #storedVectors}, once, when the job resumes from such a checkpoint: they stay reusable,
-     * and the old state is left empty instead of being written at every checkpoint from then on.
+     * Empties the keyed state in which earlier versions kept every document's vectors, when the job resumes from
+     * one of their checkpoints: left as it is, it would be written at every checkpoint for ever. Nothing is lost:
+     * the units those vectors belong to are in the index, which is where they are reused from now.
      */
-    private void migrateFloatVectors() throws Exception {
-        List<String> documents;
-        try (var keys = getKeyedStateBackend().<VoidNamespace>getKeys(FLOAT_VECTOR_STATE, VoidNamespace.INSTANCE)) {
-            documents = keys.map(Object::toString).toList();
-        }
-        if (documents.isEmpty()) {
-            return;
-        }
-        MapState<String, float[]> floats = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>(FLOAT_VECTOR_STATE, Types.STRING, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
-        long vectors = 0;
-        for (String document : documents) {
-            setCurrentKey(document);
-            for (Map.Entry<String, float[]> unit : floats.entries()) {
-                storedVectors.put(unit.getKey(), Vectors.toBytes(unit.getValue()));
-                vectors++;
+    private void dropEarlierVectorState() throws Exception {
+        for (Map.Entry<String, TypeInformation<?>> state : EARLIER_VECTOR_STATES.entrySet()) {
+            String name = state.getKey();
+            List<String> documents;
+            try (var keys = getKeyedStateBackend().<VoidNamespace>getKeys(name, VoidNamespace.INSTANCE)) {
+                documents = keys.map(Object::toString).toList();
             }
-            floats.clear();
+            if (documents.isEmpty()) {
+                continue;
+            }
+            MapState<String, ?> earlier = getRuntimeContext().getMapState(new MapStateDescriptor<>(name, Types.STRING, state.getValue()));
+            for (String document : documents) {
+                setCurrentKey(document);
+                earlier.clear();
+            }
+            LOG.info("{} dropped the vectors of {} documents from the job's state (\"{}\", an earlier version's): they are reused "
+                    + "from the index now", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), documents.size(), name);
         }
-        LOG.info("{} moved the reusable vectors of {} documents ({} units) from the state of an earlier version",
-                getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), documents.size(), vectors);
     }
 
     private void openModel() {
@@ -412,6 +423,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     /** Queues the document's missing units for the model, or emits it at once when it has none; keyed by its id. */
     private void takeIn(SplitDocument doc, Lane lane, boolean hasTimestamp, long timestamp) throws Exception {
         List<Unit> units = doc.units();
+        Map<String, float[]> reusable = units.isEmpty() ? Map.of() : storedVectors.vectors(doc.docId());
         String[] keys = new String[units.size()];
         float[][] vectors = new float[units.size()][];
         List<CallScheduler.Part> parts = new ArrayList<>();
@@ -419,8 +431,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         for (int i = 0; i < keys.length; i++) {
             String input = units.get(i).embeddingInput();
             keys[i] = ContentHash.of(modelFingerprint, input); // exactly what the model reads: any change re-embeds
-            byte[] stored = storedVectors.get(keys[i]);
-            vectors[i] = stored == null ? null : Vectors.fromBytes(stored);
+            vectors[i] = reusable.get(keys[i]);
             if (vectors[i] == null) {
                 parts.add(new CallScheduler.Part(i, keys[i], input, embedder.countTokens(embedder.preset().documentText(input))));
                 distinct.add(keys[i]);
@@ -554,29 +565,23 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
         output.collect(DEAD_LETTERS, p.hasTimestamp() ? new StreamRecord<>(letter, p.timestamp()) : new StreamRecord<>(letter));
     }
 
-    /**
-     * Records the document's vectors for reuse (only this version's, so state does not grow) and
-     * emits it.
-     */
+    /** Emits the document, each unit with its vector key, under which the index keeps the vector for reuse. */
     private void complete(Pending p) throws Exception {
         SplitDocument doc = p.doc();
-        setCurrentKey(doc.docId());
-        storedVectors.clear();
         EmbeddedDocument out;
         if (doc.deleted()) {
             out = EmbeddedDocument.delete(doc.docId());
         } else {
             List<EmbeddedUnit> units = new ArrayList<>(p.keys().length);
-            Map<String, byte[]> keep = new HashMap<>(p.keys().length * 2);
             for (int i = 0; i < p.keys().length; i++) {
-                units.add(new EmbeddedUnit(doc.units().get(i), p.vectors()[i]));
-                keep.put(p.keys()[i], Vectors.toBytes(p.vectors()[i]));
+                units.add(new EmbeddedUnit(doc.units().get(i), p.vectors()[i], p.keys()[i]));
             }
-            storedVectors.putAll(keep);
             out = new EmbeddedDocument(doc.docId(), doc.updatedMillis(), false, units, doc.origin());
         }
         unitsEmbedded.inc(p.toEmbed());
         unitsReused.inc(p.keys().length - p.toEmbed());
+        unitsEmbeddedCount.add((long) p.toEmbed());
+        unitsReusedCount.add((long) (p.keys().length - p.toEmbed()));
         output.collect(p.hasTimestamp() ? new StreamRecord<>(out, p.timestamp()) : new StreamRecord<>(out));
     }
 
@@ -626,6 +631,13 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
     }
 
     @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        // The sink commits the shard for this checkpoint: what it wrote becomes reusable.
+        storedVectors.refresh();
+    }
+
+    @Override
     public void endInput(int inputId) throws Exception {
         inputEnded[inputId - 1] = true;
         if (inputEnded[0] && inputEnded[1]) {
@@ -655,6 +667,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddedDocument
             }
             if (embedder != null) {
                 embedder.close();
+            }
+            if (storedVectors != null) {
+                storedVectors.close();
             }
         } finally {
             if (gpu != null) {

@@ -1,8 +1,5 @@
 package io.semdex.embed;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 /** Small vector arithmetic on {@code float[]}, kept in one place. */
 public final class Vectors {
 
@@ -28,23 +25,6 @@ public final class Vectors {
             }
         }
         return out;
-    }
-
-    /** A vector's floats as bytes, little-endian: the same values, 4 bytes each, copied in one go where they are stored. */
-    public static byte[] toBytes(float[] v) {
-        byte[] bytes = new byte[v.length * Float.BYTES];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(v);
-        return bytes;
-    }
-
-    /** The vector {@link #toBytes} wrote. */
-    public static float[] fromBytes(byte[] bytes) {
-        if (bytes.length % Float.BYTES != 0) {
-            throw new IllegalArgumentException("a vector's bytes come in fours, got " + bytes.length);
-        }
-        float[] v = new float[bytes.length / Float.BYTES];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
     }
 
     /** Cosine of two normalized vectors: their dot product. */

@@ -94,7 +94,7 @@ class EmbedOperatorFaultsTest {
     private static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness(Duration budget)
             throws Exception {
         EmbedOperator operator = new EmbedOperator(slot -> new FaultyEmbedder(), HashEmbedder.PRESET.fingerprint(), new QueuePolicy(1_000),
-                new FailurePolicy(budget, Duration.ofMillis(1)), new Recording());
+                new FailurePolicy(budget, Duration.ofMillis(1)), new Recording(), null);
         return new KeyedTwoInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, SplitDocument::docId, Types.STRING);
     }
 

@@ -18,6 +18,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -38,13 +39,14 @@ class EmbedOperatorTest {
     private static final QueuePolicy POLICY = new QueuePolicy(10);
 
     @BeforeEach
-    void clearCalls() {
+    void clearCallsAndIndex() {
         HashEmbedder.CALLS.clear();
+        CommittedVectors.clear();
     }
 
     static KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> harness(EmbedderFactory model)
             throws Exception {
-        EmbedOperator operator = new EmbedOperator(model, HashEmbedder.PRESET.fingerprint(), POLICY);
+        EmbedOperator operator = new EmbedOperator(model, HashEmbedder.PRESET.fingerprint(), POLICY, null, null, new CommittedVectors());
         return new KeyedTwoInputStreamOperatorTestHarness<>(operator, SplitDocument::docId, SplitDocument::docId, Types.STRING);
     }
 
@@ -85,6 +87,13 @@ class EmbedOperatorTest {
         return emitted(h).stream().map(EmbeddedDocument::docId).toList();
     }
 
+    /** The sink commits what the stage emitted so far, and the checkpoint completes: the stage's view of the index refreshes. */
+    static void committed(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h,
+            long checkpointId) throws Exception {
+        CommittedVectors.commit(emitted(h));
+        h.notifyOfCompletedCheckpoint(checkpointId);
+    }
+
     /** Runs mail until every document taken in has left: a document only waits for the model calls its units are in. */
     static void settle(KeyedTwoInputStreamOperatorTestHarness<String, SplitDocument, SplitDocument, EmbeddedDocument> h) throws Exception {
         ((EmbedOperator) h.getOperator()).awaitPending();
@@ -105,6 +114,8 @@ class EmbedOperatorTest {
             for (EmbeddedDocument d : out) {
                 for (EmbeddedUnit u : d.units()) {
                     assertThat(u.vector()).containsExactly(HashEmbedder.vectorOf(u.unit().text()));
+                    // The key the index stores the vector under: the model's fingerprint and exactly what the model read.
+                    assertThat(u.vectorKey()).isEqualTo(ContentHash.of(HashEmbedder.PRESET.fingerprint(), u.unit().embeddingInput()));
                 }
             }
         }
@@ -116,6 +127,7 @@ class EmbedOperatorTest {
             h.open();
             h.processElement1(new StreamRecord<>(doc("a", "intro", "body", "outro")));
             settle(h);
+            committed(h, 1);
             HashEmbedder.CALLS.clear();
             h.processElement1(new StreamRecord<>(doc("a", "intro", "body, edited", "outro")));
             settle(h);
@@ -137,12 +149,14 @@ class EmbedOperatorTest {
             h.open();
             h.processElement1(new StreamRecord<>(doc("a", "one", "two")));
             settle(h);
+            committed(h, 1);
             HashEmbedder.CALLS.clear();
             h.processElement1(new StreamRecord<>(doc("a", "one", "two")));
             h.processElement1(new StreamRecord<>(SplitDocument.delete("a")));
             assertThat(HashEmbedder.CALLS).isEmpty();
             assertThat(emitted(h)).extracting(EmbeddedDocument::deleted).containsExactly(false, false, true);
-            // After the delete nothing is stored for reuse: a re-add embeds again.
+            // Once the delete is committed the index holds nothing of it: a re-add embeds again.
+            committed(h, 2);
             h.processElement1(new StreamRecord<>(doc("a", "one", "two")));
             settle(h);
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("one", "two"));
@@ -150,13 +164,40 @@ class EmbedOperatorTest {
     }
 
     @Test
-    void storedVectorsSurviveARestoreFromACheckpoint() throws Exception {
-        OperatorSubtaskState snapshot;
+    void vectorsAreReusedOnlyOnceTheCheckpointThatCommitsThemCompletes() throws Exception {
         try (var h = harness()) {
             h.open();
             h.processElement1(new StreamRecord<>(doc("a", "intro", "body")));
             settle(h);
-            snapshot = h.snapshot(1, 10);
+            // In the shard's commit, but the stage has not heard that the checkpoint completed: it looks at the commit before.
+            CommittedVectors.commit(emitted(h));
+            HashEmbedder.CALLS.clear();
+            h.processElement1(new StreamRecord<>(doc("a", "intro", "body", "one")));
+            settle(h);
+            assertThat(HashEmbedder.CALLS).containsExactly(List.of("intro", "body", "one"));
+            h.notifyOfCompletedCheckpoint(1);
+            HashEmbedder.CALLS.clear();
+            h.processElement1(new StreamRecord<>(doc("a", "intro", "body", "two")));
+            settle(h);
+            assertThat(HashEmbedder.CALLS).containsExactly(List.of("two"));
+        }
+    }
+
+    @Test
+    void vectorsTheIndexHoldsAreReusedAfterARestoreAndTheCheckpointHoldsNone() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            h.open();
+            for (int i = 0; i < 20; i++) {
+                h.processElement1(new StreamRecord<>(doc("d" + i, "text " + i, "more " + i)));
+            }
+            h.processElement1(new StreamRecord<>(doc("a", "intro", "body")));
+            settle(h);
+            committed(h, 1);
+            // Keyed state: one entry per document, the last write the lanes' ordering rule needs; no vectors.
+            var keyed = (HeapKeyedStateBackend<?>) ((EmbedOperator) h.getOperator()).getKeyedStateBackend();
+            assertThat(keyed.numKeyValueStateEntries()).isEqualTo(21);
+            snapshot = h.snapshot(2, 10);
         }
         HashEmbedder.CALLS.clear();
         try (var restored = restoredWithANewEnding(snapshot)) {
@@ -176,44 +217,43 @@ class EmbedOperatorTest {
     }
 
     @Test
-    void vectorsAnEarlierVersionKeptAsFloatsAreReusedAfterARestoreAndLeaveTheOldState() throws Exception {
+    void theVectorStateEarlierVersionsKeptIsEmptiedOnRestore() throws Exception {
         SplitDocument a = doc("a", "intro", "body");
-        float[] kept = {0.6f, 0.8f, 0f, 0f};
+        CommittedVectors.commit(List.of(new EmbeddedDocument("a", 0, false, a.units().stream()
+                .map(u -> new EmbeddedUnit(u, HashEmbedder.vectorOf(u.text()), ContentHash.of(HashEmbedder.PRESET.fingerprint(), u.embeddingInput())))
+                .toList())));
         OperatorSubtaskState snapshot;
-        // A checkpoint of an earlier version: the same keyed state, each document's vectors as float[] under "unit-vectors".
-        try (var earlier = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FloatVectorWriter(kept)),
+        // A checkpoint of earlier versions: every document's vectors in keyed state, as float[] and as bytes.
+        try (var earlier = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new EarlierVectorStates()),
                 SplitDocument::docId, Types.STRING)) {
             earlier.open();
             earlier.processElement(new StreamRecord<>(a));
+            earlier.processElement(new StreamRecord<>(doc("b", "other")));
             snapshot = earlier.snapshot(1, 10);
         }
         try (var restored = restoredWithANewEnding(snapshot)) {
             assertThat(HashEmbedder.CALLS).containsExactly(List.of("new ending"));
-            List<EmbeddedUnit> units = emitted(restored).get(0).units();
-            assertThat(units.get(0).vector()).containsExactly(kept);
-            assertThat(units.get(1).vector()).containsExactly(kept);
-            try (var left = ((EmbedOperator) restored.getOperator()).getKeyedStateBackend()
-                    .getKeys(EmbedOperator.FLOAT_VECTOR_STATE, VoidNamespace.INSTANCE)) {
-                assertThat(left.count()).as("documents left in the old state").isZero();
+            for (String state : EmbedOperator.EARLIER_VECTOR_STATES.keySet()) {
+                try (var left = ((EmbedOperator) restored.getOperator()).getKeyedStateBackend().getKeys(state, VoidNamespace.INSTANCE)) {
+                    assertThat(left.count()).as("documents left in " + state).isZero();
+                }
             }
         }
     }
 
-    /** Writes what an earlier version's embed stage kept: {@code vector} for every unit of a document. */
-    private static final class FloatVectorWriter extends KeyedProcessFunction<String, SplitDocument, EmbeddedDocument> {
-
-        private final float[] vector;
-
-        FloatVectorWriter(float[] vector) {
-            this.vector = vector;
-        }
+    /** Writes what earlier versions' embed stage kept: each unit's vector as {@code float[]} and as bytes. */
+    private static final class EarlierVectorStates extends KeyedProcessFunction<String, SplitDocument, EmbeddedDocument> {
 
         @Override
         public void processElement(SplitDocument doc, Context ctx, Collector<EmbeddedDocument> out) throws Exception {
-            MapState<String, float[]> floats = getRuntimeContext().getMapState(new MapStateDescriptor<>(EmbedOperator.FLOAT_VECTOR_STATE,
+            MapState<String, float[]> floats = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vectors",
                     Types.STRING, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+            MapState<String, byte[]> bytes = getRuntimeContext().getMapState(new MapStateDescriptor<>("unit-vector-bytes",
+                    Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
             for (Unit unit : doc.units()) {
-                floats.put(ContentHash.of(HashEmbedder.PRESET.fingerprint(), unit.embeddingInput()), vector);
+                String key = ContentHash.of(HashEmbedder.PRESET.fingerprint(), unit.embeddingInput());
+                floats.put(key, HashEmbedder.vectorOf(unit.text()));
+                bytes.put(key, new byte[16]);
             }
         }
     }

@@ -17,6 +17,7 @@ import io.semdex.embed.ModelPreset;
 import io.semdex.embed.EmbedderFactory;
 import io.semdex.sink.IndexCheck;
 import io.semdex.sink.LuceneSink;
+import io.semdex.sink.ShardVectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -275,7 +276,8 @@ public final class IngestJob {
         SingleOutputStreamOperator<EmbeddedDocument> embedded = EmbedOperator
                 // The spec fingerprints its model file in the embed task, where the file is; a test's stand-in gets the spec's here.
                 .embed(bulkLane.split().keyBy(SplitDocument::docId), interactiveDocuments, embedder,
-                        embedder.fingerprintsItself() ? null : spec.fingerprint(), null, new EmbedFailureFile(config.indexRoot()))
+                        embedder.fingerprintsItself() ? null : spec.fingerprint(), null, new EmbedFailureFile(config.indexRoot()),
+                        new ShardVectors(config.indexRoot(), generation.number()))
                 .name("embed: " + preset.id())
                 .uid("embed")
                 .setParallelism(config.parallelism());

@@ -45,6 +45,7 @@ public final class UnitDocuments {
         // Vectors are normalized, so the dot product is the cosine (and cheaper to compute).
         doc.add(new KnnFloatVectorField(IndexFields.VECTOR, embedded.vector(), VectorSimilarityFunction.DOT_PRODUCT));
         doc.add(new StringField(IndexFields.HASH, unit.hash(), Field.Store.YES));
+        addStored(doc, IndexFields.VECTOR_KEY, embedded.vectorKey());
         doc.add(new LongPoint(IndexFields.UPDATED, updatedMillis));
         doc.add(new NumericDocValuesField(IndexFields.UPDATED, updatedMillis));
         doc.add(new StoredField(IndexFields.UPDATED, updatedMillis));
