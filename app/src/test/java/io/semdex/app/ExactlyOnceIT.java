@@ -2,13 +2,22 @@ package io.semdex.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.semdex.core.ContentHash;
 import io.semdex.core.DocumentJson;
 import io.semdex.core.EmbeddedDocument;
+import io.semdex.core.Generation;
+import io.semdex.core.IndexFields;
+import io.semdex.core.IndexLayout;
 import io.semdex.core.Lane;
+import io.semdex.core.PublishedCommit;
 import io.semdex.core.PublishedUnits;
 import io.semdex.core.SourceDocument;
 import io.semdex.core.Unit;
 import io.semdex.embed.EmbedOperator;
+import io.semdex.embed.Embedder;
+import io.semdex.embed.EmbedderSpec;
+import io.semdex.embed.Slot;
+import io.semdex.embed.Vectors;
 import io.semdex.ingest.FaultInjection;
 import io.semdex.ingest.IngestJob;
 import io.semdex.ingest.IngestJobConfig;
@@ -40,6 +49,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.util.Bits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,6 +141,7 @@ class ExactlyOnceIT {
             }
             assertThat(INJECTED.get() - injectedBefore).as("failures injected").isEqualTo(FAILURES_PER_RUN);
             assertThat(got).as("published index after recovery").isEqualTo(want);
+            assertReusedOrNotEveryVectorIsTheModels(indexRoot, random);
             // The last restore took documents back from the embed stage's state: they were waiting for the model at the checkpoint.
             assertThat((Long) job.getAccumulators().get(30, TimeUnit.SECONDS).get(EmbedOperator.REQUEUED))
                     .as("documents held in the embed stage's checkpoint and queued again on restore").isPositive();
@@ -216,6 +231,51 @@ class ExactlyOnceIT {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             records.forEach(producer::send);
+        }
+    }
+
+    /**
+     * Each published unit carries the key of its text under the model's fingerprint, and its vector is the model's for
+     * that text, whether it was embedded or reused from a shard's commit (one a restore rolled back included): checked
+     * for every unit's key and, against the model run again, for a sample of the vectors.
+     */
+    private static void assertReusedOrNotEveryVectorIsTheModels(Path indexRoot, Random random) throws Exception {
+        EmbedderSpec model = EmbedderSpec.defaultModel();
+        String fingerprint = model.fingerprint();
+        Generation live = new IndexLayout(indexRoot).current().orElseThrow();
+        List<String> texts = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        for (int shard = 0; shard < 2; shard++) {
+            PublishedCommit.readPublished(live.shardDir(shard), reader -> {
+                for (LeafReaderContext leaf : reader.leaves()) {
+                    Bits liveDocs = leaf.reader().getLiveDocs();
+                    StoredFields stored = leaf.reader().storedFields();
+                    FloatVectorValues values = leaf.reader().getFloatVectorValues(IndexFields.VECTOR);
+                    KnnVectorValues.DocIndexIterator iterator = values.iterator();
+                    for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                        if (liveDocs == null || liveDocs.get(doc)) {
+                            var fields = stored.document(doc);
+                            String text = fields.get(IndexFields.TEXT);
+                            assertThat(fields.get(IndexFields.VECTOR_KEY)).as("vector key of " + fields.get(IndexFields.UNIT_ID))
+                                    .isEqualTo(ContentHash.of(fingerprint, text)); // no title or headings: the model reads the text
+                            assertThat(iterator.advance(doc)).isEqualTo(doc);
+                            texts.add(text);
+                            vectors.add(values.vectorValue(iterator.index()).clone());
+                        }
+                    }
+                }
+                return texts.size();
+            });
+        }
+        List<Integer> sample = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            sample.add(random.nextInt(texts.size()));
+        }
+        try (Embedder embedder = model.open(Slot.SINGLE)) {
+            List<float[]> again = embedder.embedDocuments(sample.stream().map(texts::get).toList());
+            for (int i = 0; i < sample.size(); i++) {
+                assertThat(Vectors.dot(again.get(i), vectors.get(sample.get(i)))).as(texts.get(sample.get(i))).isGreaterThan(0.9999);
+            }
         }
     }
 
