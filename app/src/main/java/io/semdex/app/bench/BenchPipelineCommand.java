@@ -86,7 +86,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     int fresh;
 
     @Option(names = "--fresh-interval", defaultValue = "1000",
-            description = "Milliseconds between single documents posted while the export streams in (default: ${DEFAULT-VALUE}).")
+            description = {"Milliseconds between single documents posted while the export streams in (default: ${DEFAULT-VALUE}).",
+                    "0 posts none then: the first pass measures the job cold and on its own."})
     long freshIntervalMillis;
 
     @Option(names = "--passes", defaultValue = "1",
@@ -120,8 +121,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException("no export at " + dir + " (give one with --export DIR)");
         }
-        if (fresh < 1 || freshIntervalMillis < 1 || rawBatch < 1 || passes < 1) {
-            throw new IllegalArgumentException("--fresh, --fresh-interval, --raw-batch and --passes must be >= 1");
+        if (fresh < 1 || freshIntervalMillis < 0 || rawBatch < 1 || passes < 1) {
+            throw new IllegalArgumentException("--fresh, --raw-batch and --passes must be >= 1, --fresh-interval >= 0");
         }
         List<String> texts = new ArrayList<>();
         SplitReport report = new SplitReport(new RecordParser(DocumentJson.DEFAULT_MAX_BYTES), Splitter.forModel(model, Splitter.DEFAULT_MAX_TOKENS),
@@ -241,7 +242,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 try {
                     long nextPost = System.nanoTime() + freshIntervalMillis * 1_000_000; // the first behind the export's first records
                     for (int i = 0; streaming.get() || freshDocs.pending() > 0; ) {
-                        if (streaming.get() && System.nanoTime() >= nextPost) {
+                        if (freshIntervalMillis > 0 && streaming.get() && System.nanoTime() >= nextPost) {
                             freshDocs.post("loaded-" + i++);
                             nextPost += freshIntervalMillis * 1_000_000;
                         }
