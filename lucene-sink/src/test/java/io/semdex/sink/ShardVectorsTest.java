@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
+import org.apache.lucene.util.VectorUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,15 +51,10 @@ class ShardVectorsTest {
 
     private float[] randomUnitVector() {
         float[] v = new float[DIMENSIONS];
-        double norm = 0;
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) random.nextGaussian();
-            norm += v[i] * v[i];
         }
-        for (int i = 0; i < v.length; i++) {
-            v[i] /= (float) Math.sqrt(norm);
-        }
-        return v;
+        return VectorUtil.l2normalize(v);
     }
 
     private Path shard(int generation, int shard) {
