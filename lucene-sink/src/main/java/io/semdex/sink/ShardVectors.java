@@ -3,6 +3,7 @@ package io.semdex.sink;
 import io.semdex.core.IndexFields;
 import io.semdex.core.IndexLayout;
 import io.semdex.core.StoredVectors;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -115,24 +116,24 @@ public final class ShardVectors implements StoredVectors {
         @Override
         public void refresh() throws IOException {
             try {
-                if (reader == null) {
-                    if (directory == null) {
-                        if (!Files.isDirectory(dir)) {
-                            return;
-                        }
-                        directory = FSDirectory.open(dir);
+                if (reader != null) {
+                    DirectoryReader newer = DirectoryReader.openIfChanged(reader);
+                    if (newer != null) {
+                        reader.close();
+                        reader = newer;
                     }
-                    reader = DirectoryReader.open(directory);
                     return;
                 }
-                DirectoryReader newer = DirectoryReader.openIfChanged(reader);
-                if (newer != null) {
-                    reader.close();
-                    reader = newer;
+                if (directory == null) {
+                    if (!Files.isDirectory(dir)) {
+                        return;
+                    }
+                    directory = FSDirectory.open(dir);
                 }
+                reader = DirectoryReader.open(directory);
             } catch (IndexNotFoundException e) {
                 // No commit yet: the sink makes the shard's first one when it opens.
-            } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            } catch (NoSuchFileException | FileNotFoundException e) {
                 // A commit the sink's retention or a restore's rollback deleted while it was being opened: the next refresh
                 // takes the one after it, and meanwhile the older view stays (its vectors are no less right).
                 LOG.debug("Shard {}: kept the vectors of the commit already open ({})", dir, e.getMessage());
