@@ -41,6 +41,8 @@ class ServeCommandIT {
                 HttpClient http = HttpClient.newHttpClient();
                 Installation.awaitHealthy(serve, port, log, "semdex serve:", Duration.ofSeconds(120));
                 assertThat(Files.readString(log)).contains("API key from $SEMDEX_SERVE_IT_KEY, needed for writes");
+                // The query service alone keeps HotSpot's compile thresholds; the job's are the demo's (DistributionIT).
+                assertThat(Files.readString(Path.of("/proc", Long.toString(serve.pid()), "cmdline"))).doesNotContain("Tier4");
                 String doc = "{\"id\":\"serve-it-1\",\"body\":\"The office closes at 6 pm on Fridays.\"}";
 
                 HttpResponse<String> anonymous = post(http, port, doc, List.of());
