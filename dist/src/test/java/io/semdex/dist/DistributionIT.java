@@ -138,7 +138,7 @@ class DistributionIT {
             String commandLine = Files.readString(Path.of("/proc", Long.toString(demo.pid()), "cmdline")).replace('\0', ' ');
             assertThat(commandLine).contains(home.resolve("lib") + "/*").doesNotContain("lib/pytorch/").doesNotContain("lib/models/")
                     .doesNotContain("lib/bench");
-            // The job's C2 thresholds (README, "The JIT"), then SEMDEX_JAVA_OPTS, whose own -XX options win.
+            // The job's C2 thresholds (README, Scaling, "The JIT"), then SEMDEX_JAVA_OPTS, whose own -XX options win.
             assertThat(commandLine).containsSubsequence("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4BackEdgeThreshold=400000",
                     "-Xmx2g");
 
