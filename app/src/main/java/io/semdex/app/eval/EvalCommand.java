@@ -564,10 +564,13 @@ public final class EvalCommand implements Callable<Integer> {
             return null;
         }
         GenerationFit[] fitted = new GenerationFit[1];
+        ProductKinds kinds = ProductKinds.of(pseudo.corpus());
+        BeirDataset judged = PseudoQueries.judgedByKind(pseudo, kinds);
+        String described = "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences), judged relevant: "
+                + kinds.judgedBy();
         indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null, (index, searchers) -> fitted[0] = new GenerationFit(
-                CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), pseudo, index.modelId(), index.fingerprint(),
-                        "pseudo-queries cut from " + set.name() + "'s own documents (titles, first sentences)", candidates,
-                        model.calibration().orElse(null)),
+                CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), judged, index.modelId(), index.fingerprint(), described,
+                        candidates, GenerationCalibrator.prior(model.calibration().orElse(null), kinds)),
                 LiftChoice.choose(searchers, pseudo, candidates, rrfK)));
         return fitted[0];
     }

@@ -73,6 +73,29 @@ public final class PseudoQueries {
         return new BeirDataset(name, cutCorpus, queries, qrels);
     }
 
+    /**
+     * {@code pseudo}'s queries judged as a shopper judges a catalog's search ({@link ProductKinds}):
+     * by each query's own document and every product of its kind. What a generation's threshold map
+     * is fitted on; with no kinds the set comes back as it is. (The full lift is chosen on the
+     * document alone: which fusion ranks the named product first.)
+     */
+    static BeirDataset judgedByKind(BeirDataset pseudo, ProductKinds kinds) {
+        if (!kinds.any()) {
+            return pseudo;
+        }
+        Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
+        pseudo.qrels().forEach((query, judged) -> {
+            Map<String, Integer> wider = new HashMap<>(judged);
+            for (String named : judged.keySet()) {
+                for (String same : kinds.ofKind(named)) {
+                    wider.putIfAbsent(same, 1);
+                }
+            }
+            qrels.put(query, wider);
+        });
+        return new BeirDataset(pseudo.name(), pseudo.corpus(), pseudo.queries(), qrels);
+    }
+
     /** A query cut from a document, and the document without it. */
     public record Cut(String query, SourceDocument rest) {}
 
