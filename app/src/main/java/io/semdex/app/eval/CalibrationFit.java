@@ -55,7 +55,7 @@ final class CalibrationFit {
         String fittedOn = String.format(Locale.ROOT, "%s: %d queries, top %d documents each by vector search, %d judged pairs (%d relevant)",
                 describedData, data.queries().size(), ThresholdReport.TOP, pairs, positives);
         return prior == null ? Calibration.fit(modelId, fingerprint, fittedOn, c, r)
-                : GenerationCalibrator.refine(prior, modelId, fingerprint, fittedOn, c, r);
+                : GenerationCalibrator.refine(prior, modelId, fingerprint, fittedOn, c, r, data.queries().size());
     }
 
     /** Relevance thresholds whose keep rate {@link #keepRates} reports. */

@@ -570,7 +570,7 @@ public final class EvalCommand implements Callable<Integer> {
                 + kinds.judgedBy();
         indexAndSearch(pseudo, indexName + "-pseudo", set.name(), progress, null, (index, searchers) -> fitted[0] = new GenerationFit(
                 CalibrationFit.fit(searchers.apply(FusionWeights.DEFAULT), judged, index.modelId(), index.fingerprint(), described,
-                        candidates, GenerationCalibrator.prior(model.calibration().orElse(null), kinds)),
+                        candidates, model.calibration().orElse(null)),
                 LiftChoice.choose(searchers, pseudo, candidates, rrfK)));
         return fitted[0];
     }

@@ -211,8 +211,8 @@ public final class GenerationCalibrator {
                 kinds.judgedBy(), cuts.size(), ThresholdReport.TOP, pairs, positives);
         double[] c = Arrays.copyOf(cosines, pairs);
         boolean[] r = Arrays.copyOf(relevant, pairs);
-        Calibration calibration = refine(prior(spec.calibration().orElse(null), kinds), embedder.info().modelId(), fingerprint, fittedOn,
-                c, r);
+        Calibration calibration = refine(spec.calibration().orElse(null), embedder.info().modelId(), fingerprint, fittedOn, c, r,
+                cuts.size());
         LOG.info("Threshold map fitted on the generation's own documents: {}", calibration);
         return Optional.of(calibration);
     }
@@ -258,25 +258,34 @@ public final class GenerationCalibrator {
     }
 
     /**
-     * The map a generation's pairs refine ({@link #refine}): the model's, unless they are judged by
-     * kind ({@link ProductKinds}). The model's map corrects two things a catalog's kind-judged pairs
-     * do not have: a pseudo-query finds the one document its words were cut from too easily, and the
-     * map stands for judgments as sparse as an FAQ's (one answer in ten hits), while most relevant
-     * pairs of a catalog are other products of the kind, judged as densely as a shopper judges. On
-     * esci-dev, refining it kept a hit at relevance 0.5 for 0.12–1.46 hits per query where 0.85–0.92
-     * of them were relevant; the pairs alone keep 3.57–7.28, and their precision there differs by
-     * 0.03 between the English models (README, "Calibrated relevance").
+     * Relevant pairs a query, on average, from which a generation's pairs count as densely judged
+     * and are fitted alone ({@link #refine}): the own document and at least one more, which only
+     * {@link ProductKinds} give. The model's map, which other pairs refine, corrects what sparse
+     * pairs have (a pseudo-query finds the one document its words were cut from too easily) and
+     * stands for judgments as sparse as an FAQ's: its exports gave 0.9–1 relevant pair a query.
+     * Refining it, a catalog's kind-judged pairs kept a hit at relevance 0.5 on esci-dev for
+     * 0.12–1.46 hits a query where 0.79–1.00 of them were relevant (0.21 apart between the English
+     * models, on 8–99 hits); alone, 3.57–7.28 hits at 0.88–0.91 (0.03 apart). A model that finds
+     * few products of the kind (bge-small-zh-v1.5 on that English catalog: 0.6 a query) keeps the
+     * prior: alone, its pairs left the default threshold keeping a hit for half the queries.
      */
-    static Calibration prior(Calibration modelMap, ProductKinds kinds) {
-        return kinds.any() ? null : modelMap;
-    }
+    static final double DENSE_PAIRS_PER_QUERY = 2;
 
     /**
-     * A generation's map from its pseudo-query pairs: the model's map refined by them where the model
-     * has one ({@link #PRIOR_WEIGHT}), else the pairs' own fit.
+     * A generation's map from its pseudo-query pairs of {@code queries} queries: the model's map
+     * refined by them where the model has one ({@link #PRIOR_WEIGHT}), unless they are judged
+     * densely ({@link #DENSE_PAIRS_PER_QUERY}); else the pairs' own fit.
      */
     static Calibration refine(Calibration modelMap, String modelId, String fingerprint, String fittedOn, double[] cosines,
-            boolean[] relevant) {
+            boolean[] relevant, int queries) {
+        int positives = 0;
+        for (boolean r : relevant) {
+            positives += r ? 1 : 0;
+        }
+        if (modelMap != null && positives >= DENSE_PAIRS_PER_QUERY * queries) {
+            return Calibration.fit(modelId, fingerprint, String.format(Locale.ROOT, "%s; the pairs alone: %.1f relevant a query, judged "
+                    + "more densely than the model's map stands for", fittedOn, (double) positives / queries), cosines, relevant);
+        }
         return modelMap == null ? Calibration.fit(modelId, fingerprint, fittedOn, cosines, relevant)
                 : modelMap.refinedBy(fittedOn + "; refining the model's map, which counts as much as the pairs", cosines, relevant,
                         PRIOR_WEIGHT);

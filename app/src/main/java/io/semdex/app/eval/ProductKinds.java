@@ -83,7 +83,6 @@ final class ProductKinds {
 
     /** How a fit's description says the pairs were judged. */
     String judgedBy() {
-        return any() ? "each query's own document and the products of its kind (its category), fitted alone: the model's map stands for "
-                + "sparser judgments" : "each query's own document";
+        return any() ? "each query's own document and the products of its kind (its category)" : "each query's own document";
     }
 }

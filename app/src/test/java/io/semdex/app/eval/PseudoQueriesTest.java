@@ -64,4 +64,32 @@ class PseudoQueriesTest {
         });
         assertThat(PseudoQueries.cut("catalog", corpus).queries()).as("the same sample each time").isEqualTo(set.queries());
     }
+
+    @Test
+    void inACatalogAQueryIsJudgedByItsProductAndTheProductsOfItsKindElsewhereByItsDocumentAlone() {
+        List<SourceDocument> corpus = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String kind = "Kind " + (i % 20); // 20 kinds of 5 products
+            corpus.add(new SourceDocument("p" + i, "Product number " + i + " of the catalog",
+                    "A description long enough to stand without its title, item " + i + ".", "text", null, null, null, null, List.of(),
+                    Map.of(ProductKinds.FIELD, kind)));
+        }
+        BeirDataset named = PseudoQueries.cut("catalog", corpus);
+
+        BeirDataset byKind = PseudoQueries.judgedByKind(named, ProductKinds.of(named.corpus()));
+
+        assertThat(byKind.queries()).isEqualTo(named.queries());
+        assertThat(byKind.corpus()).isEqualTo(named.corpus());
+        named.qrels().forEach((query, judged) -> {
+            int product = Integer.parseInt(judged.keySet().iterator().next().substring(1));
+            assertThat(byKind.qrels().get(query)).as(query).hasSize(5).allSatisfy((id, grade) -> {
+                assertThat(Integer.parseInt(id.substring(1)) % 20).isEqualTo(product % 20);
+                assertThat(grade).isEqualTo(1);
+            });
+        });
+
+        BeirDataset faq = PseudoQueries.cut("faq", corpus.stream().map(d -> new SourceDocument(d.id(), d.title(), d.body(), "text", null, null,
+                null, null, List.of(), Map.of())).toList());
+        assertThat(PseudoQueries.judgedByKind(faq, ProductKinds.of(faq.corpus()))).isSameAs(faq);
+    }
 }
