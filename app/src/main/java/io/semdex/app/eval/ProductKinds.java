@@ -29,9 +29,9 @@ final class ProductKinds {
     private static final ProductKinds NONE = new ProductKinds(Map.of(), Map.of());
 
     private final Map<String, String> kindOf;
-    private final Map<String, List<String>> members;
+    private final Map<String, Set<String>> members;
 
-    private ProductKinds(Map<String, String> kindOf, Map<String, List<String>> members) {
+    private ProductKinds(Map<String, String> kindOf, Map<String, Set<String>> members) {
         this.kindOf = kindOf;
         this.members = members;
     }
@@ -60,8 +60,12 @@ final class ProductKinds {
             return NONE;
         }
         Map<String, String> kindOf = new HashMap<>();
-        byCategory.forEach((category, ids) -> ids.forEach(id -> kindOf.put(id, category)));
-        return new ProductKinds(kindOf, byCategory);
+        Map<String, Set<String>> members = new HashMap<>();
+        byCategory.forEach((category, ids) -> {
+            ids.forEach(id -> kindOf.put(id, category));
+            members.put(category, Set.copyOf(ids));
+        });
+        return new ProductKinds(kindOf, members);
     }
 
     /** Whether any document has a kind: the corpus is a catalog with categories that say what its products are. */
@@ -78,7 +82,7 @@ final class ProductKinds {
     /** The documents of {@code named}'s kind, itself included; empty when it has none. */
     Set<String> ofKind(String named) {
         String kind = kindOf.get(named);
-        return kind == null ? Set.of() : Set.copyOf(members.get(kind));
+        return kind == null ? Set.of() : members.get(kind);
     }
 
     /** How a fit's description says the pairs were judged. */
